@@ -1,0 +1,48 @@
+/**
+ * One catalogue of the gateway's own error codes. Each code carries the HTTP status and/or
+ * WebSocket close code it maps to, so edges answer the same fault the same way.
+ * (The emulator's Realtime-protocol errors are not here: they follow OpenAI's codes exactly.)
+ */
+export interface ErrorSpec {
+  readonly message: string;
+  readonly httpStatus?: number;
+  readonly wsCloseCode?: number;
+}
+
+export const ERRORS = {
+  VG_ERR_CONFIG: { message: 'Invalid configuration', httpStatus: 500 },
+  VG_ERR_STATES_INVALID: { message: 'Invalid conversation-state file', httpStatus: 500 },
+  VG_ERR_AGENT_INVALID: { message: 'Invalid agent definition', httpStatus: 500 },
+  VG_ERR_SCRIPT_INVALID: { message: 'Invalid conversation script', httpStatus: 500 },
+  VG_ERR_TOOL_ARGUMENTS: { message: 'Tool arguments do not match the tool schema' },
+  VG_ERR_TOOL_FAILED: { message: 'Tool handler failed' },
+  VG_ERR_TOOL_TIMEOUT: { message: 'Tool handler timed out' },
+  VG_ERR_TOOL_UNKNOWN: { message: 'Unknown tool' },
+  VG_ERR_TRANSITION_REFUSED: { message: 'State transition not allowed' },
+  VG_ERR_BAD_FRAME: { message: 'Malformed client frame', wsCloseCode: 1007 },
+  VG_ERR_FRAME_TOO_LARGE: { message: 'Client frame too large', wsCloseCode: 1009 },
+  VG_ERR_UNAUTHORIZED: { message: 'Missing or invalid access token', httpStatus: 401, wsCloseCode: 4001 },
+  VG_ERR_BAD_SDP: { message: 'Invalid SDP offer', httpStatus: 400 },
+  VG_ERR_UNSUPPORTED_MEDIA_TYPE: { message: 'Unsupported media type', httpStatus: 415 },
+  VG_ERR_SESSION_NOT_FOUND: { message: 'No such session', httpStatus: 404 },
+  VG_ERR_BACKEND: { message: 'Realtime backend failed', httpStatus: 502, wsCloseCode: 1011 },
+  VG_ERR_SESSION_LIMIT: { message: 'Too many sessions', httpStatus: 503, wsCloseCode: 1013 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class VgError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus?: number;
+  readonly wsCloseCode?: number;
+
+  /** `detail` says what exactly was wrong; the catalogue message says which kind of fault it is. */
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(detail ? `${spec.message}: ${detail}` : spec.message, options);
+    this.name = 'VgError';
+    this.code = code;
+    this.httpStatus = spec.httpStatus;
+    this.wsCloseCode = spec.wsCloseCode;
+  }
+}
