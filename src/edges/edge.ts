@@ -53,7 +53,7 @@ export interface EdgeTransport extends EventEmitter<EdgeEvents> {
   sendAudio(pcm: Buffer): void;
   /** Drop all agent audio not yet heard (barge-in). */
   clearAudio(): void;
-  /** Milliseconds of agent audio the listener has heard since the last clearAudio/new item. */
+  /** Milliseconds of agent audio the listener has heard since the edge started or last cleared. */
   playedMs(): number;
   send(event: ClientEvent): void;
   close(reason: string): void;
