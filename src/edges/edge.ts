@@ -19,7 +19,8 @@ export type ClientControl =
 export type ClientEvent =
   | { type: 'session.ready'; session_id: string; agent: string; state: string; mode: 'vad' | 'ptt'; graph: StateGraph }
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; item_id: string }
-  | { type: 'state.changed'; from: string; to: string; agent: string }
+  /** `graph` comes with a handoff, when the agent (and so the graph) changes. */
+  | { type: 'state.changed'; from: string; to: string; agent: string; graph?: StateGraph }
   | { type: 'tool.call'; name: string; call_id: string; arguments: string }
   | { type: 'tool.result'; name: string; call_id: string; output: string; error: boolean; duration_ms: number }
   | { type: 'audio.clear' }

@@ -1,0 +1,8 @@
+import type { BackendTarget } from '../session/voice-session.ts';
+
+/** A Realtime backend the gateway's sessions connect to, and how to let it go at shutdown. */
+export interface Backend {
+  readonly kind: 'openai' | 'emulator' | 'external';
+  readonly target: BackendTarget;
+  close(): Promise<void>;
+}

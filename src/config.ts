@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { VgError } from './errors.ts';
+
+/**
+ * The gateway's configuration: read once from the environment, validated, frozen. Units are in
+ * the names. Only main.ts calls loadConfig; tests build a Config directly.
+ */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Realtime backend: OpenAI when a key is set, else the embedded emulator. */
+  readonly openaiApiKey?: string;
+  /** Overrides the backend URL (OpenAI's or the emulator's). */
+  readonly realtimeUrl?: string;
+  readonly realtimeModel: string;
+  /** Device access tokens for the kiosk edge; empty = open. */
+  readonly gatewayTokens: readonly string[];
+  readonly logLevel: string;
+  /** Conversation script for the embedded emulator (a JSON file). */
+  readonly emulatorScript?: string;
+  readonly maxSessions: number;
+  readonly toolTimeoutMs: number;
+  readonly agentsDir?: string;
+}
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  REALTIME_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional(),
+  REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
+  GATEWAY_TOKENS: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EMULATOR_SCRIPT: z.string().min(1).optional(),
+  MAX_SESSIONS: positiveInt.default(500),
+  TOOL_TIMEOUT_MS: positiveInt.default(10_000),
+});
+
+/** Reads the environment; throws VG_ERR_CONFIG naming every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset: `PORT= npm start` should mean the default, not an error.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new VgError('VG_ERR_CONFIG', `\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    host: e.HOST,
+    port: e.PORT,
+    openaiApiKey: e.OPENAI_API_KEY,
+    realtimeUrl: e.REALTIME_URL,
+    realtimeModel: e.REALTIME_MODEL,
+    gatewayTokens: Object.freeze(
+      (e.GATEWAY_TOKENS ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0),
+    ),
+    logLevel: e.LOG_LEVEL,
+    emulatorScript: e.EMULATOR_SCRIPT,
+    maxSessions: e.MAX_SESSIONS,
+    toolTimeoutMs: e.TOOL_TIMEOUT_MS,
+  });
+}

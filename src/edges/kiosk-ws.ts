@@ -1,0 +1,136 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebSocket } from '@fastify/websocket';
+import { timingSafeEqual } from 'node:crypto';
+import type { ClientEvent, EdgeEvents, EdgeTransport } from './edge.ts';
+import { parseControl } from './control.ts';
+import type { StartSession } from '../session/starter.ts';
+import { VgError } from '../errors.ts';
+
+export interface KioskEdgeOptions {
+  startSession: StartSession;
+  /** Accepted device tokens (`?token=` or `Authorization: Bearer`); empty = no check. */
+  tokens: readonly string[];
+}
+
+/** Largest binary frame: 500 ms of PCM16 24 kHz. Devices send 20-100 ms frames. */
+export const MAX_AUDIO_FRAME_BYTES = 48 * 500;
+/** Agent audio waiting in the socket beyond this is a stalled device: stop queueing more. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The kiosk / device edge: `GET /v1/ws`. Binary frames are PCM16 24 kHz mono LE both ways; text
+ * frames are JSON control messages (src/edges/control.ts) and events (ClientEvent).
+ */
+export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts) => {
+  app.get('/v1/ws', {
+    websocket: true,
+    // Reject before the upgrade, so an unauthorised device never gets a socket.
+    preValidation: async (req, reply) => {
+      if (opts.tokens.length === 0) return;
+      const token = bearer(req.headers.authorization) ?? queryToken(req.query);
+      if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
+        const err = new VgError('VG_ERR_UNAUTHORIZED');
+        await reply.code(err.httpStatus ?? 401).send({ error: { code: err.code, message: err.message } });
+      }
+    },
+  }, (socket, req) => {
+    const edge = new KioskEdge(socket);
+    opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
+      req.log.error({ err }, 'session could not start');
+      const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', (err as Error).message);
+      edge.send({ type: 'error', code: e.code, message: e.message });
+      edge.close('backend_unavailable', e.wsCloseCode);
+    });
+  });
+};
+
+class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
+  readonly kind = 'kiosk' as const;
+  readonly reportsPlayback = true;
+  readonly #socket: WebSocket;
+  #playedMs = 0;
+  #closed = false;
+
+  constructor(socket: WebSocket) {
+    super();
+    this.#socket = socket;
+    socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
+    socket.on('close', () => this.#onClosed('client_closed'));
+    socket.on('error', () => this.#onClosed('socket_error'));
+  }
+
+  sendAudio(pcm: Buffer): void {
+    if (this.#closed || this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
+    this.#socket.send(pcm, { binary: true });
+  }
+
+  clearAudio(): void {
+    this.#playedMs = 0;
+    this.send({ type: 'audio.clear' });
+  }
+
+  playedMs(): number {
+    return this.#playedMs;
+  }
+
+  send(event: ClientEvent): void {
+    if (this.#closed) return;
+    this.#socket.send(JSON.stringify(event));
+  }
+
+  close(reason: string, code = 1000): void {
+    if (this.#closed) return;
+    this.send({ type: 'session.ended', reason });
+    this.#socket.close(code, reason);
+    this.#onClosed(reason);
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      if (data.length % 2 !== 0 || data.length > MAX_AUDIO_FRAME_BYTES) {
+        this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16 (even length), at most ${MAX_AUDIO_FRAME_BYTES} bytes`);
+        return;
+      }
+      this.emit('audio', data);
+      return;
+    }
+    const parsed = parseControl(data.toString('utf8'));
+    if (!parsed.ok) {
+      this.#reject(parsed.error);
+      return;
+    }
+    if (parsed.message.type === 'playback') {
+      this.#playedMs = parsed.message.played_ms;
+      return;
+    }
+    this.emit('control', parsed.message);
+  }
+
+  #reject(detail: string): void {
+    const err = new VgError('VG_ERR_BAD_FRAME', detail);
+    this.send({ type: 'error', code: err.code, message: err.message });
+  }
+
+  #onClosed(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.emit('close', reason);
+  }
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = header?.match(/^Bearer\s+(\S+)$/i);
+  return match?.[1];
+}
+
+function queryToken(query: unknown): string | undefined {
+  const token = (query as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

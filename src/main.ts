@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { loadConfig } from './config.ts';
+import { loggerOptions } from './observability/logger.ts';
+import { buildServer } from './server.ts';
+import { loadAgentSet } from './engine/agent-set.ts';
+import { createAgentRuntime } from './session/realtime-agents.ts';
+import { openaiBackend } from './backends/openai.ts';
+import { emulatorBackend } from './backends/emulator.ts';
+import type { Backend } from './backends/backend.ts';
+import type { Config } from './config.ts';
+import { agents, startAgent, statesDir } from '../agents/index.ts';
+
+/** The demo's conversation script: the front desk and tour guide flow, turn by turn. */
+const DEFAULT_SCRIPT = fileURLToPath(new URL('../agents/front-desk.script.json', import.meta.url));
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+  const logger = pino(loggerOptions(config.logLevel));
+  // Agents and their states are checked before anything listens: a bad file stops the start.
+  const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
+  const backend = await startBackend(config, logger);
+  const app = await buildServer(config, { runtime, backend: backend.target, logger });
+  app.addHook('onClose', async () => backend.close());
+  await app.listen({ host: config.host, port: config.port });
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  logger.info({ backend: backend.kind, agent: runtime.startAgent }, 'gateway ready');
+  console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind})\n`);
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    app.close().then(() => process.exit(0), (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function startBackend(config: Config, logger: pino.Logger): Promise<Backend> | Backend {
+  if (config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
+  if (config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
+  return emulatorBackend({ model: config.realtimeModel, script: config.emulatorScript ?? DEFAULT_SCRIPT, logger });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,35 @@
+import type { RealtimeAgent } from '@openai/agents/realtime';
+import type { StateGraph } from '../edges/edge.ts';
+import type { ToolDefinition } from '../tools/tool.ts';
+
+export type Decision = { ok: true; to: string } | { ok: false; reason: string };
+
+/**
+ * What a voice session needs from the agents and their conversation states: the SDK agent that
+ * stands for an (agent, state) pair, and the facts shown to clients. Built once per process and
+ * shared by every session (src/session/realtime-agents.ts).
+ */
+export interface AgentRuntime {
+  readonly startAgent: string;
+  startState(agent: string): string;
+  voice(agent: string): string;
+  graph(agent: string): StateGraph;
+  realtimeAgent(agent: string, state: string): RealtimeAgent<SessionContext>;
+  /** Whether `change_state` with these raw arguments may move the agent out of `state`. */
+  decide(agent: string, state: string, rawArguments: string): Decision;
+}
+
+/**
+ * The run context every tool receives: tools reach their session through it, so the SDK agents
+ * (and their tools) can be shared between sessions.
+ */
+export interface SessionContext {
+  readonly session: SessionCallbacks;
+}
+
+export interface SessionCallbacks {
+  /** Runs an agent tool with the raw JSON arguments the model sent; returns the model's result text. */
+  callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string>;
+  /** Handles the `change_state` transition tool; returns the model's result text. */
+  changeState(callId: string, rawArguments: string): Promise<string>;
+}

@@ -1,0 +1,68 @@
+/**
+ * Which agent audio the listener has heard, for exact truncation on barge-in.
+ *
+ * Offsets are on the edge's playback timeline: milliseconds of agent audio handed to the edge since
+ * it started or was last cleared (`EdgeTransport.playedMs` counts on the same timeline).
+ */
+export interface PlayingItem {
+  readonly responseId: string;
+  readonly itemId: string;
+  readonly contentIndex: number;
+  /** Where this item's audio starts on the edge timeline. */
+  readonly startMs: number;
+  /** Milliseconds of this item's audio handed to the edge so far. */
+  deliveredMs: number;
+  /** The response has finished: no more audio will come for this item. */
+  complete: boolean;
+}
+
+export interface Truncation {
+  itemId: string;
+  contentIndex: number;
+  audioEndMs: number;
+}
+
+export class PlaybackTracker {
+  #sentMs = 0;
+  #current: PlayingItem | undefined;
+  /** Responses cut off by a barge-in: their late deltas must not reach the listener. */
+  readonly #interrupted = new Set<string>();
+
+  /** Records a chunk; returns false when it belongs to an interrupted response and must be dropped. */
+  record(responseId: string, itemId: string, contentIndex: number, ms: number): boolean {
+    if (this.#interrupted.has(responseId)) return false;
+    if (this.#current?.itemId !== itemId || this.#current.contentIndex !== contentIndex) {
+      this.#current = { responseId, itemId, contentIndex, startMs: this.#sentMs, deliveredMs: 0, complete: false };
+    }
+    this.#current.deliveredMs += ms;
+    this.#sentMs += ms;
+    return true;
+  }
+
+  /** True while the listener still has audio of the current item ahead of it. */
+  isPlaying(playedMs: number): boolean {
+    return this.#current !== undefined && playedMs < this.#current.startMs + this.#current.deliveredMs;
+  }
+
+  /**
+   * Cuts playback at what the listener heard. Returns the truncation to send, or undefined when
+   * nothing was playing or the finished item had been heard in full (its transcript stays whole).
+   * The edge timeline restarts at 0, as the edge's does when it is cleared.
+   */
+  interrupt(playedMs: number): Truncation | undefined {
+    const item = this.#current;
+    this.#current = undefined;
+    this.#sentMs = 0;
+    if (!item) return undefined;
+    this.#interrupted.add(item.responseId);
+    const heard = Math.min(Math.max(playedMs - item.startMs, 0), item.deliveredMs);
+    if (item.complete && heard >= item.deliveredMs) return undefined;
+    return { itemId: item.itemId, contentIndex: item.contentIndex, audioEndMs: Math.floor(heard) };
+  }
+
+  /** A finished response sends no more deltas: forget it, and mark its item complete. */
+  responseDone(responseId: string): void {
+    this.#interrupted.delete(responseId);
+    if (this.#current?.responseId === responseId) this.#current.complete = true;
+  }
+}

@@ -1,0 +1,52 @@
+import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import type { EdgeTransport } from '../edges/edge.ts';
+
+/**
+ * Turns the backend's transcript events into the client's `transcript` events: partial lines grow
+ * with each delta (same item_id) until a final line replaces them.
+ */
+export class TranscriptRelay {
+  readonly #edge: EdgeTransport;
+  /** Text so far of each line still in progress, by item id. */
+  readonly #partial = new Map<string, string>();
+
+  constructor(edge: EdgeTransport) {
+    this.#edge = edge;
+  }
+
+  handle(event: RealtimeServerEvent): void {
+    switch (event.type) {
+      case 'response.output_audio_transcript.delta':
+      case 'response.output_text.delta':
+        return this.#grow('assistant', event.item_id, event.delta);
+      case 'response.output_audio_transcript.done':
+        return this.#finish('assistant', event.item_id, event.transcript);
+      case 'response.output_text.done':
+        return this.#finish('assistant', event.item_id, event.text);
+      case 'conversation.item.input_audio_transcription.delta':
+        return this.#grow('user', event.item_id, event.delta ?? '');
+      case 'conversation.item.input_audio_transcription.completed':
+        return this.#finish('user', event.item_id, event.transcript);
+      case 'conversation.item.added': {
+        // Typed input has no transcription events: its text is the transcript.
+        const item = event.item;
+        if (item.type !== 'message' || item.role !== 'user' || !item.id) return;
+        const text = item.content?.map((part) => (part.type === 'input_text' ? part.text ?? '' : '')).join('');
+        if (text) this.#finish('user', item.id, text);
+        return;
+      }
+      default:
+    }
+  }
+
+  #grow(role: 'user' | 'assistant', itemId: string, delta: string): void {
+    const text = (this.#partial.get(itemId) ?? '') + delta;
+    this.#partial.set(itemId, text);
+    this.#edge.send({ type: 'transcript', role, text, final: false, item_id: itemId });
+  }
+
+  #finish(role: 'user' | 'assistant', itemId: string, text: string): void {
+    this.#partial.delete(itemId);
+    this.#edge.send({ type: 'transcript', role, text, final: true, item_id: itemId });
+  }
+}
