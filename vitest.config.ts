@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     // Integration tests stream audio in real time; two cores run two files at once.
     maxWorkers: 2,
+    // The JSON report is what .ci/run reads for its closing "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
   },
 });
