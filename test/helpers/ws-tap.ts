@@ -1,0 +1,65 @@
+import { WebSocketServer, WebSocket } from 'ws';
+import type { AddressInfo } from 'node:net';
+
+/** One recorded frame crossing the tap. */
+export interface TappedEvent {
+  direction: 'client' | 'server';
+  event: { type: string; [key: string]: unknown };
+}
+
+/**
+ * A recording relay between a Realtime client (the gateway) and its backend (the emulator), so a
+ * test can assert exactly what went over the wire, in order.
+ */
+export interface WsTap {
+  url: string;
+  events: TappedEvent[];
+  clientEvents(type?: string): TappedEvent['event'][];
+  close(): Promise<void>;
+}
+
+export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const events: TappedEvent[] = [];
+  const upstream = new URL(upstreamUrl);
+
+  server.on('connection', (client, req) => {
+    const target = new URL(req.url ?? '/', upstream);
+    const backend = new WebSocket(target, { headers: { authorization: req.headers.authorization ?? '' } });
+    const pending: string[] = [];
+    const record = (direction: TappedEvent['direction'], text: string) => {
+      try {
+        events.push({ direction, event: JSON.parse(text) as TappedEvent['event'] });
+      } catch {
+        events.push({ direction, event: { type: '<unparsable>' } });
+      }
+    };
+    client.on('message', (data) => {
+      const text = data.toString();
+      record('client', text);
+      if (backend.readyState === WebSocket.OPEN) backend.send(text);
+      else pending.push(text);
+    });
+    backend.on('open', () => pending.splice(0).forEach((text) => backend.send(text)));
+    backend.on('message', (data) => {
+      const text = data.toString();
+      record('server', text);
+      if (client.readyState === WebSocket.OPEN) client.send(text);
+    });
+    backend.on('close', () => client.close());
+    client.on('close', () => backend.close());
+    backend.on('error', () => client.terminate());
+  });
+
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}${upstream.pathname}${upstream.search}`,
+    events,
+    clientEvents: (type) => events.filter((e) => e.direction === 'client' && (!type || e.event.type === type)).map((e) => e.event),
+    close: () => new Promise<void>((resolve) => {
+      for (const c of server.clients) c.terminate();
+      server.close(() => resolve());
+    }),
+  };
+}
