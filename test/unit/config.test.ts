@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, realtimeModel: 'gpt-realtime', gatewayTokens: [], maxSessions: 500, toolTimeoutMs: 10_000 });
+    expect(config.openaiApiKey).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads tokens and treats empty variables as unset', () => {
+    const config = loadConfig({ GATEWAY_TOKENS: ' a, b ,,c', PORT: '' });
+    expect(config.gatewayTokens).toEqual(['a', 'b', 'c']);
+    expect(config.port).toBe(3000);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(() => loadConfig({ PORT: '70000', REALTIME_URL: 'http://x', LOG_LEVEL: 'loud', MAX_SESSIONS: '0' }))
+      .toThrow(/VG_ERR_CONFIG|Invalid configuration[\s\S]*PORT[\s\S]*REALTIME_URL: must be a ws:\/\/ or wss:\/\/ URL[\s\S]*LOG_LEVEL[\s\S]*MAX_SESSIONS/);
+  });
+});
