@@ -1,0 +1,45 @@
+import { defineTool } from '../../src/tools/define-tool.ts';
+
+export interface AuthenticateUserArgs {
+  first_name: string;
+  last_name: string;
+}
+
+interface Member {
+  memberId: string;
+  firstName: string;
+  lastName: string;
+  tier: 'standard' | 'gold';
+}
+
+/** Demo member directory: the example flow verifies Jane Doe. */
+const MEMBERS: readonly Member[] = [
+  { memberId: 'M-1001', firstName: 'Jane', lastName: 'Doe', tier: 'gold' },
+  { memberId: 'M-1002', firstName: 'John', lastName: 'Smith', tier: 'standard' },
+  { memberId: 'M-1003', firstName: 'María', lastName: "O'Neill", tier: 'standard' },
+];
+
+// Callers spell names out ("J-A-N-E") and the model may pass them that way: compare letters only.
+function key(name: string): string {
+  return name.normalize('NFKC').toLocaleLowerCase('en').replace(/[^\p{L}]/gu, '');
+}
+
+export const authenticateUser = defineTool<AuthenticateUserArgs>({
+  name: 'authenticateUser',
+  description: "Verify the caller against the member directory, using the first and last name they confirmed.",
+  parameters: {
+    type: 'object',
+    properties: {
+      first_name: { type: 'string', minLength: 1, maxLength: 100, description: "The caller's confirmed first name." },
+      last_name: { type: 'string', minLength: 1, maxLength: 100, description: "The caller's confirmed last name." },
+    },
+    required: ['first_name', 'last_name'],
+    additionalProperties: false,
+  },
+  timeoutMs: 2_000,
+  handler: async ({ first_name, last_name }) => {
+    const member = MEMBERS.find((m) => key(m.firstName) === key(first_name) && key(m.lastName) === key(last_name));
+    if (member === undefined) return { verified: false, reason: 'No member record matches that name.' };
+    return { verified: true, member_id: member.memberId, first_name: member.firstName, last_name: member.lastName, tier: member.tier };
+  },
+});

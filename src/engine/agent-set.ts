@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import { VgError } from '../errors.ts';
+import { agentProblems, type AgentDefinition } from './agent.ts';
+import { readStatesFile } from './load-states.ts';
+import { statesError, type StateProblem } from './state-problems.ts';
+import { TRANSFER_AGENTS, type StatesDefinition } from './states.ts';
+
+export interface LoadedAgent {
+  definition: AgentDefinition;
+  states: StatesDefinition;
+}
+
+export interface AgentSet {
+  start: LoadedAgent;
+  byName: ReadonlyMap<string, LoadedAgent>;
+}
+
+/**
+ * Loads every agent's states file and checks the set as a whole, failing fast at startup:
+ * VG_ERR_AGENT_INVALID for agent problems, else VG_ERR_STATES_INVALID listing every file's problems.
+ */
+export function loadAgentSet(
+  agents: readonly AgentDefinition[],
+  statesDir: string,
+  startAgent: string | undefined = agents[0]?.name,
+): AgentSet {
+  const names = agents.map((agent) => agent.name);
+  const problems = agents.flatMap(agentProblems);
+  if (agents.length === 0) problems.push('the agent set is empty');
+  for (const name of new Set(names.filter((name, index) => names.indexOf(name) !== index))) {
+    problems.push(`agent "${name}" is defined twice`);
+  }
+  for (const agent of agents) {
+    for (const target of agent.handoffs.filter((handoff) => !names.includes(handoff))) {
+      problems.push(`agent "${agent.name}": handoff "${target}" is not an agent of the set (${names.join(', ')})`);
+    }
+  }
+  if (startAgent !== undefined && !names.includes(startAgent)) {
+    problems.push(`start agent "${startAgent}" is not an agent of the set (${names.join(', ')})`);
+  }
+
+  const loaded = new Map<string, LoadedAgent>();
+  const stateProblems: StateProblem[] = [];
+  for (const agent of agents) {
+    const result = readStatesFile(join(statesDir, agent.statesFile), { handoffTargets: agent.handoffs });
+    if (!result.ok) {
+      stateProblems.push(...result.problems);
+      continue;
+    }
+    const transfers = result.definition.states.filter((state) =>
+      state.transitions.some((transition) => transition.next_step === TRANSFER_AGENTS),
+    );
+    if (transfers.length > 0 && agent.transferAgentsTarget === undefined) {
+      problems.push(
+        `agent "${agent.name}": ${agent.statesFile} hands off with "${TRANSFER_AGENTS}" (in ${transfers.map((state) => state.id).join(', ')}) but the agent sets no transferAgentsTarget`,
+      );
+    }
+    loaded.set(agent.name, { definition: agent, states: result.definition });
+  }
+
+  if (problems.length > 0) throw new VgError('VG_ERR_AGENT_INVALID', problems.join('\n'));
+  if (stateProblems.length > 0) throw statesError(stateProblems);
+  const start = startAgent === undefined ? undefined : loaded.get(startAgent);
+  // Unreachable: an empty set or an unknown start agent is reported above.
+  if (start === undefined) throw new VgError('VG_ERR_AGENT_INVALID', 'no start agent');
+  return { start, byName: loaded };
+}

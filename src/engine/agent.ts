@@ -1,0 +1,75 @@
+import { VgError } from '../errors.ts';
+import type { ToolDefinition } from '../tools/tool.ts';
+import { TRANSFER_AGENTS } from './states.ts';
+import { CHANGE_STATE_TOOL, HANDOFF_TOOL_PREFIX } from './transition-tools.ts';
+
+/** The labeled sections of the Realtime prompting guide that an agent writes itself. */
+export interface AgentSections {
+  roleAndObjective: string;
+  personalityAndTone?: string;
+  context?: string;
+  referencePronunciations?: string;
+  tools?: string;
+  instructionsRules?: string;
+  /** Replaces the guide's unclear-audio rules; `false` leaves them out. */
+  unclearAudio?: string | false;
+  safetyAndEscalation?: string;
+}
+
+export interface AgentDefinition {
+  /** Plain alphanumerics, so the SDK's handoff tool is exactly `transfer_to_<name>`. */
+  name: string;
+  /** A Realtime voice, e.g. 'sage'. */
+  voice: string;
+  sections: AgentSections;
+  /** A file name in the states directory, e.g. 'front-desk.json'. */
+  statesFile: string;
+  tools: readonly ToolDefinition[];
+  /** Agents this one may hand the caller to. */
+  handoffs: readonly string[];
+  /** What a `next_step` of "transferAgents" means; must be one of `handoffs`. */
+  transferAgentsTarget?: string;
+}
+
+// 'transfer_to_' + name must fit the 64-character limit on function names.
+const AGENT_NAME = /^[A-Za-z][A-Za-z0-9]{0,51}$/;
+const STATES_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
+
+/** Checks what one agent file can check alone; loadAgentSet checks references across agents. */
+export function defineAgent(definition: AgentDefinition): AgentDefinition {
+  const problems = agentProblems(definition);
+  if (problems.length > 0) throw new VgError('VG_ERR_AGENT_INVALID', problems.join('\n'));
+  return Object.freeze({ ...definition });
+}
+
+export function agentProblems(agent: AgentDefinition): string[] {
+  const at = `agent ${JSON.stringify(agent.name)}`;
+  const problems: string[] = [];
+  if (!AGENT_NAME.test(agent.name)) problems.push(`${at}: name must match ${AGENT_NAME}`);
+  if (agent.voice.trim() === '') problems.push(`${at}: voice must not be empty`);
+  if (agent.sections.roleAndObjective.trim() === '') problems.push(`${at}: sections.roleAndObjective must not be empty`);
+  if (!STATES_FILE.test(agent.statesFile)) {
+    problems.push(`${at}: statesFile ${JSON.stringify(agent.statesFile)} must be a .json file name in the states directory`);
+  }
+  const toolNames = agent.tools.map((tool) => tool.name);
+  for (const name of duplicates(toolNames)) problems.push(`${at}: tool "${name}" is declared twice`);
+  for (const name of toolNames) {
+    if (name === CHANGE_STATE_TOOL || name.startsWith(HANDOFF_TOOL_PREFIX)) {
+      problems.push(`${at}: tool name "${name}" is reserved for state changes and handoffs`);
+    }
+  }
+  for (const name of duplicates(agent.handoffs)) problems.push(`${at}: handoff "${name}" is listed twice`);
+  for (const target of agent.handoffs) {
+    if (!AGENT_NAME.test(target)) problems.push(`${at}: handoff "${target}" is not a valid agent name`);
+    if (target === agent.name) problems.push(`${at}: an agent cannot hand off to itself`);
+    if (target === TRANSFER_AGENTS) problems.push(`${at}: "${TRANSFER_AGENTS}" is a next_step keyword, not an agent name`);
+  }
+  if (agent.transferAgentsTarget !== undefined && !agent.handoffs.includes(agent.transferAgentsTarget)) {
+    problems.push(`${at}: transferAgentsTarget "${agent.transferAgentsTarget}" must be one of handoffs (${agent.handoffs.join(', ') || 'none'})`);
+  }
+  return problems;
+}
+
+function duplicates(names: readonly string[]): string[] {
+  return [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
+}

@@ -1,0 +1,51 @@
+import { VgError } from '../errors.ts';
+import { toolSpec } from '../tools/define-tool.ts';
+import type { ToolSpec } from '../tools/tool.ts';
+import type { AgentDefinition } from './agent.ts';
+import { conversationFlow } from './conversation-flow.ts';
+import { findState, type StatesDefinition } from './states.ts';
+import { changeStateTool } from './transition-tools.ts';
+import { allowedTransitions, type AllowedTransition } from './transitions.ts';
+import { UNCLEAR_AUDIO_RULES } from './unclear-audio.ts';
+
+/** What the session sends in `session.update` while the conversation is in one state. */
+export interface CompiledState {
+  instructions: string;
+  transitions: AllowedTransition[];
+  tools: ToolSpec[];
+}
+
+/**
+ * Builds the instructions in the prompting guide's section order. Pure and deterministic:
+ * the same agent, states and state id always give the same text (tests compare it).
+ */
+export function compileState(agent: AgentDefinition, states: StatesDefinition, stateId: string): CompiledState {
+  const state = findState(states, stateId);
+  if (state === undefined) throw new VgError('VG_ERR_STATES_INVALID', `${states.file}: no state "${stateId}"`);
+  const transitions = allowedTransitions(state, agent);
+  const { sections } = agent;
+  const headed: [heading: string, body: string | undefined][] = [
+    ['Role & Objective', sections.roleAndObjective],
+    ['Personality & Tone', sections.personalityAndTone],
+    ['Context', sections.context],
+    ['Reference Pronunciations', sections.referencePronunciations],
+    ['Tools', sections.tools],
+    ['Instructions / Rules', instructionsRules(agent)],
+    ['Conversation Flow', conversationFlow(state, transitions)],
+    ['Safety & Escalation', sections.safetyAndEscalation],
+  ];
+  const instructions = headed
+    .flatMap(([heading, body]) => (body === undefined || body.trim() === '' ? [] : [`# ${heading}\n${body.trim()}`]))
+    .join('\n\n');
+  const inAgentTargets = transitions.filter((transition) => !transition.handoff).map((transition) => transition.to);
+  const tools = agent.tools.map(toolSpec);
+  if (inAgentTargets.length > 0) tools.push(changeStateTool(inAgentTargets));
+  return { instructions, transitions, tools };
+}
+
+function instructionsRules(agent: AgentDefinition): string {
+  const { instructionsRules: rules, unclearAudio } = agent.sections;
+  const parts = rules === undefined ? [] : [rules.trim()];
+  if (unclearAudio !== false) parts.push(`## Unclear audio\n${(unclearAudio ?? UNCLEAR_AUDIO_RULES).trim()}`);
+  return parts.join('\n\n');
+}

@@ -1,0 +1,32 @@
+import type { ConversationState } from './states.ts';
+import type { AllowedTransition } from './transitions.ts';
+import { CHANGE_STATE_TOOL, handoffToolName } from './transition-tools.ts';
+
+/** The Conversation Flow section: the current state only, and the moves out of it. */
+export function conversationFlow(state: ConversationState, transitions: readonly AllowedTransition[]): string {
+  const lines = [`## Current state: ${state.id}`, state.description, '', 'Instructions:', ...bullets(state.instructions)];
+  if (state.examples.length > 0) {
+    lines.push('', 'Sample phrases (vary them; do not always repeat them word for word):', ...bullets(state.examples));
+  }
+  lines.push('', '## Transitions');
+  if (transitions.length === 0) {
+    lines.push('This is the last state: there is no move out of it.');
+  } else {
+    lines.push(...transitions.map(transitionLine));
+    lines.push(
+      '',
+      'Call the tool as soon as its condition is met, and not before. Do not mention states or tools to the caller.',
+    );
+  }
+  return lines.join('\n');
+}
+
+function transitionLine({ to, condition, handoff }: AllowedTransition): string {
+  return handoff
+    ? `- ${condition} → call \`${handoffToolName(to)}\` to hand the caller over to ${to}.`
+    : `- ${condition} → call \`${CHANGE_STATE_TOOL}\` with next_step "${to}".`;
+}
+
+function bullets(items: readonly string[]): string[] {
+  return items.map((item) => `- ${item}`);
+}

@@ -1,0 +1,28 @@
+/** The conversation-state format of the voice-agents guide (see states/schema.json). */
+
+export interface StateTransition {
+  /** A state id of the same file, an agent name (direct handoff) or `transferAgents`. */
+  next_step: string;
+  condition: string;
+}
+
+export interface ConversationState {
+  id: string;
+  description: string;
+  instructions: string[];
+  examples: string[];
+  transitions: StateTransition[];
+}
+
+/** A validated states file; `states[0]` is the start state. */
+export interface StatesDefinition {
+  file: string;
+  states: readonly ConversationState[];
+}
+
+/** The `next_step` meaning "hand off to the agent the agent file names". */
+export const TRANSFER_AGENTS = 'transferAgents';
+
+export function findState(states: StatesDefinition, id: string): ConversationState | undefined {
+  return states.states.find((state) => state.id === id);
+}

@@ -1,0 +1,31 @@
+import type { ToolSpec } from '../tools/tool.ts';
+
+/** The function the model calls to move between states of its own agent. */
+export const CHANGE_STATE_TOOL = 'change_state';
+
+/** The Agents SDK names each handoff tool `transfer_to_<agent>` (agent names here are plain alphanumerics). */
+export const HANDOFF_TOOL_PREFIX = 'transfer_to_';
+
+export function handoffToolName(agentName: string): string {
+  return `${HANDOFF_TOOL_PREFIX}${agentName}`;
+}
+
+/** change_state, limited to the moves the current state allows. */
+export function changeStateTool(targets: readonly string[]): ToolSpec {
+  return {
+    type: 'function',
+    name: CHANGE_STATE_TOOL,
+    description:
+      'Move the conversation to the next state once the current state\'s transition condition is met. ' +
+      'The result says whether the move was accepted.',
+    parameters: {
+      type: 'object',
+      properties: {
+        next_step: { type: 'string', enum: [...targets], description: 'The state to move to.' },
+        reason: { type: 'string', description: 'Which condition was met, in a few words.' },
+      },
+      required: ['next_step'],
+      additionalProperties: false,
+    },
+  };
+}

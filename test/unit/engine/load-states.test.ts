@@ -1,0 +1,142 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VgError } from '../../../src/errors.ts';
+import { loadStatesFile } from '../../../src/engine/load-states.ts';
+import { validateStates } from '../../../src/engine/validate-states.ts';
+
+const SEED = '/work/shared/seed/voice-agents-states.json';
+const dir = mkdtempSync(join(tmpdir(), 'vg-states-'));
+const opts = { handoffTargets: ['tourGuide'] };
+
+function state(id: string, next: string[] = [], extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    description: `State ${id}.`,
+    instructions: [`Do ${id}.`],
+    examples: [`Say ${id}.`],
+    transitions: next.map((next_step) => ({ next_step, condition: `After ${id}.` })),
+    ...extra,
+  };
+}
+
+/** Writes the file and returns the loader's error message lines (the first is the count). */
+function problemsOf(name: string, content: unknown): { file: string; lines: string[] } {
+  const file = join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  try {
+    loadStatesFile(file, opts);
+  } catch (error) {
+    if (!(error instanceof VgError)) throw error;
+    expect(error.code).toBe('VG_ERR_STATES_INVALID');
+    return { file, lines: error.message.split('\n') };
+  }
+  throw new Error(`${name} loaded without error`);
+}
+
+describe('loadStatesFile', () => {
+  it('loads the voice-agents guide fixture unchanged', () => {
+    const definition = loadStatesFile(SEED, opts);
+    const seed = JSON.parse(readFileSync(SEED, 'utf8')) as unknown;
+    expect(definition.states).toEqual(seed);
+    expect(definition.states[0]?.id).toBe('1_greeting');
+  });
+
+  it('accepts extension fields, a missing examples list and a final state', () => {
+    const file = join(dir, 'extended.json');
+    writeFileSync(file, JSON.stringify([state('a', ['b'], { x_timeout_ms: 5 }), { ...state('b'), examples: undefined }]));
+    const definition = loadStatesFile(file, opts);
+    expect(definition.states[1]?.examples).toEqual([]);
+    expect(definition.states[1]?.transitions).toEqual([]);
+  });
+
+  it('reports invalid JSON with line and column', () => {
+    const { file, lines } = problemsOf('syntax.json', '[\n  { "id": "a",\n    "description": "x"\n    "instructions": [] }\n]');
+    expect(lines[1]).toMatch(new RegExp(`^${escape(file)} line 4, column 5: expected valid JSON \\(Expected ',' or '}' after property value`));
+  });
+
+  it('reports a missing file', () => {
+    const file = join(dir, 'absent.json');
+    expect(() => loadStatesFile(file, opts)).toThrow(`${file} (root): expected a readable states file, found ENOENT`);
+  });
+
+  it('reports a document that is not an array', () => {
+    const { file, lines } = problemsOf('object.json', { id: 'a' });
+    expect(lines).toContain(`${file} (root): expected an array (The states of one agent's conversation; the first is the start state.), found an object`);
+  });
+
+  it('renders schema violations with path and expectation', () => {
+    const broken = [
+      { ...state('a', ['b']), transitions: [{ next_step: 'b' }] },
+      { ...state('b'), id: 7 },
+      { ...state('c'), instructions: [] },
+      { ...state('d'), instructions: ['fine', ''] },
+    ];
+    const { file, lines } = problemsOf('schema.json', broken);
+    expect(lines).toContain(`${file} /0/transitions/0/condition: expected property "condition" (when the move happens, in words the model can judge), found nothing`);
+    expect(lines).toContain(`${file} /1/id: expected a string (the state's unique id, e.g. "2_get_first_name"), found number 7`);
+    expect(lines).toContain(`${file} /2/instructions: expected at least 1 item (what the model does in this state, one instruction per item), found an array of 0`);
+    expect(lines).toContain(`${file} /3/instructions/1: expected a non-empty string (one instruction for the model), found ""`);
+  });
+
+  it('reports instructions of only spaces', () => {
+    const { file, lines } = problemsOf('blank.json', [{ ...state('a'), instructions: ['   '] }]);
+    expect(lines).toEqual(['Invalid conversation-state file: 1 problem', `${file} /0/instructions/0: expected an instruction with words in it, found "   "`]);
+  });
+
+  it('reports duplicate ids', () => {
+    const { file, lines } = problemsOf('duplicate.json', [state('a', ['b']), state('b', ['a']), state('a')]);
+    expect(lines).toContain(`${file} /2/id: expected a unique id ("a" is already the id of /0), found "a"`);
+  });
+
+  it('reports a next_step that is neither a state nor a handoff target, listing the allowed values', () => {
+    const { file, lines } = problemsOf('target.json', [state('a', ['b']), state('b', ['c_missing'])]);
+    expect(lines).toContain(
+      `${file} /1/transitions/0/next_step: expected a state of this file or a handoff target, one of: a, b, transferAgents, tourGuide, found "c_missing"`,
+    );
+  });
+
+  it('reports states unreachable from the first state', () => {
+    const { file, lines } = problemsOf('unreachable.json', [state('a', ['b']), state('b'), state('c', ['b'])]);
+    expect(lines).toEqual([
+      'Invalid conversation-state file: 1 problem',
+      `${file} /2: expected state "c" to be reachable from the start state "a" (no transition leads to it)`,
+    ]);
+  });
+
+  it('refuses a state named like a handoff target', () => {
+    const { file, lines } = problemsOf('clash.json', [state('a', ['tourGuide']), state('tourGuide')]);
+    expect(lines).toContain(`${file} /1/id: expected an id that is neither "transferAgents" nor an agent name, found "tourGuide"`);
+  });
+
+  it('lists every problem at once, one per line', () => {
+    const { lines } = problemsOf('many.json', [
+      { ...state('a', ['b', 'zzz']), instructions: [] },
+      state('b'),
+      state('b'),
+      state('orphan'),
+    ]);
+    expect(lines[0]).toBe('Invalid conversation-state file: 4 problems');
+    expect(lines).toHaveLength(5);
+  });
+});
+
+describe('validateStates', () => {
+  it('returns no problems for the fixture and handoffs it allows', () => {
+    const json = JSON.parse(readFileSync(SEED, 'utf8')) as unknown;
+    expect(validateStates(json, 'seed.json', { handoffTargets: [] })).toEqual([]);
+  });
+
+  it('accepts a direct handoff only to a declared target', () => {
+    const json = [state('a', ['tourGuide'])];
+    expect(validateStates(json, 'x.json', { handoffTargets: ['tourGuide'] })).toEqual([]);
+    expect(validateStates(json, 'x.json', { handoffTargets: [] })).toMatchObject([
+      { file: 'x.json', path: '/0/transitions/0/next_step', found: '"tourGuide"' },
+    ]);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
