@@ -24,7 +24,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance: logger, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger });
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,

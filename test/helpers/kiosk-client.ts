@@ -9,6 +9,8 @@ export class KioskClient {
   readonly events: ClientEvent[] = [];
   readonly audio: Buffer[] = [];
   readonly ws: WebSocket;
+  /** Agent audio received since the last `audio.clear`, in ms (what a device would have queued). */
+  receivedSinceClearMs = 0;
   #waiters: { predicate: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }[] = [];
 
   private constructor(ws: WebSocket) {
@@ -16,9 +18,11 @@ export class KioskClient {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.audio.push(data as Buffer);
+        this.receivedSinceClearMs += (data as Buffer).length / 48;
         return;
       }
       const event = JSON.parse(data.toString()) as ClientEvent;
+      if (event.type === 'audio.clear') this.receivedSinceClearMs = 0;
       this.events.push(event);
       this.#waiters = this.#waiters.filter((w) => {
         if (!w.predicate(event)) return true;
@@ -71,6 +75,11 @@ export class KioskClient {
       this.ws.send(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
       if ((i / frame) % 5 === 4) await new Promise((r) => setTimeout(r, (100 / speed)));
     }
+  }
+
+  /** Reports playback position like a device: `played_ms` since the last audio.clear. */
+  reportPlayed(ms: number): void {
+    this.control({ type: 'playback', played_ms: ms });
   }
 
   audioMs(): number {

@@ -15,6 +15,8 @@ export interface WsTap {
   url: string;
   events: TappedEvent[];
   clientEvents(type?: string): TappedEvent['event'][];
+  /** Resolves once an event crossing the tap matches (already crossed or later). */
+  waitFor(predicate: (e: TappedEvent) => boolean, timeoutMs?: number): Promise<TappedEvent>;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,11 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const events: TappedEvent[] = [];
+  let waiters: { predicate: (e: TappedEvent) => boolean; resolve: (e: TappedEvent) => void }[] = [];
+  const push = (e: TappedEvent) => {
+    events.push(e);
+    waiters = waiters.filter((w) => !(w.predicate(e) && (w.resolve(e), true)));
+  };
   const upstream = new URL(upstreamUrl);
 
   server.on('connection', (client, req) => {
@@ -30,9 +37,9 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
     const pending: string[] = [];
     const record = (direction: TappedEvent['direction'], text: string) => {
       try {
-        events.push({ direction, event: JSON.parse(text) as TappedEvent['event'] });
+        push({ direction, event: JSON.parse(text) as TappedEvent['event'] });
       } catch {
-        events.push({ direction, event: { type: '<unparsable>' } });
+        push({ direction, event: { type: '<unparsable>' } });
       }
     };
     client.on('message', (data) => {
@@ -56,6 +63,14 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
   return {
     url: `ws://127.0.0.1:${port}${upstream.pathname}${upstream.search}`,
     events,
+    waitFor: (predicate, timeoutMs = 20_000) => {
+      const seen = events.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('timed out waiting for a wire event')), timeoutMs);
+        waiters.push({ predicate, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      });
+    },
     clientEvents: (type) => events.filter((e) => e.direction === 'client' && (!type || e.event.type === type)).map((e) => e.event),
     close: () => new Promise<void>((resolve) => {
       for (const c of server.clients) c.terminate();

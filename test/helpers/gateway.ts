@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/server.ts';
+import { loadAgentSet } from '../../src/engine/agent-set.ts';
+import type { AgentDefinition } from '../../src/engine/agent.ts';
+import { createAgentRuntime } from '../../src/session/realtime-agents.ts';
+import { withModel } from '../../src/backends/openai.ts';
+import { startEmulator, type ConversationScript, type EmulatorTiming, type RunningEmulator } from '../../src/emulator/index.ts';
+import type { Config } from '../../src/config.ts';
+import { agents as demoAgents, startAgent as demoStart, statesDir as demoStatesDir } from '../../agents/index.ts';
+import { startWsTap, type WsTap } from './ws-tap.ts';
+
+/** Fast but ordered: the emulator keeps the protocol's event order, only the waits shrink. */
+export const FAST_TIMING: Partial<EmulatorTiming> = {
+  sessionUpdatedMs: 5,
+  committedMs: 5,
+  commitEmptyErrorMs: 50,
+  responseCreatedMs: 10,
+  firstDeltaMs: 10,
+  rateLimitsMs: 5,
+  transcriptionMs: 20,
+  audioPace: 8,
+};
+
+export interface TestGateway {
+  app: FastifyInstance;
+  emulator: RunningEmulator;
+  /** Every Realtime event between the gateway and the emulator, in order. */
+  tap: WsTap;
+  wsUrl: string;
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  script?: ConversationScript | string;
+  agents?: AgentDefinition[];
+  startAgent?: string;
+  statesDir?: string;
+  config?: Partial<Config>;
+  timing?: Partial<EmulatorTiming>;
+}
+
+/** The real gateway, listening on a free port, against the emulator through a recording tap. */
+export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, logger });
+  const tap = await startWsTap(emulator.url);
+  const agents = opts.agents ?? demoAgents;
+  const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
+  const config: Config = {
+    host: '127.0.0.1',
+    port: 0,
+    realtimeModel: 'gpt-realtime',
+    gatewayTokens: [],
+    logLevel: 'silent',
+    maxSessions: 100,
+    toolTimeoutMs: 10_000,
+    ...opts.config,
+  };
+  const app = await buildServer(config, {
+    runtime,
+    backend: { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },
+    logger,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    emulator,
+    tap,
+    wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await app.close();
+      await tap.close();
+      await emulator.close();
+    },
+  };
+}
