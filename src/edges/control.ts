@@ -26,12 +26,15 @@ export function parseControl(text: string): ParsedControl {
   } catch (err) {
     return { ok: false, error: `not valid JSON (${(err as Error).message})` };
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, error: `expected a JSON object with a 'type', got ${Array.isArray(json) ? 'an array' : typeof json}` };
+  }
   const parsed = controlSchema.safeParse(json);
   if (parsed.success) return { ok: true, message: parsed.data };
   const issue = parsed.error.issues[0];
   const where = issue.path.length > 0 ? `'${issue.path.join('.')}'` : 'message';
   if (issue.code === 'invalid_union' && issue.path[0] === 'type') {
-    const type = (json as { type?: unknown } | null)?.type;
+    const type = (json as { type?: unknown }).type;
     const what = type === undefined ? "missing 'type'" : `unknown type ${JSON.stringify(type)}`;
     return { ok: false, error: `${what}; expected one of ${controlTypes().join(', ')}` };
   }

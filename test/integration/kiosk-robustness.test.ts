@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { KioskClient } from '../helpers/kiosk-client.ts';
+import { MAX_AUDIO_FRAME_BYTES } from '../../src/edges/kiosk-ws.ts';
+import type { ConversationScript } from '../../src/emulator/index.ts';
+
+const script: ConversationScript = {
+  name: 'echo',
+  turns: [{ responses: [[{ say: 'Hi.' }]] }],
+};
+
+describe('kiosk edge: malformed frames', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ script });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('answers each bad frame with an error naming what was wrong; the session and the others go on', async () => {
+    const bad = await KioskClient.connect(gw.wsUrl);
+    const good = await KioskClient.connect(gw.wsUrl);
+    await bad.waitFor('session.ready');
+    await good.waitFor('session.ready');
+
+    const frames: [string | Buffer, RegExp][] = [
+      ['{not json', /not valid JSON/],
+      ['{"type":"ptt.jump"}', /unknown type "ptt.jump"/],
+      ['{"no":"type"}', /missing 'type'/],
+      ['{"type":"mode","mode":"shout"}', /'mode'/],
+      ['[1,2,3]', /expected a JSON object with a 'type', got an array/],
+      [Buffer.alloc(301), /binary frame of 301 bytes/],
+    ];
+    for (const [frame, reason] of frames) {
+      const before = bad.events.filter((e) => e.type === 'error').length;
+      bad.ws.send(frame);
+      const error = await bad.waitFor('error', () => bad.events.filter((e) => e.type === 'error').length > before);
+      expect(error.code).toBe('VG_ERR_BAD_FRAME');
+      expect(error.message).toMatch(reason);
+    }
+    // The session with the bad frames still works...
+    bad.control({ type: 'input_text', text: 'still there?' });
+    await bad.waitFor('transcript', (e) => e.role === 'user' && e.text === 'still there?');
+    await bad.waitFor('transcript', (e) => e.role === 'assistant' && e.final && bad.events.indexOf(e) > 1);
+    // ...and so does the other one.
+    good.control({ type: 'input_text', text: 'hello' });
+    await good.waitFor('transcript', (e) => e.role === 'user' && e.text === 'hello');
+
+    // A frame over the cap closes only that socket, with 1009.
+    const closed = new Promise<number>((resolve) => bad.ws.once('close', (code) => resolve(code)));
+    bad.ws.send(Buffer.alloc(MAX_AUDIO_FRAME_BYTES * 4));
+    expect(await closed).toBe(1009);
+    good.control({ type: 'input_text', text: 'and now?' });
+    await good.waitFor('transcript', (e) => e.role === 'user' && e.text === 'and now?');
+    const health = await fetch(`${gw.httpUrl}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', sessions: 1 });
+    good.close();
+  });
+});
+
+describe('kiosk edge: device tokens', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ script, config: { gatewayTokens: ['kiosk-7f3a', 'kiosk-9b21'] } });
+  });
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('refuses the upgrade without a valid token, before any session starts', async () => {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }]) {
+      await expect(KioskClient.connect(gw.wsUrl, headers)).rejects.toThrow('HTTP 401');
+    }
+    await expect(KioskClient.connect(`${gw.wsUrl}?token=kiosk-7f3`)).rejects.toThrow('HTTP 401');
+    expect(gw.tap.events).toHaveLength(0);
+  });
+
+  it('accepts a token as a bearer header or a query parameter', async () => {
+    const a = await KioskClient.connect(gw.wsUrl, { Authorization: 'Bearer kiosk-9b21' });
+    const b = await KioskClient.connect(`${gw.wsUrl}?token=kiosk-7f3a`);
+    await a.waitFor('session.ready');
+    await b.waitFor('session.ready');
+    a.close();
+    b.close();
+  });
+});
+
+describe('kiosk edge: backend unavailable', () => {
+  it('tells the device and closes, without taking the server down', async () => {
+    const gw = await startTestGateway({ script });
+    await gw.emulator.close();
+    await gw.tap.close();
+    try {
+      const device = await KioskClient.connect(gw.wsUrl);
+      const closed = new Promise<number>((resolve) => device.ws.once('close', (code) => resolve(code)));
+      const error = await device.waitFor('error');
+      expect(error.code).toBe('VG_ERR_BACKEND');
+      expect(await closed).toBe(1011);
+      const health = await fetch(`${gw.httpUrl}/healthz`);
+      expect(health.status).toBe(200);
+    } finally {
+      await gw.app.close();
+    }
+  });
+});
+
