@@ -13,6 +13,7 @@ const FRAME_BYTES = 48 * FRAME_MS;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LEVELS = (process.env.BENCH_LEVELS ?? '50,100,200').split(',').map(Number);
 const WARMUP_MS = 1500;
+const SLOTS = 4;
 
 interface Result {
   target: string;
@@ -46,23 +47,26 @@ async function measure(target: string, wsUrl: string, pid: number, sessions: num
   let cpuStart = 0;
   let sentMeasured = 0;
   await new Promise<void>((resolve) => {
+    // Devices are not in lockstep: each 20 ms period is split into slots, each slot sending for
+    // its share of the devices, so the load arrives spread out as it would from real kiosks.
     const step = () => {
       const now = performance.now();
       if (!measuring && now - start >= WARMUP_MS) {
         measuring = true;
         cpuStart = cpuMs(pid);
       }
-      for (const ws of devices) {
+      const slot = tick % SLOTS;
+      for (let d = slot; d < devices.length; d += SLOTS) {
         const id = seq++;
         frame.writeUInt32LE(id, 0);
         sentAt.set(id, performance.now());
-        ws.send(frame);
+        devices[d].send(frame);
         if (measuring) sentMeasured++;
       }
       tick++;
       if (now - start >= WARMUP_MS + SECONDS * 1000) return resolve();
-      // Drift-corrected real-time pacing: the next tick is due at start + tick × 20 ms.
-      setTimeout(step, Math.max(0, start + tick * FRAME_MS - performance.now()));
+      // Drift-corrected real-time pacing: slot k is due at start + k × (20 ms / SLOTS).
+      setTimeout(step, Math.max(0, start + (tick * FRAME_MS) / SLOTS - performance.now()));
     };
     step();
   });
