@@ -15,6 +15,8 @@ export interface WsTap {
   url: string;
   events: TappedEvent[];
   clientEvents(type?: string): TappedEvent['event'][];
+  /** Backend connections still open through the tap. */
+  openConnections(): number;
   /** Resolves once an event crossing the tap matches (already crossed or later). */
   waitFor(predicate: (e: TappedEvent) => boolean, timeoutMs?: number): Promise<TappedEvent>;
   close(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
         waiters.push({ predicate, resolve: (e) => { clearTimeout(timer); resolve(e); } });
       });
     },
+    openConnections: () => server.clients.size,
     clientEvents: (type) => events.filter((e) => e.direction === 'client' && (!type || e.event.type === type)).map((e) => e.event),
     close: () => new Promise<void>((resolve) => {
       for (const c of server.clients) c.terminate();

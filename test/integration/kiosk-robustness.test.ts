@@ -60,6 +60,25 @@ describe('kiosk edge: malformed frames', () => {
   });
 });
 
+describe('kiosk edge: session lifecycle', () => {
+  it('frees every session and its backend connection when devices leave or hang up', async () => {
+    const gw = await startTestGateway({ script });
+    try {
+      const devices = await Promise.all(Array.from({ length: 20 }, () => KioskClient.connect(gw.wsUrl)));
+      await Promise.all(devices.map((d) => d.waitFor('session.ready')));
+      expect(gw.app.sessions.size).toBe(20);
+      devices.slice(0, 10).forEach((d) => d.control({ type: 'hangup' }));
+      const ended = await Promise.all(devices.slice(0, 10).map((d) => d.waitFor('session.ended')));
+      expect(ended.every((e) => e.reason === 'hangup')).toBe(true);
+      devices.slice(10).forEach((d) => d.close());
+      await expect.poll(() => gw.app.sessions.size).toBe(0);
+      await expect.poll(() => gw.tap.openConnections()).toBe(0);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('kiosk edge: device tokens', () => {
   let gw: TestGateway;
 
