@@ -1,0 +1,16 @@
+import { formatType, type AudioFormat } from '../../audio/format.ts';
+import { invalidValueBecause, type ProtocolError } from '../protocol/errors.ts';
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes a base64 audio payload and checks it holds whole samples of `format`. */
+export function decodeAudioPayload(base64: string, format: AudioFormat, param: string): Buffer | ProtocolError {
+  if (base64.length % 4 !== 0 || !BASE64.test(base64)) {
+    return invalidValueBecause(param, 'expected base64-encoded audio data.');
+  }
+  const bytes = Buffer.from(base64, 'base64');
+  if (formatType(format) === 'audio/pcm' && bytes.byteLength % 2 !== 0) {
+    return invalidValueBecause(param, `audio/pcm is 16-bit samples, so the decoded audio must be an even number of bytes (got ${bytes.byteLength}).`);
+  }
+  return bytes;
+}
