@@ -46,8 +46,11 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
   constructor(opts: GatewayTransportOptions) {
     super({
       url: opts.url,
-      createWebSocket: async ({ url, apiKey }) =>
-        new AudioFastPathSocket(url, { headers: { Authorization: `Bearer ${apiKey}` } }, opts.onAudio),
+      // No permessage-deflate: base64 audio barely compresses, and deflating every frame of every
+      // session would cost the relay more CPU than everything else it does.
+      createWebSocket: async ({ url, apiKey }) => new AudioFastPathSocket(
+        url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false }, opts.onAudio,
+      ),
     });
     this.#onInterrupt = opts.onInterrupt;
   }
