@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { loadAgentSet } from '../../../src/engine/agent-set.ts';
+import { createAgentRuntime } from '../../../src/session/realtime-agents.ts';
+import { agents, startAgent, statesDir } from '../../../agents/index.ts';
+
+const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
+
+describe('agent runtime (engine → Agents SDK)', () => {
+  it('starts with the start agent in its first state', () => {
+    expect(runtime.startAgent).toBe('frontDesk');
+    expect(runtime.startState('frontDesk')).toBe('1_greeting');
+    expect(runtime.startState('tourGuide')).toBe('1_welcome');
+    expect(runtime.voice('tourGuide')).toBe('coral');
+  });
+
+  it('builds one SDK agent per (agent, state), with that state compiled in', async () => {
+    const greeting = runtime.realtimeAgent('frontDesk', '1_greeting');
+    expect(runtime.realtimeAgent('frontDesk', '1_greeting')).toBe(greeting);
+    expect(greeting.instructions).toContain('## Current state: 1_greeting');
+    const tools = await greeting.getAllTools({} as never);
+    expect(tools.map((t) => t.name)).toEqual(['authenticateUser', 'change_state']);
+    expect(greeting.handoffs).toEqual([]);
+  });
+
+  it('offers the handoff only in the state whose transition allows it', () => {
+    const last = runtime.realtimeAgent('frontDesk', '4_next_steps');
+    expect(last.handoffs).toHaveLength(1);
+    expect(last.handoffs[0]).toBe(runtime.realtimeAgent('tourGuide', '1_welcome'));
+  });
+
+  it('decides change_state calls against the current state', () => {
+    expect(runtime.decide('frontDesk', '2_get_first_name', '{"next_step":"3_get_last_name"}')).toEqual({ ok: true, to: '3_get_last_name' });
+    expect(runtime.decide('frontDesk', '2_get_first_name', '{"next_step":"4_next_steps"}'))
+      .toEqual({ ok: false, reason: expect.stringContaining("allowed: 3_get_last_name") });
+    expect(runtime.decide('frontDesk', '4_next_steps', '{"next_step":"tourGuide"}'))
+      .toEqual({ ok: false, reason: "'tourGuide' is another agent: call transfer_to_tourGuide instead" });
+    expect(runtime.decide('frontDesk', '1_greeting', 'not json').ok).toBe(false);
+    expect(runtime.decide('frontDesk', '1_greeting', '{"next":"2_get_first_name"}').ok).toBe(false);
+  });
+
+  it('gives the state graph for display, transferAgents resolved to its target', () => {
+    const graph = runtime.graph('frontDesk');
+    expect(graph.states.map((s) => s.id)).toEqual(['1_greeting', '2_get_first_name', '3_get_last_name', '4_next_steps']);
+    expect(graph.transitions.at(-1)).toMatchObject({ from: '4_next_steps', to: 'tourGuide' });
+  });
+});
