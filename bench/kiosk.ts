@@ -5,7 +5,6 @@
  * same machine conditions. Run: npm run bench  (BENCH_SECONDS, BENCH_LEVELS to change the load).
  */
 import WebSocket from 'ws';
-import { startEchoBackend } from './lib/echo-backend.ts';
 import { cpuMs, rssBytes, startServer } from './lib/proc.ts';
 
 const FRAME_MS = 20;
@@ -104,10 +103,11 @@ function connect(url: string, awaitReady: boolean): Promise<WebSocket> {
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 async function main(): Promise<void> {
-  const echo = await startEchoBackend();
-  const forwarder = await startServer('bench/lib/forwarder.ts', [echo.url], {});
+  const echo = await startServer('bench/lib/echo-backend.ts', [], {});
+  const echoUrl = `${echo.url.replace('http', 'ws')}/v1/realtime`;
+  const forwarder = await startServer('bench/lib/forwarder.ts', [echoUrl], {});
   const gateway = await startServer('src/main.ts', [], {
-    PORT: '0', REALTIME_URL: echo.url, LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', OPENAI_API_KEY: '',
+    PORT: '0', REALTIME_URL: echoUrl, LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', OPENAI_API_KEY: '',
   });
   const results: Result[] = [];
   try {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   } finally {
     forwarder.child.kill();
     gateway.child.kill();
-    await echo.close();
+    echo.child.kill();
   }
   console.log(`\nkiosk path, ${SECONDS} s per level, 20 ms PCM16 frames in real time, round trip through an echo backend\n`);
   console.log('target     sessions  p50 ms  p99 ms  max ms  CPU % core  CPU %/session  RSS KB/session  lost');
