@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
 import { kioskEdge, MAX_AUDIO_FRAME_BYTES } from './edges/kiosk-ws.ts';
+import { webrtcEdge } from './edges/browser-webrtc.ts';
 import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
 import type { AgentRuntime } from './session/agent-runtime.ts';
@@ -39,6 +40,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   await app.register(fastifyStatic, { root: PUBLIC_DIR });
   app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size }));
   await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens });
+  await app.register(webrtcEdge, { startSession: sessions.start, maxSessions: config.maxSessions });
   return app;
 }
 

@@ -47,7 +47,7 @@ describe('kiosk edge: push-to-talk', () => {
 
     const truncate = await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.truncate');
     expect(truncate.event).toMatchObject({ content_index: 0, audio_end_ms: 1234 });
-    const greetingItem = (gw.tap.events.find((e) => e.event.type === 'response.output_audio.delta')?.event as { item_id: string }).item_id;
+    const greetingItem = gw.tap.events.find((e) => e.event.type === 'response.output_audio.delta')?.event.item_id;
     expect(truncate.event.item_id).toBe(greetingItem);
     await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'response.cancel');
     await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'input_audio_buffer.clear');

@@ -90,7 +90,7 @@ describe('kiosk edge: device tokens', () => {
   });
 
   it('refuses the upgrade without a valid token, before any session starts', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }] as Record<string, string>[]) {
       await expect(KioskClient.connect(gw.wsUrl, headers)).rejects.toThrow('HTTP 401');
     }
     await expect(KioskClient.connect(`${gw.wsUrl}?token=kiosk-7f3`)).rejects.toThrow('HTTP 401');

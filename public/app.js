@@ -1,0 +1,242 @@
+// The microphone page: wires the call (js/call.js) to the controls, the transcript, the state
+// graph, the tool log and the level meters.
+import { Call } from './js/call.js';
+import { listMicrophones } from './js/devices.js';
+import { renderGraph } from './js/graph.js';
+import { audioContext, LevelMeter, meterLevel } from './js/level.js';
+import { bindPushToTalk } from './js/push-to-talk.js';
+import { exposeStatus } from './js/status-hook.js';
+import { ToolLog } from './js/tools.js';
+import { Transcript } from './js/transcript.js';
+
+const LEVEL_POLL_MS = 50;
+const STATUS_TEXT = {
+  idle: 'Not connected',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  disconnected: 'Connection interrupted, reconnecting…',
+  closed: 'Call ended',
+  failed: 'Connection failed',
+};
+const MODE_TEXT = { vad: 'Hands-free', ptt: 'Push-to-talk' };
+const INTERRUPTED = 'The connection was interrupted; trying to recover…';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  statusDot: $('status-dot'),
+  statusText: $('status-text'),
+  notice: $('notice'),
+  connect: $('connect'),
+  mute: $('mute'),
+  ptt: $('ptt'),
+  device: $('device'),
+  micLevel: $('mic-level'),
+  agentLevel: $('agent-level'),
+  agent: $('agent'),
+  state: $('state'),
+  mode: $('mode'),
+  graph: $('graph'),
+  stateDescription: $('state-description'),
+  textForm: $('text-form'),
+  textInput: $('text-input'),
+  remoteAudio: $('remote-audio'),
+  modeRadios: [...document.querySelectorAll('input[name="mode"]')],
+};
+
+const transcript = new Transcript($('transcript'));
+const tools = new ToolLog($('tools'));
+const session = { id: '', agent: '', state: '', mode: '', graph: undefined };
+const levels = { mic: 0, remote: 0, remotePeak: 0 };
+let preferredMode = 'vad';
+let call = new Call();
+let micMeter;
+let remoteMeter;
+let notice = '';
+
+// --- controls -----------------------------------------------------------------------------
+
+ui.connect.addEventListener('click', () => {
+  if (call.state === 'connecting' || call.state === 'connected' || call.state === 'disconnected') {
+    call.hangUp();
+    return;
+  }
+  audioContext(); // created inside the click, so the page may play and measure audio
+  startCall();
+});
+
+ui.mute.addEventListener('click', () => {
+  call.setMuted(!call.muted);
+  renderControls();
+});
+
+for (const radio of ui.modeRadios) {
+  radio.addEventListener('change', () => {
+    preferredMode = radio.value;
+    if (isLive()) call.send({ type: 'mode', mode: preferredMode });
+    renderControls();
+  });
+}
+
+const ptt = bindPushToTalk(ui.ptt, {
+  enabled: () => isLive() && preferredMode === 'ptt',
+  onPress: () => call.send({ type: 'ptt.start' }),
+  onRelease: () => call.send({ type: 'ptt.stop' }),
+});
+
+ui.device.addEventListener('change', () => {
+  if (!isLive()) return;
+  call.switchDevice(ui.device.value).catch((err) => showNotice(err.message, 'error'));
+});
+navigator.mediaDevices?.addEventListener('devicechange', () => listMicrophones(ui.device, ui.device.value));
+
+ui.textForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const text = ui.textInput.value.trim();
+  if (text && call.send({ type: 'input_text', text })) ui.textInput.value = '';
+});
+
+window.addEventListener('pagehide', () => call.hangUp());
+
+// --- the call -----------------------------------------------------------------------------
+
+function startCall() {
+  const muted = call.muted;
+  call = new Call();
+  call.setMuted(muted);
+  transcript.clear();
+  tools.clear();
+  Object.assign(session, { id: '', agent: '', state: '', mode: '', graph: undefined });
+  levels.remotePeak = 0;
+  showNotice('');
+  call.addEventListener('state', () => onCallState());
+  call.addEventListener('event', (event) => onGatewayEvent(event.detail));
+  call.addEventListener('failure', (event) => showNotice(event.detail, 'error'));
+  call.addEventListener('local-stream', (event) => {
+    micMeter?.dispose();
+    micMeter = new LevelMeter(event.detail);
+    listMicrophones(ui.device, ui.device.value);
+  });
+  call.addEventListener('remote-stream', (event) => {
+    ui.remoteAudio.srcObject = event.detail;
+    ui.remoteAudio.play().catch(() => showNotice('The browser blocked audio playback: click anywhere on the page to hear the agent.', 'warning'));
+    remoteMeter?.dispose();
+    remoteMeter = new LevelMeter(event.detail);
+  });
+  renderSession();
+  call.connect(ui.device.value);
+}
+
+function onCallState() {
+  if (call.state === 'disconnected') showNotice(INTERRUPTED, 'warning');
+  else if (call.state === 'connected' && notice === INTERRUPTED) showNotice('');
+  if (!isLive()) {
+    ptt.release();
+    micMeter?.dispose();
+    remoteMeter?.dispose();
+    micMeter = remoteMeter = undefined;
+    ui.remoteAudio.srcObject = null;
+  }
+  renderControls();
+}
+
+function onGatewayEvent(event) {
+  switch (event.type) {
+    case 'session.ready':
+      Object.assign(session, { id: event.session_id, agent: event.agent, state: event.state, mode: event.mode, graph: event.graph });
+      if (preferredMode !== event.mode) call.send({ type: 'mode', mode: preferredMode });
+      break;
+    case 'state.changed':
+      Object.assign(session, { agent: event.agent, state: event.to });
+      if (event.graph) session.graph = event.graph;
+      break;
+    case 'mode':
+      session.mode = event.mode;
+      preferredMode = event.mode;
+      break;
+    case 'transcript':
+      transcript.update(event);
+      return;
+    case 'tool.call':
+      tools.call(event);
+      return;
+    case 'tool.result':
+      tools.result(event);
+      return;
+    case 'error':
+      showNotice(`The gateway reported: ${event.message}`, 'warning');
+      return;
+    case 'session.ended':
+      showNotice(`The session ended (${event.reason}).`, 'info');
+      return;
+    default:
+      return;
+  }
+  renderSession();
+}
+
+// --- rendering ----------------------------------------------------------------------------
+
+function isLive() {
+  return call.state === 'connected' || call.state === 'disconnected';
+}
+
+function renderControls() {
+  const busy = call.state === 'connecting' || isLive();
+  ui.statusDot.dataset.state = call.state;
+  ui.statusText.textContent = STATUS_TEXT[call.state] ?? call.state;
+  ui.connect.textContent = busy ? 'Hang up' : 'Connect';
+  ui.connect.classList.toggle('danger', busy);
+  ui.mute.disabled = !busy;
+  ui.mute.textContent = call.muted ? 'Unmute' : 'Mute';
+  ui.mute.setAttribute('aria-pressed', String(call.muted));
+  ui.ptt.disabled = !(isLive() && preferredMode === 'ptt');
+  ui.textInput.disabled = !isLive();
+  ui.textForm.querySelector('button').disabled = !isLive();
+  for (const radio of ui.modeRadios) radio.checked = radio.value === preferredMode;
+}
+
+function renderSession() {
+  ui.agent.textContent = session.agent || '–';
+  ui.state.textContent = session.state || '–';
+  ui.mode.textContent = MODE_TEXT[session.mode] ?? '–';
+  if (session.graph) {
+    renderGraph(ui.graph, session.graph, session.state);
+    const current = session.graph.states.find((s) => s.id === session.state);
+    ui.stateDescription.textContent = current ? current.description : '';
+  }
+  renderControls();
+}
+
+function showNotice(message, kind = 'info') {
+  notice = message;
+  ui.notice.textContent = message;
+  ui.notice.dataset.kind = kind;
+  ui.notice.hidden = message === '';
+}
+
+setInterval(() => {
+  levels.mic = micMeter?.rms() ?? 0;
+  levels.remote = remoteMeter?.rms() ?? 0;
+  levels.remotePeak = Math.max(levels.remotePeak, levels.remote);
+  ui.micLevel.value = meterLevel(levels.mic);
+  ui.agentLevel.value = meterLevel(levels.remote);
+}, LEVEL_POLL_MS);
+
+exposeStatus({
+  connectionState: () => call.state,
+  sessionId: () => session.id,
+  agent: () => session.agent,
+  state: () => session.state,
+  mode: () => session.mode,
+  muted: () => call.muted,
+  inputDevice: () => call.deviceLabel,
+  transcript: () => transcript.lines(),
+  toolCalls: () => ({ ...tools.counts }),
+  micRms: () => levels.mic,
+  remoteRms: () => levels.remote,
+  remoteRmsPeak: () => levels.remotePeak,
+  notice: () => notice,
+});
+
+listMicrophones(ui.device, '');
+renderControls();

@@ -1,0 +1,286 @@
+// The microphone page in real Chromium: a fake microphone plays a speech WAV, the page calls the
+// gateway over WebRTC, and everything asserted is read from what the page measured and rendered.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-server.ts';
+import { FakeSessions, SPEECH_RMS, waitFor, type FakeSession } from '../helpers/fake-session.ts';
+import { startTestGateway } from '../helpers/gateway.ts';
+import { speechWav } from '../helpers/speech.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/**
+ * Every run shoots the live page; the committed copy in docs/ is rewritten only on request
+ * (UPDATE_SCREENSHOT=1 npm test), so a plain test run leaves the tree clean.
+ */
+const SCREENSHOT = new URL(process.env.UPDATE_SCREENSHOT ? '../../docs/browser-client.png' : '../../.tmp/browser-client.png', import.meta.url);
+const DEMO_SCRIPT = fileURLToPath(new URL('../../agents/front-desk.script.json', import.meta.url));
+
+/** What `window.voiceGateway` holds (public/app.js). */
+interface PageStatus {
+  connectionState: string;
+  sessionId: string;
+  agent: string;
+  state: string;
+  mode: string;
+  muted: boolean;
+  inputDevice: string;
+  transcript: { role: string; text: string; final: boolean; itemId: string }[];
+  toolCalls: { started: number; finished: number; failed: number };
+  micRms: number;
+  remoteRms: number;
+  remoteRmsPeak: number;
+  notice: string;
+}
+
+declare global {
+  interface Window {
+    voiceGateway: PageStatus;
+  }
+}
+
+const status = (page: Page): Promise<PageStatus> => page.evaluate(() => ({ ...window.voiceGateway }));
+async function until(page: Page, check: (s: PageStatus) => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const current = await status(page);
+    if (check(current)) return;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; page status: ${JSON.stringify(current)}`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Microphone chunks the session received in the last `ms`. */
+const recentMic = (session: FakeSession, ms: number) => {
+  const now = session.mic.at(-1)?.atMs ?? 0;
+  return session.mic.filter((c) => c.atMs > now - ms);
+};
+
+/** Headless Chromium whose microphone plays `wav` (looped). */
+function launch(wav: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+}
+
+describe('browser client (Chromium)', () => {
+  let dir: string;
+  let browser: Browser;
+  let server: BrowserTestServer;
+  let page: Page;
+  const fakes = new FakeSessions();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vg-browser-'));
+    const wav = join(dir, 'mic.wav');
+    writeFileSync(wav, await speechWav('Hello, my name is Ada Lovelace and I would like a tour.', { rate: 48_000, leadingSilenceMs: 1_000, trailingSilenceMs: 300 }));
+    server = await startBrowserTestServer(fakes.start);
+    browser = await launch(wav);
+    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+    await page.goto(server.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('connects, plays the agent audio and shows transcript, state, graph and tool calls', async () => {
+    await expect(page.title()).resolves.toBe('voice-gateway');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await until(page, (s) => s.connectionState === 'connected', 'the call to connect');
+    const session = fakes.latest();
+
+    // The fake echoes the caller's speech as agent audio: it must be audible in the page.
+    await until(page, (s) => s.remoteRmsPeak > 0.02, 'agent audio in the page', 10_000);
+    await until(page, (s) => s.transcript.length >= 3 && s.toolCalls.finished === 1, 'the first turn');
+    const seen = await status(page);
+    expect(seen.sessionId).toBe(session.id);
+    expect(seen.transcript.map((l) => [l.role, l.text, l.final])).toEqual([
+      ['assistant', 'Welcome to the front desk. How can I help you today?', true],
+      ['user', 'My name is Ada Lovelace.', true],
+      ['assistant', 'Thank you, Ada. You are verified.', true],
+    ]);
+    expect(seen.toolCalls).toEqual({ started: 1, finished: 1, failed: 0 });
+    expect(seen).toMatchObject({ agent: 'frontDesk', state: '2_verify', mode: 'vad' });
+    expect(session.mic.some((c) => c.rms > SPEECH_RMS)).toBe(true);
+
+    await expect(page.locator('#agent').textContent()).resolves.toBe('frontDesk');
+    await expect(page.locator('#state').textContent()).resolves.toBe('2_verify');
+    await expect(page.locator('.node.current text').textContent()).resolves.toBe('2_verify');
+    await expect(page.locator('.node').count()).resolves.toBe(4); // 3 states + the tourGuide handoff
+    await expect(page.locator('.tool.ok .tool-status').textContent()).resolves.toMatch(/done · 150 ms/);
+    await expect(page.locator('.line.user .text').textContent()).resolves.toBe('My name is Ada Lovelace.');
+
+    // The page's own meter hears the fake microphone too.
+    await until(page, (s) => s.micRms > 0.05 && s.remoteRms > 0.02, 'both level meters moving', 5_000);
+  });
+
+  it('sends push-to-talk from the held button and the held Space bar', async () => {
+    const session = fakes.latest();
+    await page.getByLabel('Push-to-talk').check();
+    await until(page, (s) => s.mode === 'ptt', 'the gateway to confirm push-to-talk');
+    const ptt = page.getByRole('button', { name: 'Hold to talk' });
+    await expect(ptt.isEnabled()).resolves.toBe(true);
+
+    await ptt.hover();
+    await page.mouse.down();
+    await waitFor(() => session.controls.some((c) => c.type === 'ptt.start'), 2_000, 'ptt.start from the button');
+    await expect(ptt.getAttribute('aria-pressed')).resolves.toBe('true');
+    await page.waitForTimeout(200);
+    await page.mouse.up();
+    await waitFor(() => session.controls.some((c) => c.type === 'ptt.stop'), 2_000, 'ptt.stop from the button');
+
+    await page.locator('#transcript-title').click(); // focus away from any button
+    await page.keyboard.down('Space');
+    await page.waitForTimeout(200);
+    await page.keyboard.down('Space'); // auto-repeat must not start a second press
+    await page.keyboard.up('Space');
+    await waitFor(() => session.controls.filter((c) => c.type === 'ptt.stop').length === 2, 2_000, 'ptt.stop from Space');
+    expect(session.controls.map((c) => c.type)).toEqual(['mode', 'ptt.start', 'ptt.stop', 'ptt.start', 'ptt.stop']);
+
+    await page.getByLabel('Hands-free').check();
+    await until(page, (s) => s.mode === 'vad', 'hands-free again');
+    await expect(ptt.isDisabled()).resolves.toBe(true);
+  });
+
+  it('mutes the microphone: the gateway hears silence until unmuted', async () => {
+    const session = fakes.latest();
+    const mute = page.getByRole('button', { name: 'Mute' });
+    await mute.click();
+    await expect(page.getByRole('button', { name: 'Unmute' }).getAttribute('aria-pressed')).resolves.toBe('true');
+    expect((await status(page)).muted).toBe(true);
+    // Longer than the WAV's silent stretch (1.3 s), so the file's own pauses cannot pass for muting.
+    await page.waitForTimeout(1_900);
+    expect(recentMic(session, 1_600).filter((c) => c.rms > SPEECH_RMS)).toHaveLength(0);
+
+    await page.getByRole('button', { name: 'Unmute' }).click();
+    await page.waitForTimeout(1_900);
+    expect(recentMic(session, 1_600).filter((c) => c.rms > SPEECH_RMS).length).toBeGreaterThan(10);
+  });
+
+  it('switches the microphone mid-call without a new session, then hangs up', async () => {
+    const session = fakes.latest();
+    const sessionsBefore = fakes.sessions.length;
+    await page.getByLabel('Microphone', { exact: true }).selectOption({ label: 'Fake Audio Input 1' });
+    await until(page, (s) => s.inputDevice === 'Fake Audio Input 1', 'the new microphone');
+    expect((await status(page)).sessionId).toBe(session.id);
+    expect(fakes.sessions.length).toBe(sessionsBefore);
+    const heardBefore = session.mic.length;
+    await page.waitForTimeout(500);
+    expect(session.mic.length).toBeGreaterThan(heardBefore + 20);
+
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await until(page, (s) => s.connectionState === 'closed', 'the call to end');
+    await waitFor(() => session.endedWith !== undefined, 3_000, 'the session to end');
+    expect(session.endedWith).toBe('hung up by client');
+    await expect(page.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
+    expect(fakes.live).toBe(0);
+  });
+
+  it('explains a denied microphone, a refused call and a session the gateway ended', async () => {
+    const denied = await browser.newPage();
+    await denied.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    await denied.goto(server.url);
+    await denied.getByRole('button', { name: 'Connect' }).click();
+    await until(denied, (s) => s.connectionState === 'failed', 'the denied microphone');
+    await expect(denied.getByRole('alert').textContent()).resolves.toMatch(/Microphone access was denied/);
+    await denied.close();
+
+    const refused = await browser.newPage();
+    await refused.route('**/v1/webrtc', (route) =>
+      route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'VG_ERR_SESSION_LIMIT', message: 'Too many sessions' } }) }),
+    );
+    await refused.goto(server.url);
+    await refused.getByRole('button', { name: 'Connect' }).click();
+    await until(refused, (s) => s.connectionState === 'failed', 'the refused call');
+    await expect(refused.getByRole('alert').textContent()).resolves.toMatch(/refused the call \(HTTP 503\): Too many sessions/);
+    await refused.close();
+
+    const ended = await browser.newPage();
+    await ended.goto(server.url);
+    await ended.getByRole('button', { name: 'Connect' }).click();
+    await until(ended, (s) => s.connectionState === 'connected' && s.sessionId !== '', 'a call to end');
+    fakes.latest().edge.close('backend_closed');
+    await until(ended, (s) => s.connectionState === 'closed', 'the gateway to end the call');
+    await expect(ended.getByRole('alert').textContent()).resolves.toMatch(/session ended \(backend_closed\)/);
+    await ended.close();
+  });
+
+  it('walks the demo flow with the real session core and the emulator, by voice and push-to-talk', async () => {
+    const gateway = await startTestGateway({ script: DEMO_SCRIPT, timing: { audioPace: 4 } });
+    const real = await startBrowserTestServer(gateway.app.sessions.start);
+    // A caller who says one sentence, then stays quiet for 8 s (Chromium loops the file), so the
+    // scripted answers are not barged in on by the next loop.
+    const wav = join(dir, 'caller.wav');
+    writeFileSync(wav, await speechWav('My first name is Jane.', { rate: 48_000, leadingSilenceMs: 1_000, trailingSilenceMs: 8_000 }));
+    const callerBrowser = await launch(wav);
+    const demo = await callerBrowser.newPage({ viewport: { width: 1280, height: 760 } });
+    /** Holds the button from before the caller speaks until just after the sentence ends. */
+    const pressWhileSpeaking = async () => {
+      const ptt = demo.getByRole('button', { name: 'Hold to talk' });
+      await until(demo, (s) => s.micRms < 0.01, 'a quiet microphone', 12_000);
+      await ptt.hover();
+      await demo.mouse.down();
+      await until(demo, (s) => s.micRms > 0.05, 'the caller to speak', 12_000);
+      await until(demo, (s) => s.micRms < 0.01, 'the caller to finish', 8_000);
+      await demo.waitForTimeout(300);
+      await demo.mouse.up();
+    };
+    try {
+      await demo.goto(real.url);
+      await demo.getByRole('button', { name: 'Connect' }).click();
+      // Muted at once, so the fake microphone's looping sentence does not barge in on the greeting.
+      await demo.getByRole('button', { name: 'Mute' }).click();
+      await until(demo, (s) => s.transcript.some((l) => l.role === 'assistant' && l.final && /front desk/.test(l.text)), 'the scripted greeting');
+      await until(demo, (s) => s.remoteRmsPeak > 0.02, 'the greeting audio, measured in the page');
+
+      // Hands-free: unmuted, the microphone's sentence is the caller's turn (server VAD on real audio).
+      await demo.getByRole('button', { name: 'Unmute' }).click();
+      await until(demo, (s) => s.transcript.some((l) => l.role === 'user' && l.final), 'the caller\'s first turn', 15_000);
+      await demo.getByRole('button', { name: 'Mute' }).click();
+      await until(demo, (s) => s.state === '3_get_last_name', 'the first name to move the state on');
+      let seen = await status(demo);
+      expect(seen.transcript.find((l) => l.role === 'user' && l.final)?.text).toBe('My first name is Jane, J-A-N-E.');
+      expect(seen.transcript.some((l) => l.role === 'assistant' && l.final && /J-A-N-E/.test(l.text))).toBe(true);
+
+      // Push-to-talk: held across one loop of the microphone's sentence, released to answer.
+      await demo.getByLabel('Push-to-talk').check();
+      await until(demo, (s) => s.mode === 'ptt', 'push-to-talk mode');
+      await demo.getByRole('button', { name: 'Unmute' }).click();
+      await pressWhileSpeaking();
+      await until(demo, (s) => s.agent === 'tourGuide', 'verification and the transfer to the tour guide', 20_000);
+      await until(demo, (s) => s.transcript.some((l) => l.role === 'assistant' && l.final && /tour guide/i.test(l.text) && /overview/.test(l.text)), 'the tour guide speaking');
+      seen = await status(demo);
+      expect(seen.transcript.filter((l) => l.role === 'user' && l.final).map((l) => l.text)).toEqual([
+        'My first name is Jane, J-A-N-E.', 'Doe. D-O-E.',
+      ]);
+      expect(seen.state).toBe('1_welcome');
+      expect(seen.toolCalls.failed).toBe(0);
+      await expect(demo.locator('.tool.ok', { hasText: 'authenticateUser' }).count()).resolves.toBe(1);
+      await expect(demo.locator('.node.current text').textContent()).resolves.toBe('1_welcome');
+
+      // The README's picture: the real product mid-call.
+      mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
+      await demo.screenshot({ path: fileURLToPath(SCREENSHOT) });
+      await demo.getByRole('button', { name: 'Hang up' }).click();
+      await waitFor(() => gateway.app.sessions.size === 0, 3_000, 'the real session to end');
+    } finally {
+      await callerBrowser.close();
+      await real.close();
+      await gateway.close();
+    }
+  });
+});
