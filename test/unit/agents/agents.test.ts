@@ -1,3 +1,4 @@
+import { SEED_STATES } from '../../helpers/seed.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -11,7 +12,7 @@ import { runTool } from '../../../src/tools/run-tool.ts';
 describe('shipped agents', () => {
   it('ship the voice-agents guide states byte for byte', () => {
     const shipped = readFileSync(join(statesDir, 'front-desk.json'));
-    const seed = readFileSync('/work/shared/seed/voice-agents-states.json');
+    const seed = readFileSync(SEED_STATES);
     expect(shipped.equals(seed)).toBe(true);
   });
 

@@ -1,3 +1,4 @@
+import { SEED_STATES } from '../../helpers/seed.ts';
 import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { VgError } from '../../../src/errors.ts';
 import { testAgent } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vg-agents-'));
-copyFileSync('/work/shared/seed/voice-agents-states.json', join(dir, 'desk.json'));
+copyFileSync(SEED_STATES, join(dir, 'desk.json'));
 const simple = (id: string) => [{ id, description: 'd', instructions: ['i'], transitions: [] }];
 writeFileSync(join(dir, 'helper.json'), JSON.stringify(simple('hello')));
 writeFileSync(join(dir, 'broken.json'), JSON.stringify([{ id: 'x', description: 'd', instructions: [], transitions: [] }]));

@@ -1,3 +1,4 @@
+import { SEED_STATES } from '../../helpers/seed.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileState } from '../../../src/engine/compile-state.ts';
@@ -101,7 +102,7 @@ describe('compileState', () => {
   });
 
   it('compiles the guide fixture, with the transfer as a handoff', () => {
-    const path = '/work/shared/seed/voice-agents-states.json';
+    const path = SEED_STATES;
     const states = loadStatesFile(path, { handoffTargets: ['tourGuide'] });
     const agent = testAgent({ handoffs: ['tourGuide'], transferAgentsTarget: 'tourGuide', tools: [] });
     const last = compileState(agent, states, '4_next_steps');

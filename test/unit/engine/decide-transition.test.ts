@@ -1,10 +1,11 @@
+import { SEED_STATES } from '../../helpers/seed.ts';
 import { describe, expect, it } from 'vitest';
 import { compileState } from '../../../src/engine/compile-state.ts';
 import { decideTransition } from '../../../src/engine/decide-transition.ts';
 import { loadStatesFile } from '../../../src/engine/load-states.ts';
 import { deskStates, testAgent } from './fixtures.ts';
 
-const seed = loadStatesFile('/work/shared/seed/voice-agents-states.json', { handoffTargets: ['tourGuide'] });
+const seed = loadStatesFile(SEED_STATES, { handoffTargets: ['tourGuide'] });
 const rules = { handoffs: ['tourGuide'], transferAgentsTarget: 'tourGuide' };
 
 describe('decideTransition', () => {

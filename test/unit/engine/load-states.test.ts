@@ -1,3 +1,4 @@
+import { SEED_STATES } from '../../helpers/seed.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { VgError } from '../../../src/errors.ts';
 import { loadStatesFile } from '../../../src/engine/load-states.ts';
 import { validateStates } from '../../../src/engine/validate-states.ts';
 
-const SEED = '/work/shared/seed/voice-agents-states.json';
+
 const dir = mkdtempSync(join(tmpdir(), 'vg-states-'));
 const opts = { handoffTargets: ['tourGuide'] };
 
@@ -37,8 +38,8 @@ function problemsOf(name: string, content: unknown): { file: string; lines: stri
 
 describe('loadStatesFile', () => {
   it('loads the voice-agents guide fixture unchanged', () => {
-    const definition = loadStatesFile(SEED, opts);
-    const seed = JSON.parse(readFileSync(SEED, 'utf8')) as unknown;
+    const definition = loadStatesFile(SEED_STATES, opts);
+    const seed = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as unknown;
     expect(definition.states).toEqual(seed);
     expect(definition.states[0]?.id).toBe('1_greeting');
   });
@@ -124,7 +125,7 @@ describe('loadStatesFile', () => {
 
 describe('validateStates', () => {
   it('returns no problems for the fixture and handoffs it allows', () => {
-    const json = JSON.parse(readFileSync(SEED, 'utf8')) as unknown;
+    const json = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as unknown;
     expect(validateStates(json, 'seed.json', { handoffTargets: [] })).toEqual([]);
   });
 
