@@ -115,14 +115,12 @@ describe('SpeechSynthesizer', () => {
     expect(sameSamples(await synth.synthesize(SENTENCE, { voice: 'nobody' }), alloy)).toBe(true);
   });
 
-  test('empty or whitespace text gives no samples, at once', async () => {
-    const fresh = SpeechSynthesizer.create();
-    const started = performance.now();
-    expect(await fresh.synthesize('')).toHaveLength(0);
-    expect(await fresh.synthesize(' \n\t\u0000 ')).toHaveLength(0);
-    // eSpeak-NG costs ~150 ms a call (plus a worker start): this never reached it.
-    expect(performance.now() - started).toBeLessThan(20);
-    await fresh.close();
+  test('empty or whitespace text gives no samples, without reaching eSpeak-NG', async () => {
+    // A closed synthesizer rejects every call that would reach a worker.
+    const closed = SpeechSynthesizer.create();
+    await closed.close();
+    expect(await closed.synthesize('')).toHaveLength(0);
+    expect(await closed.synthesize(' \n\t\u0000 ')).toHaveLength(0);
   });
 
   test('text is an argument, never an option or a shell word; control characters are stripped', async () => {
@@ -137,34 +135,26 @@ describe('SpeechSynthesizer', () => {
     await expect(synth.synthesize('a '.repeat(MAX_TEXT_CHARS))).rejects.toThrow(/limit is 2000/);
   });
 
-  test('the main thread keeps running while 3 sentences synthesize', async () => {
+  test('synthesis leaves the main thread idle: it runs in a worker', async () => {
     const fresh = SpeechSynthesizer.create({ workers: 1, cacheEntries: 0 });
-    let last = performance.now();
-    let worstGap = 0;
-    let ticks = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      worstGap = Math.max(worstGap, now - last);
-      last = now;
-      ticks++;
-    }, 5);
-    const started = performance.now();
+    await fresh.synthesize('Warm up.');
+    // Event-loop utilisation counts only time this thread spends running code, not time it waits
+    // (nor time the machine is busy elsewhere): eSpeak-NG on this thread would keep it near 1.
+    const before = performance.eventLoopUtilization();
     await Promise.all(['First one.', 'Then a second sentence.', 'And the third.'].map((t) => fresh.synthesize(t)));
-    const elapsed = performance.now() - started;
-    clearInterval(timer);
+    const used = performance.eventLoopUtilization(before);
     await fresh.close();
-    // Any one eSpeak-NG call on this thread would stall it for >= 150 ms.
-    expect(worstGap).toBeLessThan(100);
-    expect(ticks).toBeGreaterThan(elapsed / 5 / 3);
+    expect(used.utilization).toBeLessThan(0.5);
   });
 
-  test('a cache hit is fast and gives an independent copy', async () => {
+  test('a cache hit gives the same speech as an independent copy', async () => {
+    // (How fast a hit is, is measured by bench/audio.ts, not asserted here.)
     const text = 'Caching makes repeats cheap.';
     const first = await synth.synthesize(text, { voice: 'sage' });
+    const kept = first.slice();
     first.fill(0);
-    const started = performance.now();
     const again = await synth.synthesize(text, { voice: 'sage' });
-    expect(performance.now() - started).toBeLessThan(5);
+    expect(sameSamples(again, kept)).toBe(true);
     expect(rms(again)).toBeGreaterThan(100);
   });
 
