@@ -282,5 +282,5 @@ describe('browser client (Chromium)', () => {
       await real.close();
       await gateway.close();
     }
-  });
+  }, 90_000);
 });
