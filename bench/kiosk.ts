@@ -21,12 +21,11 @@ interface Result {
   p99: number;
   max: number;
   cpuPct: number;
-  rssPerSessionKb: number;
+  rssLiveMb: number;
   lost: number;
 }
 
 async function measure(target: string, wsUrl: string, pid: number, sessions: number, awaitReady: boolean): Promise<Result> {
-  const rssIdle = rssBytes(pid);
   const devices = await Promise.all(Array.from({ length: sessions }, () => connect(wsUrl, awaitReady)));
   const sentAt = new Map<number, number>();
   const latencies: number[] = [];
@@ -81,7 +80,7 @@ async function measure(target: string, wsUrl: string, pid: number, sessions: num
     target, sessions,
     p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN,
     cpuPct: (cpuUsed / (SECONDS * 1000)) * 100,
-    rssPerSessionKb: (rssLive - rssIdle) / 1024 / sessions,
+    rssLiveMb: rssLive / 1024 / 1024,
     lost: Math.max(0, sentMeasured - latencies.length),
   };
 }
@@ -121,9 +120,13 @@ async function main(): Promise<void> {
     echo.child.kill();
   }
   console.log(`\nkiosk path, ${SECONDS} s per level, 20 ms PCM16 frames in real time, round trip through an echo backend\n`);
-  console.log('target     sessions  p50 ms  p99 ms  max ms  CPU % core  CPU %/session  RSS KB/session  lost');
+  console.log('target     sessions  p50 ms  p99 ms  max ms  CPU % core  CPU %/session  RSS MB  RSS KB/session  lost');
   for (const r of results) {
-    console.log(`${r.target.padEnd(10)} ${String(r.sessions).padStart(8)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.cpuPct).padStart(10)}  ${fmt(r.cpuPct / r.sessions, 3).padStart(13)}  ${fmt(r.rssPerSessionKb, 0).padStart(14)}  ${r.lost}`);
+    // Memory per session is the slope from the lowest level: the start-up heap (and the garbage a
+    // level leaves behind) would swamp a per-level difference from idle.
+    const base = results.find((b) => b.target === r.target && b.sessions === LEVELS[0])!;
+    const perSession = r.sessions > base.sessions ? ((r.rssLiveMb - base.rssLiveMb) * 1024) / (r.sessions - base.sessions) : NaN;
+    console.log(`${r.target.padEnd(10)} ${String(r.sessions).padStart(8)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.cpuPct).padStart(10)}  ${fmt(r.cpuPct / r.sessions, 3).padStart(13)}  ${fmt(r.rssLiveMb, 0).padStart(6)}  ${fmt(perSession, 0).padStart(14)}  ${r.lost}`);
   }
   console.log('\ngateway / forwarder, same run:');
   for (const sessions of LEVELS) {
