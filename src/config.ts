@@ -20,7 +20,6 @@ export interface Config {
   readonly emulatorScript?: string;
   readonly maxSessions: number;
   readonly toolTimeoutMs: number;
-  readonly agentsDir?: string;
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);

@@ -39,11 +39,6 @@ export class PlaybackTracker {
     return true;
   }
 
-  /** True while the listener still has audio of the current item ahead of it. */
-  isPlaying(playedMs: number): boolean {
-    return this.#current !== undefined && playedMs < this.#current.startMs + this.#current.deliveredMs;
-  }
-
   /**
    * Cuts playback at what the listener heard. Returns the truncation to send, or undefined when
    * nothing was playing or the finished item had been heard in full (its transcript stays whole).
