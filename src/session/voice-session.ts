@@ -9,6 +9,7 @@ import { TranscriptRelay } from './transcript-relay.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import { VgError, type ErrorCode } from '../errors.ts';
+import { channels, publish } from '../observability/channels.ts';
 
 export interface BackendTarget {
   url: string;
@@ -93,6 +94,7 @@ export class VoiceSession implements SessionCallbacks {
   #pressedAudioMs = 0;
   #activeResponse: string | undefined;
   #ended: Promise<void> | undefined;
+  #liveSinceMs = 0;
 
   constructor(deps: VoiceSessionDeps) {
     this.id = deps.id;
@@ -130,6 +132,8 @@ export class VoiceSession implements SessionCallbacks {
     await this.#session.connect({ apiKey: this.#backend.apiKey, url: this.#backend.url });
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
+    this.#liveSinceMs = performance.now();
+    publish(channels.sessionStarted, { sessionId: this.id, edge: this.#edge.kind });
     this.#edge.send({
       type: 'session.ready',
       session_id: this.id,
@@ -160,6 +164,9 @@ export class VoiceSession implements SessionCallbacks {
     this.#edge.send({
       type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs,
     });
+    publish(channels.toolFinished, {
+      sessionId: this.id, tool: name, ok: outcome.ok, durationMs: outcome.durationMs, errorCode: outcome.errorCode,
+    });
     return outcome.output;
   }
 
@@ -175,6 +182,7 @@ export class VoiceSession implements SessionCallbacks {
       await this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state));
       this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
       this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent });
+      publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
       output = JSON.stringify({ ok: true, state: this.#state });
     } else {
       this.#log.warn({ agent: this.#agent, state: this.#state, reason: decision.reason }, 'transition refused');
@@ -269,6 +277,7 @@ export class VoiceSession implements SessionCallbacks {
   /** Barge-in: stop the listener's playback, cut the answer, and truncate at what was heard. */
   #interrupt(cancel: boolean): void {
     const truncation = this.#playback.interrupt(this.#edge.playedMs());
+    publish(channels.bargeIn, { sessionId: this.id, edge: this.#edge.kind, truncated: truncation !== undefined });
     if (cancel && this.#activeResponse) this.#transport._cancelResponse();
     this.#edge.clearAudio();
     if (truncation) {
@@ -320,6 +329,7 @@ export class VoiceSession implements SessionCallbacks {
     }
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to) });
+    publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true });
   }
 
   #sendError(code: ErrorCode, detail: string): void {
@@ -339,5 +349,10 @@ export class VoiceSession implements SessionCallbacks {
     this.#edge.close(reason);
     this.#lifecycle = 'closed';
     if (wasLive) this.#log.info({ reason, agent: this.#agent, state: this.#state }, 'session ended');
+    if (this.#liveSinceMs > 0) {
+      publish(channels.sessionEnded, {
+        sessionId: this.id, edge: this.#edge.kind, reason, durationMs: Math.round(performance.now() - this.#liveSinceMs),
+      });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, VgError, type ErrorCode } from '../../src/errors.ts';
+import { ERRORS, VgError, type ErrorCode, type ErrorSpec } from '../../src/errors.ts';
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
 
@@ -19,7 +19,7 @@ describe('error catalogue', () => {
     expect(err.code).toBe(code);
     expect(err.message).toBe(`${ERRORS[code].message}: what exactly`);
     expect(new VgError(code).message).toBe(ERRORS[code].message);
-    const spec: { httpStatus?: number; wsCloseCode?: number } = ERRORS[code];
+    const spec: ErrorSpec = ERRORS[code];
     if (spec.httpStatus !== undefined) expect(spec.httpStatus).toBeGreaterThanOrEqual(400);
     if (spec.httpStatus !== undefined) expect(spec.httpStatus).toBeLessThan(600);
     // WebSocket close codes a server may send: 1000-1014 (RFC 6455 and IANA), or 4000-4999 (private use).
