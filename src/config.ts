@@ -19,6 +19,8 @@ export interface Config {
   /** Conversation script for the embedded emulator (a JSON file). */
   readonly emulatorScript?: string;
   readonly maxSessions: number;
+  /** New sessions one client address may open per minute, on each edge. */
+  readonly sessionsPerMinute: number;
   readonly toolTimeoutMs: number;
 }
 
@@ -35,6 +37,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EMULATOR_SCRIPT: z.string().min(1).optional(),
   MAX_SESSIONS: positiveInt.default(500),
+  SESSIONS_PER_MINUTE: positiveInt.default(60),
   TOOL_TIMEOUT_MS: positiveInt.default(10_000),
 });
 
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     emulatorScript: e.EMULATOR_SCRIPT,
     maxSessions: e.MAX_SESSIONS,
+    sessionsPerMinute: e.SESSIONS_PER_MINUTE,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
   });
 }

@@ -26,6 +26,7 @@ export const ERRORS = {
   VG_ERR_UNSUPPORTED_MEDIA_TYPE: { message: 'Unsupported media type', httpStatus: 415 },
   VG_ERR_SESSION_NOT_FOUND: { message: 'No such session', httpStatus: 404 },
   VG_ERR_BACKEND: { message: 'Realtime backend failed', httpStatus: 502, wsCloseCode: 1011 },
+  VG_ERR_RATE_LIMITED: { message: 'Too many new sessions from this address', httpStatus: 429 },
   VG_ERR_SESSION_LIMIT: { message: 'Too many sessions', httpStatus: 503, wsCloseCode: 1013 },
 } as const satisfies Record<string, ErrorSpec>;
 

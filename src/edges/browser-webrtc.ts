@@ -4,6 +4,8 @@ import type { SessionHandle, StartSession } from '../session/starter.ts';
 import { replyError } from './webrtc/http-error.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
+import type { SessionRateLimit } from './edge.ts';
+import { sessionRateLimit } from './rate-limit.ts';
 
 export interface WebrtcEdgeOptions {
   startSession: StartSession;
@@ -15,6 +17,8 @@ export interface WebrtcEdgeOptions {
   connectTimeoutMs?: number;
   /** STUN/TURN servers for the server's peer; none is needed when browsers reach the gateway directly. */
   iceServers?: RTCIceServer[];
+  /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
+  rateLimit?: SessionRateLimit;
 }
 
 const SDP_TYPE = 'application/sdp';
@@ -52,6 +56,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
     '/v1/webrtc',
     {
       bodyLimit: MAX_SDP_BYTES,
+      config: sessionRateLimit(opts.rateLimit),
       // Rejected before the body is read.
       onRequest: async (request, reply) => {
         const given = request.headers['content-type']?.split(';')[0].trim().toLowerCase();

@@ -35,6 +35,12 @@ export interface StateGraph {
   transitions: { from: string; to: string; condition: string }[];
 }
 
+/** How many sessions one client address may open per time window (enforced by @fastify/rate-limit). */
+export interface SessionRateLimit {
+  max: number;
+  timeWindowMs: number;
+}
+
 export interface EdgeEvents {
   /** PCM16 24 kHz mono from the listener's microphone. */
   audio: [pcm: Buffer];

@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { timingSafeEqual } from 'node:crypto';
-import type { ClientEvent, EdgeEvents, EdgeTransport } from './edge.ts';
+import type { ClientEvent, EdgeEvents, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
+import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
 
@@ -11,6 +12,8 @@ export interface KioskEdgeOptions {
   startSession: StartSession;
   /** Accepted device tokens (`?token=` or `Authorization: Bearer`); empty = no check. */
   tokens: readonly string[];
+  /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
+  rateLimit?: SessionRateLimit;
 }
 
 /** Largest binary frame: 500 ms of PCM16 24 kHz. Devices send 20-100 ms frames. */
@@ -25,6 +28,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts) => {
   app.get('/v1/ws', {
     websocket: true,
+    config: sessionRateLimit(opts.rateLimit),
     // Reject before the upgrade, so an unauthorised device never gets a socket.
     preValidation: async (req, reply) => {
       if (opts.tokens.length === 0) return;

@@ -56,6 +56,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     gatewayTokens: [],
     logLevel: 'silent',
     maxSessions: 100,
+    sessionsPerMinute: 10_000,
     toolTimeoutMs: 10_000,
     ...opts.config,
   };
