@@ -2,14 +2,17 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
+import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { kioskEdge, MAX_AUDIO_FRAME_BYTES } from './edges/kiosk-ws.ts';
 import { webrtcEdge } from './edges/browser-webrtc.ts';
 import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
+import { createMetrics } from './observability/metrics.ts';
 import type { AgentRuntime } from './session/agent-runtime.ts';
 import type { BackendTarget } from './session/voice-session.ts';
 import type { Config } from './config.ts';
+import { VgError } from './errors.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -39,8 +42,24 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   await app.register(websocket, { options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_CONTROL_BYTES) } });
   await app.register(fastifyStatic, { root: PUBLIC_DIR });
   app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size }));
-  await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens });
-  await app.register(webrtcEdge, { startSession: sessions.start, maxSessions: config.maxSessions });
+  // onClose runs after preClose has ended the sessions, so their ends are still counted.
+  const metrics = createMetrics();
+  app.addHook('onClose', async () => metrics.close());
+  app.get('/metrics', async (_req, reply) => {
+    reply.type(metrics.register.contentType);
+    return metrics.register.metrics();
+  });
+  // Opening a session costs a backend connection: each address may open only so many a minute.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => {
+      const err = new VgError('VG_ERR_RATE_LIMITED', `at most ${context.max} a minute; retry in ${context.after}`);
+      return { statusCode: err.httpStatus, error: { code: err.code, message: err.message } };
+    },
+  });
+  const limit = { max: config.sessionsPerMinute, timeWindowMs: 60_000 };
+  await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens, rateLimit: limit });
+  await app.register(webrtcEdge, { startSession: sessions.start, maxSessions: config.maxSessions, rateLimit: limit });
   return app;
 }
 

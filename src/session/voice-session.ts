@@ -338,6 +338,8 @@ export class VoiceSession implements SessionCallbacks {
   }
 
   async #close(reason: string): Promise<void> {
+    // edge.close() below emits the edge's 'close', which calls end() again before #ended is set.
+    if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return;
     const wasLive = this.#lifecycle === 'live' || this.#lifecycle === 'connecting';
     this.#lifecycle = 'closing';
     this.#abort.abort();

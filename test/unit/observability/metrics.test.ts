@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMetrics, type GatewayMetrics } from '../../../src/observability/metrics.ts';
+import {
+  channels, publish, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished,
+} from '../../../src/observability/channels.ts';
+import { sampleValue } from '../../helpers/prometheus.ts';
+
+const open: GatewayMetrics[] = [];
+function metrics(): GatewayMetrics {
+  const m = createMetrics();
+  open.push(m);
+  return m;
+}
+afterEach(() => {
+  for (const m of open.splice(0)) m.close();
+});
+
+const started = (sessionId: string, edge = 'kiosk') => publish<SessionStarted>(channels.sessionStarted, { sessionId, edge });
+
+describe('createMetrics', () => {
+  it('counts what the session channels report, with bounded labels', async () => {
+    const { register } = metrics();
+    started('vs_a');
+    started('vs_b');
+    started('vs_c', 'webrtc');
+    publish<SessionEnded>(channels.sessionEnded, { sessionId: 'vs_a', edge: 'kiosk', reason: 'hangup', durationMs: 42_000 });
+    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'authenticateUser', ok: true, durationMs: 250 });
+    publish<ToolFinished>(channels.toolFinished, {
+      sessionId: 'vs_b', tool: 'authenticateUser', ok: false, durationMs: 10_000, errorCode: 'VG_ERR_TOOL_TIMEOUT',
+    });
+    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'lookup', ok: false, durationMs: 5 });
+    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'frontDesk', from: 'greet', to: 'verify', handoff: false });
+    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'tourGuide', from: 'verify', to: 'tour', handoff: true });
+    publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
+    publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
+    publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_c', edge: 'webrtc', truncated: false });
+
+    const text = await register.metrics();
+    expect(sampleValue(text, 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(2);
+    expect(sampleValue(text, 'voice_gateway_sessions_total', { edge: 'webrtc' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_sessions_live', { edge: 'kiosk' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_sessions_live', { edge: 'webrtc' })).toBe(1);
+
+    const ended = { edge: 'kiosk', reason: 'hangup' };
+    expect(sampleValue(text, 'voice_gateway_session_duration_seconds_count', ended)).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_session_duration_seconds_sum', ended)).toBe(42);
+    expect(sampleValue(text, 'voice_gateway_session_duration_seconds_bucket', { ...ended, le: '30' })).toBe(0);
+    expect(sampleValue(text, 'voice_gateway_session_duration_seconds_bucket', { ...ended, le: '60' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_session_duration_seconds_bucket', { ...ended, le: '3600' })).toBe(1);
+
+    expect(sampleValue(text, 'voice_gateway_tool_calls_total', { tool: 'authenticateUser', outcome: 'ok' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_tool_calls_total', { tool: 'authenticateUser', outcome: 'VG_ERR_TOOL_TIMEOUT' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_tool_calls_total', { tool: 'lookup', outcome: 'error' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_tool_duration_seconds_count', { tool: 'authenticateUser' })).toBe(2);
+    expect(sampleValue(text, 'voice_gateway_tool_duration_seconds_sum', { tool: 'authenticateUser' })).toBe(10.25);
+    expect(sampleValue(text, 'voice_gateway_tool_duration_seconds_bucket', { tool: 'lookup', le: '0.01' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_tool_duration_seconds_bucket', { tool: 'authenticateUser', le: '5' })).toBe(1);
+
+    expect(sampleValue(text, 'voice_gateway_state_changes_total', { agent: 'frontDesk', handoff: 'false' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_state_changes_total', { agent: 'tourGuide', handoff: 'true' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_barge_ins_total', { edge: 'kiosk', truncated: 'true' })).toBe(2);
+    expect(sampleValue(text, 'voice_gateway_barge_ins_total', { edge: 'webrtc', truncated: 'false' })).toBe(1);
+
+    expect(text).not.toMatch(/vs_[abc]/);
+  });
+
+  it('collects the process metrics', async () => {
+    const text = await metrics().register.metrics();
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+  });
+
+  it('stops counting once closed, and leaves the channels without subscribers', async () => {
+    const m = createMetrics();
+    started('vs_1');
+    m.close();
+    started('vs_2');
+    expect(sampleValue(await m.register.metrics(), 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(1);
+    for (const channel of Object.values(channels)) expect(channel.hasSubscribers).toBe(false);
+  });
+
+  it('keeps each instance in its own registry', async () => {
+    const a = metrics();
+    started('vs_1');
+    const b = metrics();
+    started('vs_2');
+    a.close();
+    started('vs_3');
+    expect(a.register).not.toBe(b.register);
+    expect(sampleValue(await a.register.metrics(), 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(2);
+    expect(sampleValue(await b.register.metrics(), 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(2);
+    started('vs_4');
+    expect(sampleValue(await b.register.metrics(), 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(3);
+    expect(sampleValue(await a.register.metrics(), 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(2);
+  });
+});
