@@ -82,7 +82,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       try {
         answer = await edge.answer(offer, iceGatherTimeoutMs);
       } catch (err) {
-        edge.close('offer failed');
+        edge.close('offer_failed');
         if (err instanceof OfferRejected) return replyError(reply, 'VG_ERR_BAD_SDP', err.message);
         throw err;
       }
@@ -92,11 +92,11 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
         handle = await opts.startSession(edge, { log: request.log });
       } catch (err) {
         request.log.warn({ err }, 'session failed to start');
-        edge.close('session failed to start');
+        edge.close('backend_unavailable');
         return replyError(reply, err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', 'the session could not start'));
       }
       if (edge.closed) {
-        await endSession(handle, 'peer closed while the session was starting');
+        await endSession(handle, 'peer_closed_early');
         return replyError(reply, 'VG_ERR_BACKEND', 'the peer closed while the session was starting');
       }
       edge.bindSession(handle.id);
@@ -117,13 +117,13 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   app.delete<{ Params: { id: string } }>('/v1/webrtc/:id', async (request, reply) => {
     const entry = sessions.get(request.params.id);
     if (!entry) return replyError(reply, 'VG_ERR_SESSION_NOT_FOUND', `no browser session ${request.params.id}`);
-    entry.edge.close('hung up by client');
-    await endSession(entry.handle, 'hung up by client');
+    entry.edge.close('hangup');
+    await endSession(entry.handle, 'hangup');
     return reply.code(204).send();
   });
 
   app.addHook('onClose', async () => {
-    for (const edge of edges) edge.close('server shutting down');
+    for (const edge of edges) edge.close('server_shutdown');
     await Promise.all(endings);
   });
 };

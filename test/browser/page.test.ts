@@ -183,7 +183,7 @@ describe('browser client (Chromium)', () => {
     await page.getByRole('button', { name: 'Hang up' }).click();
     await until(page, (s) => s.connectionState === 'closed', 'the call to end');
     await waitFor(() => session.endedWith !== undefined, 3_000, 'the session to end');
-    expect(session.endedWith).toBe('hung up by client');
+    expect(session.endedWith).toBe('hangup');
     await expect(page.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
     expect(fakes.live).toBe(0);
   });

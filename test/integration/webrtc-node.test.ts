@@ -193,10 +193,10 @@ describe('browser edge over WebRTC (Node peer)', () => {
     await deleted.waitForEvent('session.ready');
     const res = await fetch(`${server.url}${deleted.location}`, { method: 'DELETE' });
     expect(res.status).toBe(204);
-    expect(byDelete.endedWith).toBe('hung up by client');
+    expect(byDelete.endedWith).toBe('hangup');
     expect((byDelete.edge as WebrtcEdge).closed).toBe(true);
     await waitFor(() => deleted.channelClosed, 3_000, 'the client to see the channel close');
-    expect(deleted.events.at(-1)).toEqual({ type: 'session.ended', reason: 'hung up by client' });
+    expect(deleted.events.at(-1)).toEqual({ type: 'session.ended', reason: 'hangup' });
     expect((await fetch(`${server.url}${deleted.location}`, { method: 'DELETE' })).status).toBe(404);
 
     const hungUp = await connect();
@@ -209,7 +209,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
     const byPeer = server.fakes.latest();
     gone.close();
     await waitFor(() => byPeer.endedWith !== undefined, 10_000, 'the peer closing to end the session');
-    expect(byPeer.endedWith).toMatch(/data channel closed|connection (closed|failed|lost)/);
+    expect(byPeer.endedWith).toMatch(/data_channel_closed|connection_(closed|failed|lost)/);
     expect(server.fakes.live).toBe(0);
   });
 
@@ -295,7 +295,7 @@ describe('browser edge limits and failures', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/sdp/);
     // The answer is never applied, so ICE never starts.
     await waitFor(() => fakes.latest().endedWith !== undefined, 3_000, 'the connect timeout');
-    expect(fakes.latest().endedWith).toBe('connection timeout');
+    expect(fakes.latest().endedWith).toBe('connect_timeout');
     expect(fakes.live).toBe(0);
   });
 });

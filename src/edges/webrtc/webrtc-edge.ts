@@ -62,7 +62,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     this.#pc.ondatachannel = (event) => this.#onDataChannel(event.channel);
     this.#pc.onconnectionstatechange = () => this.#onConnectionState();
     this.#pc.oniceconnectionstatechange = () => {
-      if (this.#pc.iceConnectionState === 'failed') this.close('ICE failed');
+      if (this.#pc.iceConnectionState === 'failed') this.close('ice_failed');
     };
   }
 
@@ -71,7 +71,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     try {
       await edge.#mic.ready();
     } catch (err) {
-      edge.close('microphone resampler failed');
+      edge.close('resampler_failed');
       throw err;
     }
     return edge;
@@ -102,7 +102,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     await iceGatheringDone(this.#pc, iceGatherTimeoutMs);
     const sdp = this.#pc.localDescription?.sdp;
     if (this.#closed || !sdp) throw new Error('peer connection closed before answering');
-    this.#connectTimer = setTimeout(() => this.close('connection timeout'), this.#connectTimeoutMs);
+    this.#connectTimer = setTimeout(() => this.close('connect_timeout'), this.#connectTimeoutMs);
     this.#connectTimer.unref();
     return sdp;
   }
@@ -183,7 +183,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     this.#channel = channel;
     channel.onopen = () => this.#flushOutbox(channel);
     channel.onmessage = (event: MessageEvent<unknown>) => this.#onMessage(event.data);
-    channel.onclose = () => this.close('data channel closed');
+    channel.onclose = () => this.close('data_channel_closed');
     if (channel.readyState === 'open') this.#flushOutbox(channel);
   }
 
@@ -239,14 +239,14 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
         break;
       case 'disconnected':
         if (this.#graceTimer) break;
-        this.#graceTimer = setTimeout(() => this.close('connection lost'), DISCONNECTED_GRACE_MS);
+        this.#graceTimer = setTimeout(() => this.close('connection_lost'), DISCONNECTED_GRACE_MS);
         this.#graceTimer.unref();
         break;
       case 'failed':
-        this.close('connection failed');
+        this.close('connection_failed');
         break;
       case 'closed':
-        this.close('connection closed');
+        this.close('connection_closed');
         break;
       default:
         break;
@@ -259,7 +259,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
       emit();
     } catch (err) {
       this.#log.error({ err }, 'session listener threw; closing the edge');
-      this.close('internal error');
+      this.close('internal_error');
     }
   }
 }
