@@ -141,6 +141,8 @@ export class RealtimeConnection implements SessionContext {
   }
 
   later(ms: number, fn: () => void): void {
+    // A handler still finishing after the close must not leave timers behind.
+    if (this.#state !== 'open') return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       if (this.#state !== 'open') return;

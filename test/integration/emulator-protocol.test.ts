@@ -308,6 +308,50 @@ describe('input audio buffer and timers', () => {
     client.close();
   });
 
+  it('measures the 100 ms commit minimum since the last commit, at 8 bytes/ms for G.711', async () => {
+    const client = await connected();
+    const pcmu = { type: 'audio/pcmu' };
+    client.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: pcmu, turn_detection: null } } } });
+    await client.log.waitFor('session.updated');
+    const append = (ms: number) => client.send({ type: 'input_audio_buffer.append', audio: Buffer.alloc(ms * 8, 0xff).toString('base64') });
+    append(50);
+    client.send({ type: 'input_audio_buffer.commit', event_id: 'c50' });
+    await client.log.waitFor('error', (e) => e.error.event_id === 'c50');
+    append(60); // 110 ms since the last (successful) commit
+    client.send({ type: 'input_audio_buffer.commit', event_id: 'c110' });
+    await client.log.waitFor('input_audio_buffer.committed');
+    client.send({ type: 'input_audio_buffer.commit', event_id: 'c0' });
+    await client.log.waitFor('error', (e) => e.error.event_id === 'c0');
+    expect(client.log.of('error').map((e) => [e.error.code, e.error.message.match(/has ([\d.]+ms)/)?.[1], e.error.event_id])).toEqual([
+      ['input_audio_buffer_commit_empty', '50.00ms', 'c50'],
+      ['input_audio_buffer_commit_empty', '0.00ms', 'c0'],
+    ]);
+    client.close();
+  });
+
+  it('commits pure silence: the item transcribes to "" and consumes no scripted user line (§4.3)', async () => {
+    const scripted = await emulator({ script: { turns: [{ user: 'Hello there.', responses: [[{ say: 'Hi!' }]] }] } });
+    const client = await RawClient.connect(model(scripted));
+    await client.log.waitFor('session.created');
+    const input = { turn_detection: null, transcription: { model: 'gpt-4o-mini-transcribe' } };
+    client.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], audio: { input } } });
+    await client.log.waitFor('session.updated');
+    client.send({ type: 'input_audio_buffer.append', audio: toBase64(new Int16Array(24 * 300)) });
+    client.send({ type: 'input_audio_buffer.commit' });
+    const silent = await client.log.waitFor('input_audio_buffer.committed');
+    const done = await client.log.waitFor('conversation.item.input_audio_transcription.completed', (e) => e.item_id === silent.item_id);
+    expect(done.transcript).toBe('');
+    expect(client.log.of('conversation.item.input_audio_transcription.delta')).toHaveLength(0);
+    // Audible input (a 440 Hz tone) is what takes the scripted user line.
+    const tone = Int16Array.from({ length: 24 * 300 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24_000)));
+    client.send({ type: 'input_audio_buffer.append', audio: toBase64(tone) });
+    client.send({ type: 'input_audio_buffer.commit' });
+    const heard = await client.log.waitFor('input_audio_buffer.committed', (e) => e.item_id !== silent.item_id);
+    const line = await client.log.waitFor('conversation.item.input_audio_transcription.completed', (e) => e.item_id === heard.item_id);
+    expect(line.transcript).toBe('Hello there.');
+    client.close();
+  });
+
   it('refuses audio that is not base64 or not whole PCM16 samples', async () => {
     const client = await connected();
     client.send({ type: 'input_audio_buffer.append', audio: 'not base64!', event_id: 'b64' });

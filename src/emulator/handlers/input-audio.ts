@@ -1,3 +1,4 @@
+import { decodeAudio } from '../../audio/codec.ts';
 import { bytesPerMs } from '../../audio/format.ts';
 import type { SessionContext } from '../context.ts';
 import { newItemId } from '../ids.ts';
@@ -13,6 +14,9 @@ import { transcribeLater } from './transcription.ts';
 
 /** The live minimum for a commit, measured over audio appended since the last commit (§6). */
 const MIN_COMMIT_MS = 100;
+
+/** Peak below -50 dBFS: digital silence or a faint noise floor, nothing a recognizer would hear. */
+const SILENCE_PEAK = 104;
 
 export async function appendAudio(ctx: SessionContext, audio: string, eventId: string | null): Promise<void> {
   const bytes = decodeAudioPayload(audio, ctx.buffer.format, 'audio');
@@ -58,7 +62,14 @@ export async function commitBuffer(ctx: SessionContext, eventId: string | null):
   await ctx.delay(ctx.timing.committedMs);
   const itemId = ctx.turns.pending?.itemId ?? newItemId();
   ctx.turns.reset();
-  commitUserAudio(ctx, ctx.buffer.take().audio, itemId, 'speech');
+  const { audio } = ctx.buffer.take();
+  // A commit of pure silence succeeds and transcribes to "" (§4.3), like an idle commit.
+  commitUserAudio(ctx, audio, itemId, isSilent(decodeAudio(ctx.buffer.format, audio)) ? 'silence' : 'speech');
+}
+
+function isSilent(samples: Int16Array): boolean {
+  for (const sample of samples) if (sample >= SILENCE_PEAK || sample <= -SILENCE_PEAK) return false;
+  return true;
 }
 
 export function clearBuffer(ctx: SessionContext): void {
@@ -68,10 +79,10 @@ export function clearBuffer(ctx: SessionContext): void {
 }
 
 /** committed → item added → item done, then transcription if on (§3.3). */
-function commitUserAudio(ctx: SessionContext, audio: Buffer, itemId: string, source: 'speech' | 'idle'): void {
+function commitUserAudio(ctx: SessionContext, audio: Buffer, itemId: string, source: 'speech' | 'silence'): void {
   const durationMs = audio.byteLength / bytesPerMs(ctx.buffer.format);
-  // An idle commit is silence: it answers no scripted user turn and transcribes to "".
-  const transcript = source === 'idle' ? '' : ctx.responder.userInput({ kind: 'audio', durationMs });
+  // Silence (an idle commit, or a manual one) answers no scripted user turn and transcribes to "".
+  const transcript = source === 'silence' ? '' : ctx.responder.userInput({ kind: 'audio', durationMs });
   const item: MessageItem = { id: itemId, type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', audio, transcript: null }] };
   ctx.send({ type: 'input_audio_buffer.committed', previous_item_id: ctx.conversation.lastId(), item_id: itemId });
   const previous = ctx.conversation.insert(item);
@@ -92,7 +103,7 @@ export async function idleTimeout(ctx: SessionContext, armedAtMs: number): Promi
     item_id: itemId,
   });
   ctx.turns.reset();
-  commitUserAudio(ctx, ctx.buffer.take().audio, itemId, 'idle');
+  commitUserAudio(ctx, ctx.buffer.take().audio, itemId, 'silence');
   await createResponse(ctx, undefined, { kind: 'idle' });
 }
 
