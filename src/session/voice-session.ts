@@ -43,21 +43,13 @@ interface SdkAudioConfig {
   };
 }
 
+/** Server VAD as the wire spells it; the SDK's config takes this spelling as it is. */
 const SERVER_VAD = {
   type: 'server_vad',
   threshold: 0.5,
-  prefixPaddingMs: 300,
-  silenceDurationMs: 500,
-  createResponse: true,
-  interruptResponse: true,
-} as const;
-
-/** The same, as the wire spells it (partial session.update sent by the gateway itself). */
-const SERVER_VAD_WIRE = {
-  type: 'server_vad',
-  threshold: SERVER_VAD.threshold,
-  prefix_padding_ms: SERVER_VAD.prefixPaddingMs,
-  silence_duration_ms: SERVER_VAD.silenceDurationMs,
+  prefix_padding_ms: 300,
+  // Longer than the service's 200 ms default: callers pause while spelling names.
+  silence_duration_ms: 500,
   create_response: true,
   interrupt_response: true,
 } as const;
@@ -267,7 +259,7 @@ export class VoiceSession implements SessionCallbacks {
       // A partial update: only turn detection changes (null = push-to-talk).
       this.#transport.sendEvent({
         type: 'session.update',
-        session: { type: 'realtime', audio: { input: { turn_detection: mode === 'ptt' ? null : SERVER_VAD_WIRE } } },
+        session: { type: 'realtime', audio: { input: { turn_detection: this.#config.audio.input.turnDetection } } },
       });
       this.#log.info({ mode }, 'turn mode changed');
     }
