@@ -104,6 +104,12 @@ describe('kiosk edge: the whole front-desk flow by voice, against the emulator',
     expect(updates[0].instructions).toContain('## Current state: 1_welcome');
     expect(updates[0].tools?.map((t) => t.name)).toContain('getFacilityInfo');
     expect(updates[0].tools?.map((t) => t.name)).not.toContain('authenticateUser');
+    // The backend accepted it: the voice stayed the one already heard (a change would be refused
+    // with cannot_update_voice, and the whole update with it).
+    const accepted = await gw.tap.waitFor((e) => e.direction === 'server' && e.event.type === 'session.updated'
+      && JSON.stringify(e.event).includes('Current state: 1_welcome'));
+    expect((accepted.event.session as { audio: { output: { voice: string } } }).audio.output.voice).toBe('sage');
+    expect(gw.tap.events.filter((e) => e.direction === 'server' && e.event.type === 'error')).toEqual([]);
 
     // The tour guide speaks first, as its script turn says.
     const words = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && device.events.indexOf(e) > afterHandoff);
