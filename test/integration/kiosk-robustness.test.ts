@@ -60,6 +60,36 @@ describe('kiosk edge: malformed frames', () => {
   });
 });
 
+describe('kiosk edge: fuzzed frames', () => {
+  it('survives a burst of random frames: every one answered or ignored, the session still serves', async () => {
+    const gw = await startTestGateway({ script });
+    try {
+      const device = await KioskClient.connect(gw.wsUrl);
+      await device.waitFor('session.ready');
+      // A fixed seed keeps a failure reproducible.
+      let seed = 0x2545f491;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+      const pieces = ['{', '}', '"type"', ':', '"ptt.start"', '"mode"', '"input_text"', '"text"', '[', ']', ',', 'null', '1e309', '"\\u0000"', '"playback"', '-1', 'true'];
+      for (let i = 0; i < 300; i++) {
+        if (rand() < 0.3) {
+          device.ws.send(Buffer.from(Array.from({ length: Math.floor(rand() * 2000) + 1 }, () => Math.floor(rand() * 256))));
+        } else {
+          device.ws.send(Array.from({ length: Math.floor(rand() * 12) + 1 }, () => pieces[Math.floor(rand() * pieces.length)]).join(''));
+        }
+      }
+      device.control({ type: 'mode', mode: 'vad' });
+      device.control({ type: 'input_text', text: 'are you still there?' });
+      await device.waitFor('transcript', (e) => e.role === 'user' && e.text === 'are you still there?');
+      expect(device.ws.readyState).toBe(device.ws.OPEN);
+      expect(device.events.filter((e) => e.type === 'error').every((e) => e.code.startsWith('VG_ERR_') || e.code.startsWith('backend.'))).toBe(true);
+      expect((await fetch(`${gw.httpUrl}/healthz`)).status).toBe(200);
+      device.close();
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('kiosk edge: session lifecycle', () => {
   it('frees every session and its backend connection when devices leave or hang up', async () => {
     const gw = await startTestGateway({ script });
