@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { VgError } from '../errors.ts';
 import type { SessionHandle, StartSession } from '../session/starter.ts';
-import { replyError } from './webrtc/http-error.ts';
+import { replyError } from './errors.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
 import type { SessionRateLimit } from './edge.ts';

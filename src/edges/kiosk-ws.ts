@@ -4,6 +4,7 @@ import type { WebSocket } from '@fastify/websocket';
 import { timingSafeEqual } from 'node:crypto';
 import type { ClientEvent, EdgeEvents, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
+import { errorEvent, replyError } from './errors.ts';
 import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
@@ -34,8 +35,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
       if (opts.tokens.length === 0) return;
       const token = bearer(req.headers.authorization) ?? queryToken(req.query);
       if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
-        const err = new VgError('VG_ERR_UNAUTHORIZED');
-        await reply.code(err.httpStatus ?? 401).send({ error: { code: err.code, message: err.message } });
+        await replyError(reply, 'VG_ERR_UNAUTHORIZED');
       }
     },
   }, (socket, req) => {
@@ -43,7 +43,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
     opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
       req.log.error({ err }, 'session could not start');
       const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', (err as Error).message);
-      edge.send({ type: 'error', code: e.code, message: e.message });
+      edge.send(errorEvent(e));
       edge.close('backend_unavailable', e.wsCloseCode);
     });
   });
@@ -113,8 +113,7 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   }
 
   #reject(detail: string): void {
-    const err = new VgError('VG_ERR_BAD_FRAME', detail);
-    this.send({ type: 'error', code: err.code, message: err.message });
+    this.send(errorEvent(new VgError('VG_ERR_BAD_FRAME', detail)));
   }
 
   #onClosed(reason: string): void {

@@ -10,6 +10,7 @@ import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import { VgError, type ErrorCode } from '../errors.ts';
 import { channels, publish } from '../observability/channels.ts';
+import { errorEvent } from '../edges/errors.ts';
 
 export interface BackendTarget {
   url: string;
@@ -325,8 +326,7 @@ export class VoiceSession implements SessionCallbacks {
   }
 
   #sendError(code: ErrorCode, detail: string): void {
-    const err = new VgError(code, detail);
-    this.#edge.send({ type: 'error', code: err.code, message: err.message });
+    this.#edge.send(errorEvent(new VgError(code, detail)));
   }
 
   async #close(reason: string): Promise<void> {

@@ -5,6 +5,7 @@ import type { ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
 import { MicrophoneInput } from './audio-in.ts';
 import { AudioPump, MAX_QUEUED_MS } from './audio-out.ts';
 import { parseControl } from '../control.ts';
+import { errorEvent } from '../errors.ts';
 import { iceGatheringDone } from './signalling.ts';
 import { RTCAudioSink, RTCAudioSource, RTCPeerConnection, type AudioFrame, type AudioSink } from './wrtc.ts';
 
@@ -226,7 +227,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #reject(detail: string): void {
     const err = new VgError('VG_ERR_BAD_FRAME', detail);
     this.#log.debug({ detail }, 'malformed control message');
-    this.send({ type: 'error', code: err.code, message: err.message });
+    this.send(errorEvent(err));
   }
 
   #onConnectionState(): void {

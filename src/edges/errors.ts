@@ -1,7 +1,10 @@
 import type { FastifyReply } from 'fastify';
-import { VgError, type ErrorCode } from '../../errors.ts';
+import { VgError, type ErrorCode } from '../errors.ts';
+import type { ClientEvent } from './edge.ts';
 
-/** Answers with a catalogue error, in the kiosk edge's shape: `{ error: { code, message } }`. */
+/** How every edge tells a client about a catalogue error: the same `{ code, message }` on HTTP and on a socket. */
+
+/** An HTTP answer: `{ error: { code, message } }` with the code's status. */
 export function replyError(reply: FastifyReply, error: VgError): FastifyReply;
 export function replyError(reply: FastifyReply, code: ErrorCode, detail?: string): FastifyReply;
 export function replyError(reply: FastifyReply, codeOrError: ErrorCode | VgError, detail?: string): FastifyReply {
@@ -10,4 +13,9 @@ export function replyError(reply: FastifyReply, codeOrError: ErrorCode | VgError
     .code(error.httpStatus ?? 500)
     .type('application/json; charset=utf-8')
     .send({ error: { code: error.code, message: error.message } });
+}
+
+/** The `error` event sent to a connected client. */
+export function errorEvent(error: VgError): ClientEvent {
+  return { type: 'error', code: error.code, message: error.message };
 }
