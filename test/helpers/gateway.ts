@@ -23,6 +23,9 @@ export const FAST_TIMING: Partial<EmulatorTiming> = {
   audioPace: 8,
 };
 
+/** The smallest script: the agent says "Hi." when the session opens; later turns get the default responder. */
+export const GREETING_SCRIPT: ConversationScript = { name: 'greeting', turns: [{ responses: [[{ say: 'Hi.' }]] }] };
+
 export interface TestGateway {
   app: FastifyInstance;
   emulator: RunningEmulator;

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { MAX_AUDIO_FRAME_BYTES } from '../../src/edges/kiosk-ws.ts';
-import type { ConversationScript } from '../../src/emulator/index.ts';
-
-const script: ConversationScript = {
-  name: 'echo',
-  turns: [{ responses: [[{ say: 'Hi.' }]] }],
-};
 
 describe('kiosk edge: malformed frames', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ script });
+    gw = await startTestGateway({ script: GREETING_SCRIPT });
   });
   afterAll(async () => {
     await gw?.close();
@@ -62,7 +56,7 @@ describe('kiosk edge: malformed frames', () => {
 
 describe('kiosk edge: fuzzed frames', () => {
   it('survives a burst of random frames: every one answered or ignored, the session still serves', async () => {
-    const gw = await startTestGateway({ script });
+    const gw = await startTestGateway({ script: GREETING_SCRIPT });
     try {
       const device = await KioskClient.connect(gw.wsUrl);
       await device.waitFor('session.ready');
@@ -92,7 +86,7 @@ describe('kiosk edge: fuzzed frames', () => {
 
 describe('kiosk edge: session lifecycle', () => {
   it('frees every session and its backend connection when devices leave or hang up', async () => {
-    const gw = await startTestGateway({ script });
+    const gw = await startTestGateway({ script: GREETING_SCRIPT });
     try {
       const devices = await Promise.all(Array.from({ length: 20 }, () => KioskClient.connect(gw.wsUrl)));
       await Promise.all(devices.map((d) => d.waitFor('session.ready')));
@@ -113,7 +107,7 @@ describe('kiosk edge: device tokens', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ script, config: { gatewayTokens: ['kiosk-7f3a', 'kiosk-9b21'] } });
+    gw = await startTestGateway({ script: GREETING_SCRIPT, config: { gatewayTokens: ['kiosk-7f3a', 'kiosk-9b21'] } });
   });
   afterAll(async () => {
     await gw?.close();
@@ -139,7 +133,7 @@ describe('kiosk edge: device tokens', () => {
 
 describe('kiosk edge: backend unavailable', () => {
   it('tells the device and closes, without taking the server down', async () => {
-    const gw = await startTestGateway({ script });
+    const gw = await startTestGateway({ script: GREETING_SCRIPT });
     await gw.emulator.close();
     await gw.tap.close();
     try {

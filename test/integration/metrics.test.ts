@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { sampleValue } from '../helpers/prometheus.ts';
-import type { ConversationScript } from '../../src/emulator/index.ts';
-
-const script: ConversationScript = {
-  name: 'hello',
-  turns: [{ responses: [[{ say: 'Hi.' }]] }],
-};
 
 describe('GET /metrics', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ script });
+    gw = await startTestGateway({ script: GREETING_SCRIPT });
   });
   afterAll(async () => {
     await gw?.close();

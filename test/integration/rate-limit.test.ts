@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
-import type { ConversationScript } from '../../src/emulator/index.ts';
-
-const script: ConversationScript = { name: 'hi', turns: [{ responses: [[{ say: 'Hi.' }]] }] };
 
 describe('session rate limit per address', () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    gw = await startTestGateway({ script, config: { sessionsPerMinute: 3 } });
+    gw = await startTestGateway({ script: GREETING_SCRIPT, config: { sessionsPerMinute: 3 } });
   });
   afterAll(async () => {
     await gw?.close();
