@@ -85,22 +85,14 @@ export function outOfRange(param: string, value: number, bound: number, side: 'b
   );
 }
 
-export function stringLength(param: string, length: number, bound: number, side: 'below_min' | 'above_max'): ProtocolError {
-  const words = side === 'below_min' ? 'string too short' : 'string too long';
+/** A string or array outside its length bounds; the two differ only in the noun. */
+export function lengthError(kind: 'string' | 'array', param: string, length: number, bound: number, side: 'below_min' | 'above_max'): ProtocolError {
+  const noun = kind === 'string' ? 'a string' : 'an array';
+  const words = `${kind} ${side === 'below_min' ? 'too short' : 'too long'}`;
   const limit = side === 'below_min' ? 'minimum' : 'maximum';
   return protocolError(
-    `string_${side === 'below_min' ? 'below_min' : 'above_max'}_length`,
-    `Invalid '${param}': ${words}. Expected a string with ${limit} length ${bound}, but got a string with length ${length} instead.`,
-    param,
-  );
-}
-
-export function arrayLength(param: string, length: number, bound: number, side: 'below_min' | 'above_max'): ProtocolError {
-  const words = side === 'below_min' ? 'array too short' : 'array too long';
-  const limit = side === 'below_min' ? 'minimum' : 'maximum';
-  return protocolError(
-    `array_${side === 'below_min' ? 'below_min' : 'above_max'}_length`,
-    `Invalid '${param}': ${words}. Expected an array with ${limit} length ${bound}, but got an array with length ${length} instead.`,
+    `${kind}_${side}_length`,
+    `Invalid '${param}': ${words}. Expected ${noun} with ${limit} length ${bound}, but got ${noun} with length ${length} instead.`,
     param,
   );
 }

@@ -1,12 +1,11 @@
 import type { z } from 'zod';
 import {
-  arrayLength,
   invalidType,
   invalidValue,
   invalidValueBecause,
+  lengthError,
   missingParameter,
   outOfRange,
-  stringLength,
   unknownParameter,
   type ProtocolError,
 } from './errors.ts';
@@ -66,8 +65,8 @@ function issueToError(issue: Issue, base: readonly PathKey[]): ProtocolError {
 }
 
 function bound(param: string, origin: string, input: unknown, limit: number, side: 'below_min' | 'above_max'): ProtocolError {
-  if (origin === 'string' && typeof input === 'string') return stringLength(param, input.length, limit, side);
-  if (origin === 'array' && Array.isArray(input)) return arrayLength(param, input.length, limit, side);
+  if (origin === 'string' && typeof input === 'string') return lengthError('string', param, input.length, limit, side);
+  if (origin === 'array' && Array.isArray(input)) return lengthError('array', param, input.length, limit, side);
   return outOfRange(param, Number(input), limit, side);
 }
 
