@@ -9,6 +9,18 @@ describe('protocol error builders', () => {
     expect(errors.quoteList(['a', 'b', 'c'])).toBe("'a', 'b', and 'c'");
   });
 
+  it('name the length bound a string or an array broke', () => {
+    expect(errors.lengthError('string', 'session.instructions', 0, 1, 'below_min')).toMatchObject({
+      code: 'string_below_min_length',
+      param: 'session.instructions',
+      message: "Invalid 'session.instructions': string too short. Expected a string with minimum length 1, but got a string with length 0 instead.",
+    });
+    expect(errors.lengthError('array', 'session.output_modalities', 2, 1, 'above_max')).toMatchObject({
+      code: 'array_above_max_length',
+      message: "Invalid 'session.output_modalities': array too long. Expected an array with maximum length 1, but got an array with length 2 instead.",
+    });
+  });
+
   it('always carry every field of the wire error, event_id null until the connection echoes it', () => {
     const all = [
       errors.invalidJson('x'), errors.binaryFrame(), errors.missingType(), errors.commitEmpty(12.345), errors.activeResponse('resp_1'),
