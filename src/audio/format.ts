@@ -1,3 +1,4 @@
+import { base64ByteLength } from './base64.ts';
 import type { RealtimeAudioFormats } from 'openai/resources/realtime/realtime';
 
 /** The wire audio formats of the Realtime protocol (GA names). */
@@ -23,4 +24,12 @@ export function bytesPerMs(format: AudioFormat | undefined): number {
 
 export function durationMs(format: AudioFormat | undefined, byteLength: number): number {
   return byteLength / bytesPerMs(format);
+}
+
+export const PCM24K: AudioFormat = { type: 'audio/pcm', rate: PCM_RATE_HZ };
+export const PCMU: AudioFormat = { type: 'audio/pcmu' };
+
+/** Milliseconds of audio in a base64 payload of this format. */
+export function payloadMs(format: AudioFormat | undefined, base64: string): number {
+  return durationMs(format, base64ByteLength(base64));
 }

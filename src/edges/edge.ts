@@ -1,10 +1,25 @@
 import type { EventEmitter } from 'node:events';
+import type { AudioFormat } from '../audio/format.ts';
 
 /**
  * What every client edge (browser WebRTC, kiosk WebSocket, phone) offers the session core.
- * Audio crossing this interface is always PCM16 mono little-endian at 24 kHz; each edge converts
- * its own transport's audio at its border.
+ * Audio crosses this interface as the Realtime protocol's base64 payload, in the format the edge
+ * declares in `media`: the phone passes its payloads through untouched, and the other edges do
+ * the one conversion they need at their border.
  */
+
+/** The audio an edge carries. The session derives the backend's formats and every byte/ms figure from it. */
+export interface EdgeMedia {
+  readonly format: AudioFormat;
+}
+
+/** What an edge knows of the caller (a phone call's numbers); the agent sees it as context. */
+export interface CallerDetails {
+  /** The caller's number, E.164 as the carrier gave it. */
+  readonly from?: string;
+  /** The number the caller dialled. */
+  readonly to?: string;
+}
 
 /** Control messages a client may send (the kiosk protocol, also carried by the WebRTC data channel). */
 export type ClientControl =
@@ -13,6 +28,8 @@ export type ClientControl =
   | { type: 'input_text'; text: string }
   | { type: 'mode'; mode: 'vad' | 'ptt' }
   | { type: 'playback'; played_ms: number }
+  /** A keypad digit (0-9, *, #) the caller pressed. */
+  | { type: 'dtmf'; digit: string }
   | { type: 'hangup' };
 
 /** Events the gateway sends to a client. */
@@ -42,8 +59,8 @@ export interface SessionRateLimit {
 }
 
 export interface EdgeEvents {
-  /** PCM16 24 kHz mono from the listener's microphone. */
-  audio: [pcm: Buffer];
+  /** Microphone audio: a base64 payload in the edge's `media.format`. */
+  audio: [payload: string];
   control: [message: ClientControl];
   /** The edge is gone (socket closed, peer failed); the session must end. */
   close: [reason: string];
@@ -51,13 +68,10 @@ export interface EdgeEvents {
 
 export interface EdgeTransport extends EventEmitter<EdgeEvents> {
   readonly kind: 'kiosk' | 'webrtc' | 'twilio';
-  /**
-   * True when the edge itself reports playback position (kiosk `playback` frames, Twilio marks);
-   * false when it measures what it sent in real time (WebRTC), which it then reports itself.
-   */
-  readonly reportsPlayback: boolean;
-  /** Queue agent audio (PCM16 24 kHz) for the listener. */
-  sendAudio(pcm: Buffer): void;
+  readonly media: EdgeMedia;
+  readonly caller?: CallerDetails;
+  /** Queue agent audio for the listener: a base64 payload in `media.format`. */
+  sendAudio(payload: string): void;
   /** Drop all agent audio not yet heard (barge-in). */
   clearAudio(): void;
   /** Milliseconds of agent audio the listener has heard since the edge started or last cleared. */

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { timingSafeEqual } from 'node:crypto';
-import type { ClientEvent, EdgeEvents, EdgeTransport, SessionRateLimit } from './edge.ts';
+import { bytesPerMs, PCM24K } from '../audio/format.ts';
+import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
 import { errorEvent, replyError } from './errors.ts';
 import { sessionRateLimit } from './rate-limit.ts';
@@ -17,8 +18,10 @@ export interface KioskEdgeOptions {
   rateLimit?: SessionRateLimit;
 }
 
-/** Largest binary frame: 500 ms of PCM16 24 kHz. Devices send 20-100 ms frames. */
-export const MAX_AUDIO_FRAME_BYTES = 48 * 500;
+/** Devices speak PCM16 24 kHz both ways. */
+const MEDIA: EdgeMedia = { format: PCM24K };
+/** Largest binary frame: 500 ms. Devices send 20-100 ms frames. */
+export const MAX_AUDIO_FRAME_BYTES = bytesPerMs(MEDIA.format) * 500;
 /** Agent audio waiting in the socket beyond this is a stalled device: stop queueing more. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -51,7 +54,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
 
 class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly kind = 'kiosk' as const;
-  readonly reportsPlayback = true;
+  readonly media = MEDIA;
   readonly #socket: WebSocket;
   #playedMs = 0;
   #closed = false;
@@ -64,9 +67,9 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     socket.on('error', () => this.#onClosed('socket_error'));
   }
 
-  sendAudio(pcm: Buffer): void {
+  sendAudio(payload: string): void {
     if (this.#closed || this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.#socket.send(pcm, { binary: true });
+    this.#socket.send(Buffer.from(payload, 'base64'), { binary: true });
   }
 
   clearAudio(): void {
@@ -97,7 +100,7 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
         this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16, an even number of bytes`);
         return;
       }
-      this.emit('audio', data);
+      this.emit('audio', data.toString('base64'));
       return;
     }
     const parsed = parseControl(data.toString('utf8'));

@@ -15,11 +15,17 @@ export interface CompiledState {
   tools: ToolSpec[];
 }
 
+/** Facts about this call the agent may use (the caller's number, the number dialled). */
+export interface CallFacts {
+  readonly from?: string;
+  readonly to?: string;
+}
+
 /**
  * Builds the instructions in the prompting guide's section order. Pure and deterministic:
- * the same agent, states and state id always give the same text (tests compare it).
+ * the same agent, states, state id and call facts always give the same text (tests compare it).
  */
-export function compileState(agent: AgentDefinition, states: StatesDefinition, stateId: string): CompiledState {
+export function compileState(agent: AgentDefinition, states: StatesDefinition, stateId: string, call?: CallFacts): CompiledState {
   const state = findState(states, stateId);
   if (state === undefined) throw new VgError('VG_ERR_STATES_INVALID', `${states.file}: no state "${stateId}"`);
   const transitions = allowedTransitions(state, agent);
@@ -27,7 +33,7 @@ export function compileState(agent: AgentDefinition, states: StatesDefinition, s
   const headed: [heading: string, body: string | undefined][] = [
     ['Role & Objective', sections.roleAndObjective],
     ['Personality & Tone', sections.personalityAndTone],
-    ['Context', sections.context],
+    ['Context', withCallFacts(sections.context, call)],
     ['Reference Pronunciations', sections.referencePronunciations],
     ['Tools', sections.tools],
     ['Instructions / Rules', instructionsRules(agent)],
@@ -41,6 +47,15 @@ export function compileState(agent: AgentDefinition, states: StatesDefinition, s
   const tools = agent.tools.map(toolSpec);
   if (inAgentTargets.length > 0) tools.push(changeStateTool(inAgentTargets));
   return { instructions, transitions, tools };
+}
+
+function withCallFacts(context: string | undefined, call: CallFacts | undefined): string | undefined {
+  const facts = [
+    call?.from ? `- The caller is calling from ${call.from}.` : undefined,
+    call?.to ? `- The caller dialled ${call.to}.` : undefined,
+  ].filter((line) => line !== undefined);
+  if (facts.length === 0) return context;
+  return [context?.trim(), `## This call\n${facts.join('\n')}`].filter(Boolean).join('\n\n');
 }
 
 function instructionsRules(agent: AgentDefinition): string {

@@ -1,5 +1,5 @@
 import type { RealtimeAgent } from '@openai/agents/realtime';
-import type { StateGraph } from '../edges/edge.ts';
+import type { CallerDetails, StateGraph } from '../edges/edge.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 
 export type Decision = { ok: true; to: string } | { ok: false; reason: string };
@@ -25,6 +25,8 @@ export interface AgentRuntime {
  */
 export interface SessionContext {
   readonly session: SessionCallbacks;
+  /** Who is calling, where the edge knows it; compiled into the instructions' Context. */
+  readonly caller?: CallerDetails;
 }
 
 export interface SessionCallbacks {

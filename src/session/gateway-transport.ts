@@ -1,18 +1,22 @@
 import WebSocket from 'ws';
 import { OpenAIRealtimeWebSocket } from '@openai/agents/realtime';
+import { isBase64 } from '../audio/base64.ts';
 
 /** One chunk of agent audio, taken off the socket before the SDK sees it. */
 export interface AgentAudioChunk {
   responseId: string;
   itemId: string;
   contentIndex: number;
-  audio: Buffer;
+  /** The backend's base64 payload, untouched. */
+  payload: string;
 }
 
 export interface GatewayTransportOptions {
   url: string;
   /** Agent audio, straight from the socket. */
   onAudio: (chunk: AgentAudioChunk) => void;
+  /** An audio event the backend got wrong; it is dropped, and the call goes on. */
+  onMalformedAudio: (problem: string) => void;
   /**
    * Barge-in: the user started speaking (server VAD) or pressed to talk. `cancel` says whether the
    * response in progress must be cancelled by the client (false when the server cancels it itself).
@@ -22,12 +26,13 @@ export interface GatewayTransportOptions {
 
 const AUDIO_DELTA = '"response.output_audio.delta"';
 
-interface AudioDeltaEvent {
-  type: string;
-  response_id: string;
-  item_id: string;
-  content_index: number;
-  delta: string;
+/** An audio delta as it comes off the wire: nothing in it is trusted until checked. */
+interface UncheckedAudioDelta {
+  type?: unknown;
+  response_id?: unknown;
+  item_id?: unknown;
+  content_index?: unknown;
+  delta?: unknown;
 }
 
 /**
@@ -49,7 +54,7 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
       // No permessage-deflate: base64 audio barely compresses, and deflating every frame of every
       // session would cost the relay more CPU than everything else it does.
       createWebSocket: async ({ url, apiKey }) => new AudioFastPathSocket(
-        url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false }, opts.onAudio,
+        url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false }, opts,
       ),
     });
     this.#onInterrupt = opts.onInterrupt;
@@ -60,22 +65,35 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
     this.emit('audio_interrupted');
   }
 
-  /** Input audio without the SDK's ArrayBuffer round trip: one string build, one send. */
-  appendAudio(pcm: Buffer): void {
+  /**
+   * Cancels the response in progress. The SDK's only way is its underscore method (it also tracks
+   * the cancel so a late `response.done` is not an error); kept here, the one caller of it.
+   */
+  cancelResponse(): void {
+    this._cancelResponse();
+  }
+
+  /**
+   * Input audio without the SDK's ArrayBuffer round trip: one string build, one send. `payload`
+   * is base64 (edges check theirs), so it needs no JSON escaping.
+   */
+  appendAudio(payload: string): void {
     const ws = this.connectionState.websocket;
     if (this.status !== 'connected' || !ws) return;
-    ws.send(`{"type":"input_audio_buffer.append","audio":"${pcm.toString('base64')}"}`);
+    ws.send(`{"type":"input_audio_buffer.append","audio":"${payload}"}`);
   }
 }
 
 type MessageListener = (event: WebSocket.MessageEvent) => void;
 
-class AudioFastPathSocket extends WebSocket {
-  readonly #onAudio: (chunk: AgentAudioChunk) => void;
+type AudioHandlers = Pick<GatewayTransportOptions, 'onAudio' | 'onMalformedAudio'>;
 
-  constructor(url: string, options: WebSocket.ClientOptions, onAudio: (chunk: AgentAudioChunk) => void) {
+class AudioFastPathSocket extends WebSocket {
+  readonly #handlers: AudioHandlers;
+
+  constructor(url: string, options: WebSocket.ClientOptions, handlers: AudioHandlers) {
     super(url, options);
-    this.#onAudio = onAudio;
+    this.#handlers = handlers;
   }
 
   override addEventListener<K extends keyof WebSocket.WebSocketEventMap>(
@@ -90,18 +108,32 @@ class AudioFastPathSocket extends WebSocket {
     const forward = listener as MessageListener;
     super.addEventListener('message', (event: WebSocket.MessageEvent) => {
       if (typeof event.data === 'string' && event.data.includes(AUDIO_DELTA)) {
-        const parsed = JSON.parse(event.data) as AudioDeltaEvent;
-        if (parsed.type === 'response.output_audio.delta') {
-          this.#onAudio({
-            responseId: parsed.response_id,
-            itemId: parsed.item_id,
-            contentIndex: parsed.content_index,
-            audio: Buffer.from(parsed.delta, 'base64'),
-          });
+        const outcome = this.#takeAudio(event.data);
+        if (outcome === 'taken') return;
+        if (outcome !== 'not_audio') {
+          this.#handlers.onMalformedAudio(outcome);
           return;
         }
       }
       forward(event);
     }, options);
+  }
+
+  /** Hands a well-formed audio delta to the session; says what was wrong with a bad one. */
+  #takeAudio(text: string): 'taken' | 'not_audio' | string {
+    let parsed: UncheckedAudioDelta;
+    try {
+      parsed = JSON.parse(text) as UncheckedAudioDelta;
+    } catch {
+      return 'response.output_audio.delta is not valid JSON';
+    }
+    if (parsed?.type !== 'response.output_audio.delta') return 'not_audio';
+    const { response_id: responseId, item_id: itemId, content_index: contentIndex, delta } = parsed;
+    if (typeof delta !== 'string' || !isBase64(delta)) return 'response.output_audio.delta: delta is not a base64 string';
+    if (typeof responseId !== 'string' || typeof itemId !== 'string' || !Number.isInteger(contentIndex)) {
+      return 'response.output_audio.delta: response_id, item_id or content_index missing';
+    }
+    this.#handlers.onAudio({ responseId, itemId, contentIndex: contentIndex as number, payload: delta });
+    return 'taken';
   }
 }

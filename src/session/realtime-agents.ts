@@ -40,7 +40,11 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     const agent = new RealtimeAgent<SessionContext>({
       name,
       voice: definition.voice,
-      instructions: compiled.instructions,
+      // Per call: the caller's details (a phone number) go into the Context section.
+      instructions: (runContext) => {
+        const caller = runContext.context.caller;
+        return caller ? compileState(definition, states, stateId, caller).instructions : compiled.instructions;
+      },
       handoffDescription: `${name}: ${definition.sections.roleAndObjective.split('\n')[0]}`,
       tools: compiled.tools.map((spec) => sdkTool(definition.tools, spec)),
     });

@@ -4,13 +4,13 @@ import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { ClientControl, EdgeTransport } from '../edges/edge.ts';
 import type { AgentRuntime, SessionCallbacks, SessionContext } from './agent-runtime.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
-import { PlaybackTracker } from './playback.ts';
+import { KeypadEntry, keypadMessage } from './keypad.ts';
+import { SdkSessionConfig } from './sdk-session-config.ts';
 import { TranscriptRelay } from './transcript-relay.ts';
+import { TurnTaking } from './turn-taking.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
-import { VgError, type ErrorCode } from '../errors.ts';
 import { channels, publish } from '../observability/channels.ts';
-import { errorEvent } from '../edges/errors.ts';
 
 export interface BackendTarget {
   url: string;
@@ -28,37 +28,12 @@ export interface VoiceSessionDeps {
 }
 
 type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
-type Mode = 'vad' | 'ptt';
-
-/** PCM16 24 kHz: 48 bytes per millisecond, on the edge and the backend alike. */
-const BYTES_PER_MS = 48;
-/** The backend refuses commits under 100 ms (input_audio_buffer_commit_empty). */
-const MIN_COMMIT_MS = 100;
-
-const PCM24K = { type: 'audio/pcm', rate: 24000 } as const;
-
-interface SdkAudioConfig {
-  audio: {
-    input: { format: typeof PCM24K; transcription: { model: string }; turnDetection: typeof SERVER_VAD | null };
-    output: { format: typeof PCM24K; voice?: string };
-  };
-}
-
-/** Server VAD as the wire spells it; the SDK's config takes this spelling as it is. */
-const SERVER_VAD = {
-  type: 'server_vad',
-  threshold: 0.5,
-  prefix_padding_ms: 300,
-  // Longer than the service's 200 ms default: callers pause while spelling names.
-  silence_duration_ms: 500,
-  create_response: true,
-  interrupt_response: true,
-} as const;
 
 /**
- * One call: binds one edge to one Realtime backend connection through the Agents SDK. Owns
- * push-to-talk, barge-in (cancel + truncate at what the listener heard), the conversation state,
- * and what the client is told. Audio frames bypass the SDK both ways (GatewayTransport).
+ * One call: binds one edge to one Realtime backend connection through the Agents SDK. Owns the
+ * lifecycle, the conversation state (agent and state), tools, and what the client is told; turn
+ * taking is TurnTaking's. Audio frames bypass the SDK both ways (GatewayTransport), as base64
+ * payloads in the edge's own format, which the backend is configured to speak.
  */
 export class VoiceSession implements SessionCallbacks {
   readonly id: string;
@@ -71,21 +46,14 @@ export class VoiceSession implements SessionCallbacks {
   readonly #backend: BackendTarget;
   readonly #transport: GatewayTransport;
   readonly #session: RealtimeSession<SessionContext>;
-  /**
-   * The SDK merges this object into every full session.update it sends (connect, state moves,
-   * handoffs); it is mutated in place so the turn mode and a locked voice survive them.
-   */
-  readonly #config: SdkAudioConfig;
-  readonly #playback = new PlaybackTracker();
+  readonly #config: SdkSessionConfig;
+  readonly #turns: TurnTaking;
+  readonly #keypad: KeypadEntry;
   readonly #transcripts: TranscriptRelay;
 
   #lifecycle: Lifecycle = 'connecting';
   #agent: string;
   #state: string;
-  #mode: Mode = 'vad';
-  #pressed = false;
-  #pressedAudioMs = 0;
-  #activeResponse: string | undefined;
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
 
@@ -99,22 +67,26 @@ export class VoiceSession implements SessionCallbacks {
     this.#agent = this.#runtime.startAgent;
     this.#state = this.#runtime.startState(this.#agent);
     this.#transcripts = new TranscriptRelay(this.#edge);
-    this.#config = {
-      audio: {
-        input: { format: PCM24K, transcription: { model: 'gpt-4o-mini-transcribe' }, turnDetection: SERVER_VAD },
-        output: { format: PCM24K },
-      },
-    };
+    this.#config = new SdkSessionConfig(this.#edge.media.format);
     this.#transport = new GatewayTransport({
       url: this.#backend.url,
       onAudio: (chunk) => this.#onAgentAudio(chunk),
-      onInterrupt: (cancel) => this.#interrupt(cancel),
+      onMalformedAudio: (problem) => this.#log.warn({ problem }, 'malformed audio event from the backend dropped'),
+      onInterrupt: (cancel) => this.#turns.interrupt(cancel),
     });
+    this.#turns = new TurnTaking({
+      edge: this.#edge,
+      transport: this.#transport,
+      config: this.#config,
+      log: this.#log,
+      onBargeIn: (truncated) => publish(channels.bargeIn, { sessionId: this.id, edge: this.#edge.kind, truncated }),
+    });
+    this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#session = new RealtimeSession<SessionContext>(this.#runtime.realtimeAgent(this.#agent, this.#state), {
       transport: this.#transport,
       model: this.#backend.model,
-      context: { session: this },
-      config: this.#config,
+      context: { session: this, caller: this.#edge.caller },
+      config: this.#config.config,
       tracingDisabled: true,
     });
   }
@@ -132,7 +104,7 @@ export class VoiceSession implements SessionCallbacks {
       session_id: this.id,
       agent: this.#agent,
       state: this.#state,
-      mode: this.#mode,
+      mode: this.#turns.mode,
       graph: this.#runtime.graph(this.#agent),
     });
     this.#log.info({ agent: this.#agent, state: this.#state }, 'session live');
@@ -202,106 +174,39 @@ export class VoiceSession implements SessionCallbacks {
     this.#session.on('error', ({ error }) => this.#log.warn({ err: error }, 'realtime session error'));
   }
 
-  #onClientAudio(pcm: Buffer): void {
-    if (this.#lifecycle !== 'live') return;
-    if (this.#mode === 'ptt') {
-      if (!this.#pressed) return;
-      this.#pressedAudioMs += pcm.length / BYTES_PER_MS;
-    }
-    this.#transport.appendAudio(pcm);
+  #onClientAudio(payload: string): void {
+    if (this.#lifecycle === 'live') this.#turns.microphone(payload);
   }
 
   #onControl(message: ClientControl): void {
     if (this.#lifecycle !== 'live') return;
     switch (message.type) {
-      case 'ptt.start': return this.#pressToTalk();
-      case 'ptt.stop': return this.#releaseToTalk();
-      case 'input_text':
-        this.#interrupt(true);
-        this.#session.sendMessage(message.text);
-        return;
-      case 'mode': return this.#setMode(message.mode);
+      case 'ptt.start': return this.#turns.press();
+      case 'ptt.stop': return this.#turns.release();
+      case 'input_text': return this.#userText(message.text);
+      case 'dtmf': return this.#keypad.press(message.digit);
+      case 'mode': return this.#turns.setMode(message.mode);
       case 'hangup': void this.end('hangup'); return;
       case 'playback': return; // consumed by the edge itself
     }
   }
 
-  #pressToTalk(): void {
-    if (this.#mode !== 'ptt') this.#setMode('ptt');
-    this.#interrupt(true);
-    this.#transport.sendEvent({ type: 'input_audio_buffer.clear' });
-    this.#pressed = true;
-    this.#pressedAudioMs = 0;
-  }
-
-  #releaseToTalk(): void {
-    if (!this.#pressed) {
-      this.#sendError('VG_ERR_PTT_NOT_PRESSED', 'ptt.stop without a ptt.start');
-      return;
-    }
-    this.#pressed = false;
-    if (this.#pressedAudioMs < MIN_COMMIT_MS) {
-      this.#transport.sendEvent({ type: 'input_audio_buffer.clear' });
-      this.#sendError(
-        'VG_ERR_PTT_TOO_SHORT',
-        `held for ${Math.round(this.#pressedAudioMs)} ms of audio; at least ${MIN_COMMIT_MS} ms is needed`,
-      );
-      return;
-    }
-    this.#transport.sendEvent({ type: 'input_audio_buffer.commit' });
-    this.#transport.requestResponse();
-  }
-
-  #setMode(mode: Mode): void {
-    if (mode !== this.#mode) {
-      this.#mode = mode;
-      this.#pressed = false;
-      this.#config.audio.input.turnDetection = mode === 'ptt' ? null : SERVER_VAD;
-      // A partial update: only turn detection changes (null = push-to-talk).
-      this.#transport.sendEvent({
-        type: 'session.update',
-        session: { type: 'realtime', audio: { input: { turn_detection: this.#config.audio.input.turnDetection } } },
-      });
-      this.#log.info({ mode }, 'turn mode changed');
-    }
-    this.#edge.send({ type: 'mode', mode });
-  }
-
-  /** Barge-in: stop the listener's playback, cut the answer, and truncate at what was heard. */
-  #interrupt(cancel: boolean): void {
-    const truncation = this.#playback.interrupt(this.#edge.playedMs());
-    publish(channels.bargeIn, { sessionId: this.id, edge: this.#edge.kind, truncated: truncation !== undefined });
-    if (cancel && this.#activeResponse) this.#transport._cancelResponse();
-    this.#edge.clearAudio();
-    if (truncation) {
-      this.#transport.sendEvent({
-        type: 'conversation.item.truncate',
-        item_id: truncation.itemId,
-        content_index: truncation.contentIndex,
-        audio_end_ms: truncation.audioEndMs,
-      });
-      this.#log.debug({ item: truncation.itemId, audio_end_ms: truncation.audioEndMs }, 'agent audio truncated');
-    }
+  /** A user turn as text (typed, or a keypad entry): it interrupts the agent like speech does. */
+  #userText(text: string): void {
+    if (this.#lifecycle !== 'live') return;
+    this.#turns.interrupt(true);
+    this.#session.sendMessage(text);
   }
 
   #onAgentAudio(chunk: AgentAudioChunk): void {
-    if (this.#lifecycle !== 'live') return;
-    const ms = chunk.audio.length / BYTES_PER_MS;
-    if (!this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms)) return;
-    // The backend locks the voice once audio exists; later updates (handoffs) must keep it.
-    this.#config.audio.output.voice ??= this.#runtime.voice(this.#agent);
-    this.#edge.sendAudio(chunk.audio);
+    if (this.#lifecycle !== 'live' || !this.#turns.agentAudio(chunk)) return;
+    this.#config.pinVoice(this.#runtime.voice(this.#agent));
+    this.#edge.sendAudio(chunk.payload);
   }
 
   #onServerEvent(event: RealtimeServerEvent): void {
+    this.#turns.serverEvent(event);
     switch (event.type) {
-      case 'response.created':
-        if (event.response.conversation_id !== null) this.#activeResponse = event.response.id;
-        break;
-      case 'response.done':
-        if (this.#activeResponse === event.response.id) this.#activeResponse = undefined;
-        if (event.response.id) this.#playback.responseDone(event.response.id);
-        break;
       case 'error':
         this.#log.warn({ code: event.error.code, message: event.error.message }, 'backend error');
         this.#edge.send({ type: 'error', code: `backend.${event.error.code ?? event.error.type}`, message: event.error.message });
@@ -316,7 +221,7 @@ export class VoiceSession implements SessionCallbacks {
     const fromState = this.#state;
     this.#agent = to;
     this.#state = this.#runtime.startState(to);
-    const pinned = this.#config.audio.output.voice;
+    const pinned = this.#config.pinnedVoice;
     if (pinned && pinned !== this.#runtime.voice(to)) {
       this.#log.warn({ voice: pinned, wanted: this.#runtime.voice(to) }, 'voice kept: the backend cannot change it once audio exists');
     }
@@ -325,16 +230,13 @@ export class VoiceSession implements SessionCallbacks {
     publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true });
   }
 
-  #sendError(code: ErrorCode, detail: string): void {
-    this.#edge.send(errorEvent(new VgError(code, detail)));
-  }
-
   async #close(reason: string): Promise<void> {
     // edge.close() below emits the edge's 'close', which calls end() again before #ended is set.
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return;
     const wasLive = this.#lifecycle === 'live' || this.#lifecycle === 'connecting';
     this.#lifecycle = 'closing';
     this.#abort.abort();
+    this.#keypad.dispose();
     try {
       this.#session.close();
     } catch (err) {

@@ -91,12 +91,12 @@ export class FakeSessions {
       edge.close(reason);
     };
 
-    edge.on('audio', (pcm) => {
+    edge.on('audio', (payload) => {
+      const pcm = Buffer.from(payload, 'base64');
       const level = rms(bufferToInt16(pcm));
       session.mic.push({ atMs: performance.now() - startedAt, samples: pcm.length / 2, rms: level });
       if (level < SPEECH_RMS) return;
-      const copy = Buffer.from(pcm);
-      later(this.#echoDelayMs, () => edge.sendAudio(copy));
+      later(this.#echoDelayMs, () => edge.sendAudio(payload));
       if (!heardSpeech) {
         heardSpeech = true;
         onFirstSpeech();

@@ -117,11 +117,11 @@ describe('browser edge over WebRTC (Node peer)', () => {
   it('counts played audio against the wall clock and clears it at once', async () => {
     const client = await connect();
     const edge = server.fakes.latest().edge;
-    expect(edge.reportsPlayback).toBe(false);
+    expect(edge.media.format).toEqual({ type: 'audio/pcm', rate: 24000 });
 
     const stalls = stallMeter();
     const t0 = performance.now();
-    edge.sendAudio(tone(3_000));
+    edge.sendAudio(tone(3_000).toString('base64'));
     const samples: { wallMs: number; playedMs: number; stalledMs: number }[] = [];
     for (let i = 0; i < 8; i++) {
       await sleep(125);
@@ -147,7 +147,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
     expect(lateLoud).toHaveLength(0);
 
     // A short burst plays out whole and counts exactly.
-    edge.sendAudio(tone(250));
+    edge.sendAudio(tone(250).toString('base64'));
     await sleep(400);
     expect(edge.playedMs()).toBe(250);
   });
@@ -233,7 +233,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
     for (let round = 0; round < 10; round++) {
       const batch = await Promise.all([0, 1, 2].map(() => connect()));
       for (const client of batch) {
-        server.fakes.sessions.at(-1)!.edge.sendAudio(tone(100));
+        server.fakes.sessions.at(-1)!.edge.sendAudio(tone(100).toString('base64'));
         const res = await fetch(`${server.url}${client.location}`, { method: 'DELETE' });
         expect(res.status).toBe(204);
         client.close();

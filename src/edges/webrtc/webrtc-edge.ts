@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import { VgError } from '../../errors.ts';
-import type { ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
+import { PCM24K } from '../../audio/format.ts';
+import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport } from '../edge.ts';
 import { MicrophoneInput } from './audio-in.ts';
 import { AudioPump, MAX_QUEUED_MS } from './audio-out.ts';
 import { parseControl } from '../control.ts';
@@ -34,7 +35,8 @@ export interface WebrtcEdgeInit {
  */
 export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly kind = 'webrtc' as const;
-  readonly reportsPlayback = false;
+  /** The peer's Opus is decoded and resampled to PCM16 24 kHz here, and back on the way out. */
+  readonly media: EdgeMedia = { format: PCM24K };
   #log: FastifyBaseLogger;
   readonly #connectTimeoutMs: number;
   readonly #pc: RTCPeerConnection;
@@ -58,7 +60,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     this.#pump = new AudioPump(source, (droppedMs) =>
       this.#log.warn({ droppedMs, maxQueuedMs: MAX_QUEUED_MS }, 'agent audio queue full; audio dropped'),
     );
-    this.#mic = new MicrophoneInput((pcm) => this.#deliver(() => this.emit('audio', pcm)));
+    this.#mic = new MicrophoneInput((pcm) => this.#deliver(() => this.emit('audio', pcm.toString('base64'))));
     this.#pc.ontrack = (event) => this.#onTrack(event.track);
     this.#pc.ondatachannel = (event) => this.#onDataChannel(event.channel);
     this.#pc.onconnectionstatechange = () => this.#onConnectionState();
@@ -108,8 +110,8 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     return sdp;
   }
 
-  sendAudio(pcm: Buffer): void {
-    this.#pump.enqueue(pcm);
+  sendAudio(payload: string): void {
+    this.#pump.enqueue(Buffer.from(payload, 'base64'));
   }
 
   clearAudio(): void {
@@ -218,7 +220,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
       return;
     }
     const message = parsed.message;
-    // This edge measures playback itself (reportsPlayback: false); a client's report is moot.
+    // This edge measures playback itself (what it sent in real time); a client's report is moot.
     if (message.type === 'playback') return;
     this.#deliver(() => this.emit('control', message));
     if (message.type === 'hangup') this.close('hangup');

@@ -1,11 +1,10 @@
 import { formatType, type AudioFormat } from '../../audio/format.ts';
+import { isBase64 } from '../../audio/base64.ts';
 import { invalidValueBecause, type ProtocolError } from '../protocol/errors.ts';
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Decodes a base64 audio payload and checks it holds whole samples of `format`. */
 export function decodeAudioPayload(base64: string, format: AudioFormat, param: string): Buffer | ProtocolError {
-  if (base64.length % 4 !== 0 || !BASE64.test(base64)) {
+  if (!isBase64(base64)) {
     return invalidValueBecause(param, 'expected base64-encoded audio data.');
   }
   const bytes = Buffer.from(base64, 'base64');

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { RunContext } from '@openai/agents';
+import type { RealtimeContextData } from '@openai/agents/realtime';
+import type { SessionContext } from '../../../src/session/agent-runtime.ts';
 import { loadAgentSet } from '../../../src/engine/agent-set.ts';
 import { createAgentRuntime } from '../../../src/session/realtime-agents.ts';
 import { agents, startAgent, statesDir } from '../../../agents/index.ts';
 
 const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
+const unused = async (): Promise<string> => { throw new Error('not called'); };
+const context = (caller?: SessionContext['caller']) =>
+  new RunContext<RealtimeContextData<SessionContext>>({ session: { callTool: unused, changeState: unused }, caller, history: [] });
 
 describe('agent runtime (engine → Agents SDK)', () => {
   it('starts with the start agent in its first state', () => {
@@ -16,10 +22,18 @@ describe('agent runtime (engine → Agents SDK)', () => {
   it('builds one SDK agent per (agent, state), with that state compiled in', async () => {
     const greeting = runtime.realtimeAgent('frontDesk', '1_greeting');
     expect(runtime.realtimeAgent('frontDesk', '1_greeting')).toBe(greeting);
-    expect(greeting.instructions).toContain('## Current state: 1_greeting');
+    expect(await greeting.getSystemPrompt(context())).toContain('## Current state: 1_greeting');
     const tools = await greeting.getAllTools({} as never);
     expect(tools.map((t) => t.name)).toEqual(['authenticateUser', 'change_state']);
     expect(greeting.handoffs).toEqual([]);
+  });
+
+  it("puts the caller's numbers into the Context section, for that call only", async () => {
+    const greeting = runtime.realtimeAgent('frontDesk', '1_greeting');
+    const phone = (await greeting.getSystemPrompt(context({ from: '+14155550100', to: '+18005550199' }))) ?? '';
+    const context_ = phone.slice(phone.indexOf('# Context'), phone.indexOf('\n# ', phone.indexOf('# Context') + 1));
+    expect(context_).toContain('## This call\n- The caller is calling from +14155550100.\n- The caller dialled +18005550199.');
+    expect(await greeting.getSystemPrompt(context())).not.toContain('This call');
   });
 
   it('offers the handoff only in the state whose transition allows it', () => {

@@ -1,0 +1,138 @@
+import type { Logger } from 'pino';
+import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import { base64ByteLength } from '../audio/base64.ts';
+import { bytesPerMs, payloadMs } from '../audio/format.ts';
+import type { EdgeTransport } from '../edges/edge.ts';
+import { errorEvent } from '../edges/errors.ts';
+import { VgError, type ErrorCode } from '../errors.ts';
+import type { AgentAudioChunk, GatewayTransport } from './gateway-transport.ts';
+import { PlaybackTracker } from './playback.ts';
+import { SERVER_VAD, type SdkSessionConfig } from './sdk-session-config.ts';
+
+export type Mode = 'vad' | 'ptt';
+
+/** The backend refuses commits under 100 ms (input_audio_buffer_commit_empty). */
+const MIN_COMMIT_MS = 100;
+
+export interface TurnTakingDeps {
+  edge: EdgeTransport;
+  transport: GatewayTransport;
+  config: SdkSessionConfig;
+  log: Logger;
+  /** A barge-in happened; `truncated` when the agent's audio was cut where the listener stopped. */
+  onBargeIn: (truncated: boolean) => void;
+}
+
+/**
+ * Who speaks when: hands-free (server VAD) or push-to-talk, and barge-in (clear the listener's
+ * playback, cancel the answer, truncate it at what was heard). Every byte/ms figure comes from
+ * the edge's audio format.
+ */
+export class TurnTaking {
+  readonly #edge: EdgeTransport;
+  readonly #transport: GatewayTransport;
+  readonly #config: SdkSessionConfig;
+  readonly #log: Logger;
+  readonly #onBargeIn: (truncated: boolean) => void;
+  readonly #playback = new PlaybackTracker();
+  #mode: Mode = 'vad';
+  #pressed = false;
+  #pressedBytes = 0;
+  #activeResponse: string | undefined;
+
+  constructor(deps: TurnTakingDeps) {
+    this.#edge = deps.edge;
+    this.#transport = deps.transport;
+    this.#config = deps.config;
+    this.#log = deps.log;
+    this.#onBargeIn = deps.onBargeIn;
+  }
+
+  get mode(): Mode {
+    return this.#mode;
+  }
+
+  /** Microphone audio: forwarded, unless push-to-talk is on and not pressed. */
+  microphone(payload: string): void {
+    if (this.#mode === 'ptt') {
+      if (!this.#pressed) return;
+      this.#pressedBytes += base64ByteLength(payload);
+    }
+    this.#transport.appendAudio(payload);
+  }
+
+  press(): void {
+    if (this.#mode !== 'ptt') this.setMode('ptt');
+    this.interrupt(true);
+    this.#transport.sendEvent({ type: 'input_audio_buffer.clear' });
+    this.#pressed = true;
+    this.#pressedBytes = 0;
+  }
+
+  release(): void {
+    if (!this.#pressed) {
+      this.#sendError('VG_ERR_PTT_NOT_PRESSED', 'ptt.stop without a ptt.start');
+      return;
+    }
+    this.#pressed = false;
+    const heldMs = this.#pressedBytes / bytesPerMs(this.#edge.media.format);
+    if (heldMs < MIN_COMMIT_MS) {
+      this.#transport.sendEvent({ type: 'input_audio_buffer.clear' });
+      this.#sendError('VG_ERR_PTT_TOO_SHORT', `held for ${Math.round(heldMs)} ms of audio; at least ${MIN_COMMIT_MS} ms is needed`);
+      return;
+    }
+    this.#transport.sendEvent({ type: 'input_audio_buffer.commit' });
+    this.#transport.requestResponse();
+  }
+
+  setMode(mode: Mode): void {
+    if (mode !== this.#mode) {
+      this.#mode = mode;
+      this.#pressed = false;
+      this.#config.turnDetection = mode === 'ptt' ? null : SERVER_VAD;
+      // A partial update: only turn detection changes (null = push-to-talk).
+      this.#transport.sendEvent({
+        type: 'session.update',
+        session: { type: 'realtime', audio: { input: { turn_detection: this.#config.turnDetection } } },
+      });
+      this.#log.info({ mode }, 'turn mode changed');
+    }
+    this.#edge.send({ type: 'mode', mode });
+  }
+
+  /** Barge-in: stop the listener's playback, cut the answer, and truncate at what was heard. */
+  interrupt(cancel: boolean): void {
+    const truncation = this.#playback.interrupt(this.#edge.playedMs());
+    this.#onBargeIn(truncation !== undefined);
+    if (cancel && this.#activeResponse) this.#transport.cancelResponse();
+    this.#edge.clearAudio();
+    if (truncation) {
+      this.#transport.sendEvent({
+        type: 'conversation.item.truncate',
+        item_id: truncation.itemId,
+        content_index: truncation.contentIndex,
+        audio_end_ms: truncation.audioEndMs,
+      });
+      this.#log.debug({ item: truncation.itemId, audio_end_ms: truncation.audioEndMs }, 'agent audio truncated');
+    }
+  }
+
+  /** Agent audio on its way to the listener; false when it belongs to an interrupted answer. */
+  agentAudio(chunk: AgentAudioChunk): boolean {
+    const ms = payloadMs(this.#edge.media.format, chunk.payload);
+    return this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms);
+  }
+
+  serverEvent(event: RealtimeServerEvent): void {
+    if (event.type === 'response.created') {
+      if (event.response.conversation_id !== null) this.#activeResponse = event.response.id;
+    } else if (event.type === 'response.done') {
+      if (this.#activeResponse === event.response.id) this.#activeResponse = undefined;
+      if (event.response.id) this.#playback.responseDone(event.response.id);
+    }
+  }
+
+  #sendError(code: ErrorCode, detail: string): void {
+    this.#edge.send(errorEvent(new VgError(code, detail)));
+  }
+}
