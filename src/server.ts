@@ -6,6 +6,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import { kioskEdge, MAX_AUDIO_FRAME_BYTES } from './edges/kiosk-ws.ts';
 import { webrtcEdge } from './edges/browser-webrtc.ts';
+import { twilioEdge } from './edges/phone-twilio.ts';
 import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -60,6 +61,15 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   const limit = { max: config.sessionsPerMinute, timeWindowMs: 60_000 };
   await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens, rateLimit: limit });
   await app.register(webrtcEdge, { startSession: sessions.start, maxSessions: config.maxSessions, rateLimit: limit });
+  // The phone is off (its routes 404) unless Twilio's token is configured: never open by default.
+  if (config.twilioAuthToken && config.publicUrl) {
+    await app.register(twilioEdge, {
+      startSession: sessions.start,
+      hasRoom: () => sessions.hasRoom(),
+      authToken: config.twilioAuthToken,
+      publicUrl: config.publicUrl,
+    });
+  }
   return app;
 }
 

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
-import { timingSafeEqual } from 'node:crypto';
 import { bytesPerMs, PCM24K } from '../audio/format.ts';
 import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
@@ -9,6 +8,7 @@ import { errorEvent, replyError } from './errors.ts';
 import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
+import { safeEqual } from './safe-equal.ts';
 
 export interface KioskEdgeOptions {
   startSession: StartSession;
@@ -134,10 +134,4 @@ function bearer(header: string | undefined): string | undefined {
 function queryToken(query: unknown): string | undefined {
   const token = (query as { token?: unknown } | undefined)?.token;
   return typeof token === 'string' && token.length > 0 ? token : undefined;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -26,8 +26,13 @@ export class SessionRegistry {
     return this.#live.size;
   }
 
+  /** Whether one more session would be accepted now (the phone asks before answering a call). */
+  hasRoom(): boolean {
+    return this.#live.size < this.#opts.maxSessions;
+  }
+
   readonly start: StartSession = async (edge: EdgeTransport, { log }): Promise<SessionHandle> => {
-    if (this.#live.size >= this.#opts.maxSessions) {
+    if (!this.hasRoom()) {
       throw new VgError('VG_ERR_SESSION_LIMIT', `${this.#live.size} sessions are live (MAX_SESSIONS=${this.#opts.maxSessions})`);
     }
     const id = `vs_${randomBytes(9).toString('base64url')}`;

@@ -19,4 +19,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: '70000', REALTIME_URL: 'http://x', LOG_LEVEL: 'loud', MAX_SESSIONS: '0' }))
       .toThrow(/VG_ERR_CONFIG|Invalid configuration[\s\S]*PORT[\s\S]*REALTIME_URL: must be a ws:\/\/ or wss:\/\/ URL[\s\S]*LOG_LEVEL[\s\S]*MAX_SESSIONS/);
   });
+
+  it('turns the phone edge on with a Twilio token and the public origin, and refuses one without the other', () => {
+    const config = loadConfig({ TWILIO_AUTH_TOKEN: 'tok', PUBLIC_URL: 'https://gw.example.com' });
+    expect(config).toMatchObject({ twilioAuthToken: 'tok', publicUrl: 'https://gw.example.com' });
+    expect(() => loadConfig({ TWILIO_AUTH_TOKEN: 'tok' })).toThrow(/PUBLIC_URL: is required when TWILIO_AUTH_TOKEN is set/);
+    expect(() => loadConfig({ PUBLIC_URL: 'https://gw.example.com/voice' })).toThrow(/PUBLIC_URL: must be an origin only/);
+    expect(() => loadConfig({ PUBLIC_URL: 'ftp://gw.example.com' })).toThrow(/PUBLIC_URL: must be an http/);
+  });
 });

@@ -1,0 +1,95 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import { VgError } from '../errors.ts';
+import type { StartSession } from '../session/starter.ts';
+import { replyError } from './errors.ts';
+import { TwilioSignatures } from './twilio/signature.ts';
+import { StreamTokens } from './twilio/stream-token.ts';
+import { TwilioEdge } from './twilio/twilio-edge.ts';
+import { busyTwiml, streamTwiml } from './twilio/twiml.ts';
+
+export interface TwilioEdgeOptions {
+  startSession: StartSession;
+  /** Whether another session would be accepted; a call that would not is answered "busy". */
+  hasRoom: () => boolean;
+  /** Twilio's auth token: it signs the webhook and the stream's upgrade. */
+  authToken: string;
+  /** The origin Twilio calls the gateway on (PUBLIC_URL). */
+  publicUrl: string;
+}
+
+const MEDIA_PATH = '/twilio/media';
+/** Twilio's voice webhook is a form of a few dozen short fields. */
+const WEBHOOK_BODY_LIMIT = 64 * 1024;
+
+/**
+ * The phone edge, Twilio Media Streams: `POST /twilio/voice` answers a call with TwiML that opens
+ * a bidirectional stream to `GET /twilio/media`, where the call becomes a session. Both routes
+ * check `X-Twilio-Signature` before anything else happens. No per-address rate limit: every call
+ * comes from Twilio's own addresses, and the signature already keeps everyone else out.
+ * Not wrapped in fastify-plugin on purpose: the form body parser stays inside this plugin.
+ */
+export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opts) => {
+  await app.register(formbody, { bodyLimit: WEBHOOK_BODY_LIMIT });
+  const signatures = new TwilioSignatures(opts.authToken, opts.publicUrl);
+  const tokens = new StreamTokens(opts.authToken);
+  const streamUrl = signatures.streamUrl(MEDIA_PATH);
+
+  app.post('/twilio/voice', async (req, reply) => {
+    const params = formParams(req.body);
+    if (!params || !signatures.webhookIsSigned(signature(req), req.url, params)) {
+      req.log.warn({ path: req.routeOptions.url }, 'Twilio webhook refused: missing or invalid signature');
+      return replyError(reply, 'VG_ERR_BAD_SIGNATURE', 'X-Twilio-Signature does not match this request');
+    }
+    const callSid = first(params.CallSid);
+    if (!callSid) return replyError(reply, 'VG_ERR_BAD_REQUEST', 'the voice webhook has no CallSid');
+    reply.type('text/xml; charset=utf-8');
+    if (!opts.hasRoom()) {
+      req.log.warn('phone call answered busy: the session limit is reached');
+      return busyTwiml();
+    }
+    const call = { callSid, from: first(params.From) ?? '', to: first(params.To) ?? '' };
+    return streamTwiml(streamUrl, { CallSid: call.callSid, From: call.from, To: call.to, token: tokens.mint(call) });
+  });
+
+  app.get(MEDIA_PATH, {
+    websocket: true,
+    // Refused before the upgrade: an unsigned client never gets a socket.
+    preValidation: async (req, reply) => {
+      if (signatures.upgradeIsSigned(signature(req), req.url)) return;
+      req.log.warn({ path: MEDIA_PATH }, 'Twilio stream refused: missing or invalid signature');
+      await replyError(reply, 'VG_ERR_BAD_SIGNATURE', 'X-Twilio-Signature does not match the stream URL');
+    },
+  }, (socket, req) => {
+    const edge: TwilioEdge = new TwilioEdge(socket, {
+      log: req.log,
+      verifyStart: ({ start }) => tokens.redeem(start.customParameters.token, {
+        callSid: start.callSid, from: start.customParameters.From ?? '', to: start.customParameters.To ?? '',
+      }),
+      onStart: () => {
+        opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
+          req.log.error({ err }, 'phone session could not start');
+          edge.close(err instanceof VgError && err.code === 'VG_ERR_SESSION_LIMIT' ? 'session_limit' : 'backend_unavailable');
+        });
+      },
+    });
+  });
+};
+
+function signature(req: FastifyRequest): string | undefined {
+  const value = req.headers['x-twilio-signature'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The parsed form, if it is one: field names to one value or, repeated, several. */
+function formParams(body: unknown): Record<string, string | string[]> | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const entries = Object.entries(body);
+  const isForm = entries.every(([, v]) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
+  return isForm ? Object.fromEntries(entries) as Record<string, string | string[]> : undefined;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v === undefined || v === '' ? undefined : v;
+}

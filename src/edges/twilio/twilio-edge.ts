@@ -1,0 +1,164 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyBaseLogger } from 'fastify';
+import type { WebSocket } from '@fastify/websocket';
+import { base64ByteLength } from '../../audio/base64.ts';
+import { bytesPerMs, PCMU } from '../../audio/format.ts';
+import type { CallerDetails, ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport } from '../edge.ts';
+import { parseTwilioMessage, type StartMessage, type TwilioMessage } from './messages.ts';
+import type { TokenCheck } from './stream-token.ts';
+
+/** G.711 u-law both ways, passed through: Twilio's payloads are the backend's, byte for byte. */
+const MEDIA: EdgeMedia = { format: PCMU };
+/** Twilio sends `start` right after connecting; a stream that has not started by then is dropped. */
+const START_TIMEOUT_MS = 10_000;
+/** Twilio reads as fast as it plays; this much unsent (minutes of audio) means it stopped reading. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Mark names are `<clear epoch>:<bytes sent in that epoch>`. */
+const MARK_NAME = /^(\d+):(\d+)$/;
+
+export interface TwilioEdgeInit {
+  log: FastifyBaseLogger;
+  /** Checks a `start` message (its stream token); a refusal ends the stream before any session. */
+  verifyStart: (start: StartMessage) => TokenCheck;
+  /** The stream has started and checked out: the session may begin. */
+  onStart: () => void;
+}
+
+/**
+ * One phone call over Twilio Media Streams (`<Connect><Stream>`). Caller audio is each `media`
+ * message's payload, passed on as it is; agent audio goes back the same way, each chunk followed
+ * by a `mark`. Twilio echoes a mark when the audio before it has played, so the last echoed mark
+ * is what the caller has heard; `clear` (barge-in) flushes Twilio's buffer and echoes every
+ * pending mark at once, so marks from before a clear carry an older epoch and are not counted.
+ */
+export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
+  readonly kind = 'twilio' as const;
+  readonly media = MEDIA;
+  readonly #socket: WebSocket;
+  readonly #init: TwilioEdgeInit;
+  #log: FastifyBaseLogger;
+  #streamSid: string | undefined;
+  #caller: CallerDetails | undefined;
+  #epoch = 0;
+  #sentBytes = 0;
+  #heardBytes = 0;
+  #droppedBytes = 0;
+  #badMessages = 0;
+  #startTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(socket: WebSocket, init: TwilioEdgeInit) {
+    super();
+    this.#socket = socket;
+    this.#init = init;
+    this.#log = init.log;
+    socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
+    socket.on('close', () => this.#onClosed('client_closed'));
+    socket.on('error', () => this.#onClosed('socket_error'));
+    this.#startTimer = setTimeout(() => this.close('start_timeout'), START_TIMEOUT_MS);
+    this.#startTimer.unref();
+  }
+
+  get caller(): CallerDetails | undefined {
+    return this.#caller;
+  }
+
+  sendAudio(payload: string): void {
+    if (this.#closed || !this.#streamSid) return;
+    const bytes = base64ByteLength(payload);
+    if (this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      if (this.#droppedBytes === 0) this.#log.warn('Twilio is not reading the stream; agent audio dropped');
+      this.#droppedBytes += bytes;
+      return;
+    }
+    this.#sentBytes += bytes;
+    const sid = this.#streamSid;
+    this.#socket.send(`{"event":"media","streamSid":"${sid}","media":{"payload":"${payload}"}}`);
+    this.#socket.send(`{"event":"mark","streamSid":"${sid}","mark":{"name":"${this.#epoch}:${this.#sentBytes}"}}`);
+  }
+
+  clearAudio(): void {
+    this.#epoch++;
+    this.#sentBytes = 0;
+    this.#heardBytes = 0;
+    if (this.#closed || !this.#streamSid) return;
+    this.#socket.send(`{"event":"clear","streamSid":"${this.#streamSid}"}`);
+  }
+
+  playedMs(): number {
+    return this.#heardBytes / bytesPerMs(MEDIA.format);
+  }
+
+  /** A phone line has no event channel: what the caller needs to know, the agent says. */
+  send(_event: ClientEvent): void {}
+
+  /** Closing the stream makes Twilio run the TwiML after `</Connect>` (the apology, then hang-up). */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#socket.close(1000, reason);
+    this.#onClosed(reason);
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.#closed) return;
+    if (isBinary) return this.#bad('binary frame: Media Streams messages are JSON text');
+    const parsed = parseTwilioMessage(data.toString('utf8'));
+    if (!parsed.ok) return this.#bad(parsed.error);
+    const message = parsed.message;
+    if (message.event === 'connected') return;
+    if (message.event === 'start') return this.#onStart(message);
+    if (!this.#streamSid) return this.#bad(`${message.event} before start`);
+    if (message.streamSid !== this.#streamSid) return this.#bad(`${message.event} for another stream`);
+    this.#onStreamMessage(message);
+  }
+
+  #onStreamMessage(message: Exclude<TwilioMessage, { event: 'connected' | 'start' }>): void {
+    switch (message.event) {
+      case 'media':
+        this.emit('audio', message.payload);
+        return;
+      case 'mark': {
+        const match = MARK_NAME.exec(message.mark.name);
+        if (match && Number(match[1]) === this.#epoch) this.#heardBytes = Math.max(this.#heardBytes, Number(match[2]));
+        return;
+      }
+      case 'dtmf':
+        this.emit('control', { type: 'dtmf', digit: message.dtmf.digit });
+        return;
+      case 'stop':
+        this.close('hangup');
+        return;
+    }
+  }
+
+  #onStart(message: StartMessage): void {
+    if (this.#streamSid) return this.#bad('a second start');
+    const check = this.#init.verifyStart(message);
+    if (!check.ok) {
+      this.#log.warn({ reason: check.reason }, 'Twilio stream refused');
+      this.close('stream_refused');
+      return;
+    }
+    clearTimeout(this.#startTimer);
+    const { streamSid, callSid, customParameters } = message.start;
+    this.#streamSid = streamSid;
+    this.#caller = { from: customParameters.From || undefined, to: customParameters.To || undefined };
+    this.#log = this.#log.child({ call_sid: callSid });
+    this.#init.onStart();
+  }
+
+  /** Logged and ignored: a bad message never ends the call, and never touches another. */
+  #bad(detail: string): void {
+    this.#badMessages++;
+    if (this.#badMessages === 1) this.#log.warn({ detail }, 'malformed Twilio message ignored');
+    else this.#log.debug({ detail, count: this.#badMessages }, 'malformed Twilio message ignored');
+  }
+
+  #onClosed(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#startTimer);
+    if (this.#droppedBytes > 0) this.#log.warn({ droppedMs: this.#droppedBytes / bytesPerMs(MEDIA.format) }, 'agent audio dropped in this call');
+    this.emit('close', reason);
+  }
+}
