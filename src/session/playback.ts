@@ -25,7 +25,7 @@ export interface Truncation {
 export class PlaybackTracker {
   #sentMs = 0;
   #current: PlayingItem | undefined;
-  /** Responses cut off by a barge-in: their late deltas must not reach the listener. */
+  /** Responses cut off by a barge-in and not yet done: their late deltas must not reach the listener. */
   readonly #interrupted = new Set<string>();
 
   /** Records a chunk; returns false when it belongs to an interrupted response and must be dropped. */
@@ -39,6 +39,16 @@ export class PlaybackTracker {
     return true;
   }
 
+  /** Whether the listener has agent audio still to hear: handed to the edge, not yet played. */
+  audible(playedMs: number): boolean {
+    return this.#current !== undefined && playedMs < this.#sentMs;
+  }
+
+  /** Drops whatever audio a response still sends (it was interrupted before any reached the edge). */
+  silence(responseId: string): void {
+    this.#interrupted.add(responseId);
+  }
+
   /**
    * Cuts playback at what the listener heard. Returns the truncation to send, or undefined when
    * nothing was playing or the finished item had been heard in full (its transcript stays whole).
@@ -49,9 +59,14 @@ export class PlaybackTracker {
     this.#current = undefined;
     this.#sentMs = 0;
     if (!item) return undefined;
-    this.#interrupted.add(item.responseId);
     const heard = Math.min(Math.max(playedMs - item.startMs, 0), item.deliveredMs);
-    if (item.complete && heard >= item.deliveredMs) return undefined;
+    // A finished response sends nothing more, and responseDone (which forgets ids) has passed.
+    if (item.complete) return heard >= item.deliveredMs ? undefined : this.#truncation(item, heard);
+    this.#interrupted.add(item.responseId);
+    return this.#truncation(item, heard);
+  }
+
+  #truncation(item: PlayingItem, heard: number): Truncation {
     return { itemId: item.itemId, contentIndex: item.contentIndex, audioEndMs: Math.floor(heard) };
   }
 

@@ -100,11 +100,21 @@ export class TurnTaking {
     this.#edge.send({ type: 'mode', mode });
   }
 
-  /** Barge-in: stop the listener's playback, cut the answer, and truncate at what was heard. */
+  /**
+   * The user took the turn (speech, a press, typed text). The answer in progress is stopped; and
+   * if the listener was still hearing the agent, that is a barge-in: clear the edge's playback and
+   * truncate the agent's item at what was heard. With nothing audible, nothing is cleared or counted.
+   */
   interrupt(cancel: boolean): void {
-    const truncation = this.#playback.interrupt(this.#edge.playedMs());
+    const active = this.#activeResponse;
+    if (active) {
+      if (cancel) this.#transport.cancelResponse();
+      this.#playback.silence(active);
+    }
+    const heard = this.#edge.playedMs();
+    if (!this.#playback.audible(heard)) return;
+    const truncation = this.#playback.interrupt(heard);
     this.#onBargeIn(truncation !== undefined);
-    if (cancel && this.#activeResponse) this.#transport.cancelResponse();
     this.#edge.clearAudio();
     if (truncation) {
       this.#transport.sendEvent({

@@ -42,4 +42,32 @@ describe('PlaybackTracker', () => {
     const p = new PlaybackTracker();
     expect(p.interrupt(0)).toBeUndefined();
   });
+
+  it('remembers no finished response when interrupting it (nothing to drop, nothing kept over a long call)', () => {
+    const p = new PlaybackTracker();
+    for (let turn = 0; turn < 3; turn++) {
+      p.record(`r${turn}`, `i${turn}`, 0, 500);
+      p.responseDone(`r${turn}`);
+      expect(p.interrupt(200)).toEqual({ itemId: `i${turn}`, contentIndex: 0, audioEndMs: 200 });
+      // Were r<turn> kept as interrupted (its response.done is long past), this audio would be dropped.
+      expect(p.record(`r${turn}`, `j${turn}`, 0, 10)).toBe(true);
+      p.interrupt(0);
+    }
+  });
+
+  it('says whether the listener still has agent audio to hear', () => {
+    const p = new PlaybackTracker();
+    expect(p.audible(0)).toBe(false);
+    p.record('r1', 'a', 0, 500);
+    expect(p.audible(499)).toBe(true);
+    expect(p.audible(500)).toBe(false);
+  });
+
+  it('drops the audio of a response silenced before any of it arrived', () => {
+    const p = new PlaybackTracker();
+    p.silence('r1');
+    expect(p.record('r1', 'a', 0, 100)).toBe(false);
+    p.responseDone('r1');
+    expect(p.record('r1', 'a', 0, 100)).toBe(true);
+  });
 });
