@@ -41,7 +41,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
 
   // A frame over the cap closes that socket with 1009; other sessions are untouched.
   await app.register(websocket, { options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_CONTROL_BYTES) } });
-  await app.register(fastifyStatic, { root: PUBLIC_DIR });
+  // One route per file, not a wildcard: a wildcard GET route would also take WebSocket upgrades to
+  // unknown paths (upgrading, then closing them) where a plain 404 is the honest answer.
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
   app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size }));
   // onClose runs after preClose has ended the sessions, so their ends are still counted.
   const metrics = createMetrics();

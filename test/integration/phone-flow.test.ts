@@ -45,9 +45,14 @@ describe('phone edge: a Twilio call walks the whole front-desk flow against the 
     await gw?.close();
   });
 
-  /** Speaks after having heard everything the agent said so far. */
+  /** Speaks once the agent has finished its answers and the caller has heard all of them. */
   async function say(text: string): Promise<void> {
-    await waitUntil(() => call.playedMs >= call.queuedMs);
+    // Quiet for 300 ms: a tool output is followed by the next response.create a moment later.
+    const quiet = () => agentDone(gw.tap.events) && call.playedMs >= call.queuedMs;
+    do {
+      await waitUntil(quiet);
+      await new Promise((r) => setTimeout(r, 300));
+    } while (!quiet());
     await call.sendUlaw(await ulawSpeech(text), 4);
   }
 
@@ -108,7 +113,8 @@ describe('phone edge: a Twilio call walks the whole front-desk flow against the 
     expect(start.clears).toBe(clearsBefore);
     await call.sendUlaw(await ulawSpeech('Yes please, what do you have?'), 4);
     await waitUntil(() => call.clears > clearsBefore);
-    const truncate = await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.truncate');
+    const truncate = await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.truncate'
+      && e.event.item_id === greetingItem.event.item_id);
     // Exactly where the last acknowledged mark stood: not the playback clock, not what was sent.
     expect(truncate.event).toMatchObject({ item_id: greetingItem.event.item_id, content_index: 0, audio_end_ms: Math.floor(heardMs) });
     await gw.tap.waitFor((e) => e.direction === 'server' && e.event.type === 'conversation.item.truncated');
@@ -132,6 +138,16 @@ describe('phone edge: a Twilio call walks the whole front-desk flow against the 
     await waitUntil(() => gw.app.sessions.size === 0 && gw.tap.openConnections() === 0);
   });
 });
+
+/** Every response the backend started has finished, and the gateway answered every tool call. */
+function agentDone(events: TappedEvent[]): boolean {
+  const server = events.filter((e) => e.direction === 'server');
+  const created = server.filter((e) => e.event.type === 'response.created').length;
+  const done = server.filter((e) => e.event.type === 'response.done').length;
+  const calls = server.filter((e) => e.event.type === 'response.function_call_arguments.done').length;
+  const outputs = toolOutputs(events).length;
+  return created > 0 && created === done && calls === outputs;
+}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
