@@ -11,7 +11,7 @@ import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { AgentRuntime } from './session/agent-runtime.ts';
-import type { BackendTarget } from './session/voice-session.ts';
+import { DEFAULT_LINK_POLICY, type BackendTarget } from './session/backend-link.ts';
 import type { Config } from './config.ts';
 import { VgError } from './errors.ts';
 
@@ -33,6 +33,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,
+    linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs },
     toolTimeoutMs: config.toolTimeoutMs,
     maxSessions: config.maxSessions,
   });

@@ -4,11 +4,13 @@ import type { EdgeTransport } from '../edges/edge.ts';
 import { VgError } from '../errors.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import type { SessionHandle, StartSession } from './starter.ts';
-import { VoiceSession, type BackendTarget } from './voice-session.ts';
+import type { BackendTarget, LinkPolicy } from './backend-link.ts';
+import { VoiceSession } from './voice-session.ts';
 
 export interface SessionRegistryOptions {
   runtime: AgentRuntime;
   backend: BackendTarget;
+  linkPolicy: LinkPolicy;
   toolTimeoutMs: number;
   maxSessions: number;
 }
@@ -41,6 +43,7 @@ export class SessionRegistry {
       edge,
       runtime: this.#opts.runtime,
       backend: this.#opts.backend,
+      linkPolicy: this.#opts.linkPolicy,
       toolTimeoutMs: this.#opts.toolTimeoutMs,
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),
     });
@@ -51,8 +54,9 @@ export class SessionRegistry {
       await session.start();
     } catch (err) {
       // The edge reports the failure and closes itself; its close ends the session's backend side.
+      // The client learns only that the backend failed: the cause (hosts, ports) is for the log.
       forget();
-      throw new VgError('VG_ERR_BACKEND', (err as Error).message ?? String(err), { cause: err });
+      throw new VgError('VG_ERR_BACKEND', 'the voice backend did not answer', { cause: err });
     }
     return { id, end: async (reason) => { forget(); await session.end(reason); } };
   };

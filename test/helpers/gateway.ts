@@ -43,12 +43,14 @@ export interface TestGatewayOptions {
   statesDir?: string;
   config?: Partial<Config>;
   timing?: Partial<EmulatorTiming>;
+  /** The emulator's backend-session time limit (`session_expired` after it). */
+  sessionMaxMs?: number;
 }
 
 /** The real gateway, listening on a free port, against the emulator through a recording tap. */
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, logger });
+  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, logger });
   const tap = await startWsTap(emulator.url);
   const agents = opts.agents ?? demoAgents;
   const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
@@ -61,6 +63,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     maxSessions: 100,
     sessionsPerMinute: 10_000,
     toolTimeoutMs: 10_000,
+    backendTimeoutMs: 10_000,
     ...opts.config,
   };
   const app = await buildServer(config, {
