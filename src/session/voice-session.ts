@@ -25,6 +25,11 @@ export interface VoiceSessionDeps {
   log: Logger;
 }
 
+/** What the agent is asked to say when the gateway must end a call (a shutdown deadline). */
+const FAREWELL = 'The service must end this call now. In one short sentence, apologise and say goodbye. Do not ask anything.';
+/** The goodbye's generation and then its playback each get at most this long. */
+const FAREWELL_MAX_MS = 6_000;
+
 /** Caller audio kept while the backend link is restored; beyond it the caller is asked to repeat. */
 const MAX_HELD_AUDIO_MS = 10_000;
 
@@ -145,6 +150,45 @@ export class VoiceSession implements SessionCallbacks {
   end(reason: string): Promise<void> {
     this.#ended ??= this.#close(reason);
     return this.#ended;
+  }
+
+  /** Asks the agent for a short goodbye, lets the listener hear it (a few seconds at most), then ends. */
+  async farewell(reason: string): Promise<void> {
+    if (this.#lifecycle === 'live' && !this.#link.restoring) {
+      this.#turns.interrupt(true);
+      // The SDK sends the request once a cancelled answer has ended: wait for this response's own end.
+      const created = this.#nextServerEvent((e) => e.type === 'response.created', FAREWELL_MAX_MS);
+      this.#transport.requestResponse({ instructions: FAREWELL, tool_choice: 'none' });
+      const response = await created;
+      if (response?.type === 'response.created') {
+        const id = response.response.id;
+        await this.#nextServerEvent((e) => e.type === 'response.done' && e.response.id === id, FAREWELL_MAX_MS);
+      }
+      const deadline = performance.now() + FAREWELL_MAX_MS;
+      while (this.#turns.busy() && this.#lifecycle === 'live' && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await this.end(reason);
+  }
+
+  /** The next server event that matches, or undefined after `timeoutMs` (or at the end of the session). */
+  #nextServerEvent(match: (event: RealtimeServerEvent) => boolean, timeoutMs: number): Promise<RealtimeServerEvent | undefined> {
+    return new Promise((resolve) => {
+      const done = (event?: RealtimeServerEvent) => {
+        clearTimeout(timer);
+        this.#transport.off('*', listener);
+        this.#edge.off('close', onClose);
+        resolve(event);
+      };
+      const listener = (event: unknown) => {
+        if (match(event as RealtimeServerEvent)) done(event as RealtimeServerEvent);
+      };
+      const onClose = () => done();
+      const timer = setTimeout(done, timeoutMs);
+      this.#transport.on('*', listener);
+      this.#edge.once('close', onClose);
+    });
   }
 
   // --- SessionCallbacks: tools run inside the SDK's function-call handling -------------------

@@ -64,6 +64,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     sessionsPerMinute: 10_000,
     toolTimeoutMs: 10_000,
     backendTimeoutMs: 10_000,
+    drainTimeoutS: 300,
     ...opts.config,
   };
   const app = await buildServer(config, {
