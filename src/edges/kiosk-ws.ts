@@ -14,6 +14,8 @@ export interface KioskEdgeOptions {
   startSession: StartSession;
   /** Accepted device tokens (`?token=` or `Authorization: Bearer`); empty = no check. */
   tokens: readonly string[];
+  /** Whether another session would be accepted; when not, the upgrade is refused with 503. */
+  hasRoom: () => boolean;
   /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
   rateLimit?: SessionRateLimit;
 }
@@ -33,12 +35,19 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
   app.get('/v1/ws', {
     websocket: true,
     config: sessionRateLimit(opts.rateLimit),
-    // Reject before the upgrade, so an unauthorised device never gets a socket.
+    // Reject before the upgrade, so a refused device never gets a socket. The token comes first:
+    // a device without one learns nothing about the gateway's load.
     preValidation: async (req, reply) => {
-      if (opts.tokens.length === 0) return;
-      const token = bearer(req.headers.authorization) ?? queryToken(req.query);
-      if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
-        await replyError(reply, 'VG_ERR_UNAUTHORIZED');
+      if (opts.tokens.length > 0) {
+        const token = bearer(req.headers.authorization) ?? queryToken(req.query);
+        if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
+          await replyError(reply, 'VG_ERR_UNAUTHORIZED');
+          return;
+        }
+      }
+      if (!opts.hasRoom()) {
+        req.log.warn('device refused: the session limit is reached');
+        await replyError(reply, 'VG_ERR_SESSION_LIMIT', 'the gateway has no room for another session; retry later');
       }
     },
   }, (socket, req) => {
