@@ -9,6 +9,7 @@ import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
 import { safeEqual } from './safe-equal.ts';
+import { startHeartbeat } from './kiosk/heartbeat.ts';
 
 export interface KioskEdgeOptions {
   startSession: StartSession;
@@ -18,6 +19,8 @@ export interface KioskEdgeOptions {
   hasRoom: () => boolean;
   /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
   rateLimit?: SessionRateLimit;
+  /** WebSocket ping interval; a device that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
 }
 
 /** Devices speak PCM16 24 kHz both ways. */
@@ -26,6 +29,8 @@ const MEDIA: EdgeMedia = { format: PCM24K };
 export const MAX_AUDIO_FRAME_BYTES = bytesPerMs(MEDIA.format) * 500;
 /** Agent audio waiting in the socket beyond this is a stalled device: stop queueing more. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Pings well inside the usual load-balancer idle timeouts (60 s). */
+export const HEARTBEAT_MS = 15_000;
 
 /**
  * The kiosk / device edge: `GET /v1/ws`. Binary frames are PCM16 24 kHz mono LE both ways; text
@@ -51,7 +56,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
       }
     },
   }, (socket, req) => {
-    const edge = new KioskEdge(socket);
+    const edge = new KioskEdge(socket, opts.heartbeatMs ?? HEARTBEAT_MS);
     opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
       req.log.error({ err }, 'session could not start');
       const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', (err as Error).message);
@@ -65,15 +70,21 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly kind = 'kiosk' as const;
   readonly media = MEDIA;
   readonly #socket: WebSocket;
+  readonly #stopHeartbeat: () => void;
   #playedMs = 0;
   #closed = false;
 
-  constructor(socket: WebSocket) {
+  constructor(socket: WebSocket, heartbeatMs: number) {
     super();
     this.#socket = socket;
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.#onClosed('client_closed'));
     socket.on('error', () => this.#onClosed('socket_error'));
+    this.#stopHeartbeat = startHeartbeat(socket, heartbeatMs, () => {
+      // A dead peer reads no close frame: drop the connection outright.
+      socket.terminate();
+      this.#onClosed('heartbeat_timeout');
+    });
   }
 
   sendAudio(payload: string): void {
@@ -131,6 +142,7 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   #onClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopHeartbeat();
     this.emit('close', reason);
   }
 }
