@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { bytesPerMs, PCM24K } from '../audio/format.ts';
 import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
@@ -10,6 +10,7 @@ import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
 import { safeEqual } from './safe-equal.ts';
 import { startHeartbeat } from './kiosk/heartbeat.ts';
+import { AUDIO_BURST_MS, MicrophoneBudget } from './kiosk/microphone-budget.ts';
 
 export interface KioskEdgeOptions {
   startSession: StartSession;
@@ -56,7 +57,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
       }
     },
   }, (socket, req) => {
-    const edge = new KioskEdge(socket, opts.heartbeatMs ?? HEARTBEAT_MS);
+    const edge = new KioskEdge(socket, req.log, opts.heartbeatMs ?? HEARTBEAT_MS);
     opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
       req.log.error({ err }, 'session could not start');
       const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', (err as Error).message);
@@ -70,13 +71,16 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly kind = 'kiosk' as const;
   readonly media = MEDIA;
   readonly #socket: WebSocket;
+  readonly #log: FastifyBaseLogger;
+  readonly #microphone = new MicrophoneBudget(MEDIA.format);
   readonly #stopHeartbeat: () => void;
   #playedMs = 0;
   #closed = false;
 
-  constructor(socket: WebSocket, heartbeatMs: number) {
+  constructor(socket: WebSocket, log: FastifyBaseLogger, heartbeatMs: number) {
     super();
     this.#socket = socket;
+    this.#log = log;
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.#onClosed('client_closed'));
     socket.on('error', () => this.#onClosed('socket_error'));
@@ -106,21 +110,19 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     this.#socket.send(JSON.stringify(event));
   }
 
-  close(reason: string, code = 1000): void {
+  /** `closeReason` goes in the close frame (a coded refusal carries its code there). */
+  close(reason: string, code = 1000, closeReason = reason): void {
     if (this.#closed) return;
     this.send({ type: 'session.ended', reason });
-    this.#socket.close(code, reason);
+    this.#socket.close(code, closeReason);
     this.#onClosed(reason);
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
+    // After a close the socket still delivers what the device had already sent: ignore it.
+    if (this.#closed) return;
     if (isBinary) {
-      // Frames over MAX_AUDIO_FRAME_BYTES never get here: the socket's maxPayload closes them (1009).
-      if (data.length % 2 !== 0) {
-        this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16, an even number of bytes`);
-        return;
-      }
-      this.emit('audio', data.toString('base64'));
+      this.#onAudio(data);
       return;
     }
     const parsed = parseControl(data.toString('utf8'));
@@ -135,14 +137,44 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     this.emit('control', parsed.message);
   }
 
+  #onAudio(data: Buffer): void {
+    // Frames over MAX_AUDIO_FRAME_BYTES never get here: the socket's maxPayload closes them (1009).
+    if (data.length % 2 !== 0) {
+      this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16, an even number of bytes`);
+      return;
+    }
+    switch (this.#microphone.admit(data.length)) {
+      case 'forward':
+        this.emit('audio', data.toString('base64'));
+        return;
+      case 'first_drop':
+        this.send(errorEvent(new VgError('VG_ERR_AUDIO_TOO_FAST',
+          `audio more than ${AUDIO_BURST_MS / 1000} s ahead of real time is dropped; send it as it is recorded`)));
+        return;
+      case 'drop':
+        return;
+      case 'refuse':
+        this.#refuse(new VgError('VG_ERR_AUDIO_TOO_FAST', 'the device kept sending audio faster than real time'), 'audio_too_fast');
+    }
+  }
+
   #reject(detail: string): void {
     this.send(errorEvent(new VgError('VG_ERR_BAD_FRAME', detail)));
+  }
+
+  /** Ends a device that broke a limit: `session.ended` with `reason`, then a close frame carrying the code. */
+  #refuse(error: VgError, reason: string): void {
+    this.#log.warn({ code: error.code, reason: error.message }, 'device closed for breaking a limit');
+    this.close(reason, error.wsCloseCode, error.code);
   }
 
   #onClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopHeartbeat();
+    // Once per session, not per dropped frame.
+    const droppedMicrophoneMs = Math.round(this.#microphone.droppedMs);
+    if (droppedMicrophoneMs > 0) this.#log.warn({ reason, dropped: { microphoneMs: droppedMicrophoneMs } }, 'device limits held traffic back');
     this.emit('close', reason);
   }
 }
