@@ -9,8 +9,10 @@ import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
 import { safeEqual } from './safe-equal.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { startHeartbeat } from './kiosk/heartbeat.ts';
 import { AUDIO_BURST_MS, MicrophoneBudget } from './kiosk/microphone-budget.ts';
+import { Outbound } from './kiosk/outbound.ts';
 
 export interface KioskEdgeOptions {
   startSession: StartSession;
@@ -28,10 +30,14 @@ export interface KioskEdgeOptions {
 const MEDIA: EdgeMedia = { format: PCM24K };
 /** Largest binary frame: 500 ms. Devices send 20-100 ms frames. */
 export const MAX_AUDIO_FRAME_BYTES = bytesPerMs(MEDIA.format) * 500;
-/** Agent audio waiting in the socket beyond this is a stalled device: stop queueing more. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Pings well inside the usual load-balancer idle timeouts (60 s). */
 export const HEARTBEAT_MS = 15_000;
+/**
+ * Frames of either kind a device may send: 20 ms audio and playback reports come to about 60 a
+ * second, so this leaves room for 10 ms frames and for speech streamed at 4x.
+ */
+export const FRAMES_PER_SECOND = 200;
+export const FRAME_BURST = 1_000;
 
 /**
  * The kiosk / device edge: `GET /v1/ws`. Binary frames are PCM16 24 kHz mono LE both ways; text
@@ -72,6 +78,8 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly media = MEDIA;
   readonly #socket: WebSocket;
   readonly #log: FastifyBaseLogger;
+  readonly #out: Outbound;
+  readonly #frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
   readonly #microphone = new MicrophoneBudget(MEDIA.format);
   readonly #stopHeartbeat: () => void;
   #playedMs = 0;
@@ -81,6 +89,7 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     super();
     this.#socket = socket;
     this.#log = log;
+    this.#out = new Outbound(socket);
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.#onClosed('client_closed'));
     socket.on('error', () => this.#onClosed('socket_error'));
@@ -92,8 +101,8 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   }
 
   sendAudio(payload: string): void {
-    if (this.#closed || this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.#socket.send(Buffer.from(payload, 'base64'), { binary: true });
+    if (this.#closed) return;
+    this.#out.audio(Buffer.from(payload, 'base64'));
   }
 
   clearAudio(): void {
@@ -107,7 +116,7 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
 
   send(event: ClientEvent): void {
     if (this.#closed) return;
-    this.#socket.send(JSON.stringify(event));
+    this.#out.event(event);
   }
 
   /** `closeReason` goes in the close frame (a coded refusal carries its code there). */
@@ -121,6 +130,10 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   #onFrame(data: Buffer, isBinary: boolean): void {
     // After a close the socket still delivers what the device had already sent: ignore it.
     if (this.#closed) return;
+    if (!this.#frames.take()) {
+      this.#refuse(new VgError('VG_ERR_TOO_MANY_FRAMES', `more than ${FRAMES_PER_SECOND} frames a second`), 'too_many_frames');
+      return;
+    }
     if (isBinary) {
       this.#onAudio(data);
       return;
@@ -172,9 +185,11 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     if (this.#closed) return;
     this.#closed = true;
     this.#stopHeartbeat();
-    // Once per session, not per dropped frame.
+    // Once per session, not per dropped frame or event.
     const droppedMicrophoneMs = Math.round(this.#microphone.droppedMs);
-    if (droppedMicrophoneMs > 0) this.#log.warn({ reason, dropped: { microphoneMs: droppedMicrophoneMs } }, 'device limits held traffic back');
+    if (this.#out.dropped() || droppedMicrophoneMs > 0) {
+      this.#log.warn({ reason, dropped: { ...this.#out.drops, microphoneMs: droppedMicrophoneMs } }, 'device limits held traffic back');
+    }
     this.emit('close', reason);
   }
 }

@@ -1,4 +1,5 @@
 import diagnostics_channel from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKioskGateway, type KioskGateway } from '../helpers/kiosk-gateway.ts';
@@ -42,5 +43,20 @@ describe('kiosk edge: heartbeat', () => {
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
     expect(gw.sessions.size).toBe(1);
     healthy.close();
+    await expect.poll(() => gw.sessions.size).toBe(0);
+  });
+
+  it('drops a device that stops reading its socket: the ping waits behind everything queued for it', async () => {
+    const stalled = await KioskClient.connect(gw.wsUrl);
+    await stalled.waitFor('session.ready');
+    const closed = new Promise<void>((resolve) => stalled.ws.once('close', () => resolve()));
+    const socket = (stalled.ws as unknown as { _socket: Socket })._socket;
+    socket.pause();
+    stalled.control({ type: 'input_text', text: 'tell me everything' });
+    await expect.poll(() => gw.sessions.size).toBe(0);
+    await expect.poll(() => gw.tap.openConnections()).toBe(0);
+    expect(ended.at(-1)?.reason).toBe('heartbeat_timeout');
+    socket.resume();
+    await closed;
   });
 });
