@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
-import { bytesPerMs, PCM24K } from '../audio/format.ts';
+import { bytesPerMs, durationMs, PCM24K } from '../audio/format.ts';
 import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
 import { errorEvent, replyError } from './errors.ts';
@@ -12,6 +12,7 @@ import { safeEqual } from './safe-equal.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { startHeartbeat } from './kiosk/heartbeat.ts';
 import { AUDIO_BURST_MS, MicrophoneBudget } from './kiosk/microphone-budget.ts';
+import { DevicePlayback } from './kiosk/device-playback.ts';
 import { Outbound } from './kiosk/outbound.ts';
 
 export interface KioskEdgeOptions {
@@ -81,8 +82,8 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly #out: Outbound;
   readonly #frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
   readonly #microphone = new MicrophoneBudget(MEDIA.format);
+  readonly #playback = new DevicePlayback();
   readonly #stopHeartbeat: () => void;
-  #playedMs = 0;
   #closed = false;
 
   constructor(socket: WebSocket, log: FastifyBaseLogger, heartbeatMs: number) {
@@ -102,16 +103,16 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
 
   sendAudio(payload: string): void {
     if (this.#closed) return;
-    this.#out.audio(Buffer.from(payload, 'base64'));
+    const pcm = Buffer.from(payload, 'base64');
+    if (this.#out.audio(pcm)) this.#playback.sent(durationMs(MEDIA.format, pcm.length));
   }
 
   clearAudio(): void {
-    this.#playedMs = 0;
-    this.send({ type: 'audio.clear' });
+    this.send({ type: 'audio.clear', epoch: this.#playback.clear() });
   }
 
   playedMs(): number {
-    return this.#playedMs;
+    return this.#playback.playedMs;
   }
 
   send(event: ClientEvent): void {
@@ -144,7 +145,8 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
       return;
     }
     if (parsed.message.type === 'playback') {
-      this.#playedMs = parsed.message.played_ms;
+      const wrong = this.#playback.report(parsed.message.played_ms, parsed.message.epoch);
+      if (wrong) this.#reject(wrong);
       return;
     }
     this.emit('control', parsed.message);
