@@ -179,7 +179,7 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
 
   /** Ends a device that broke a limit: `session.ended` with `reason`, then a close frame carrying the code. */
   #refuse(error: VgError, reason: string): void {
-    this.#log.warn({ code: error.code, reason: error.message }, 'device closed for breaking a limit');
+    this.#log.warn({ code: error.code, message: error.message }, 'device closed for breaking a limit');
     this.close(reason, error.wsCloseCode, error.code);
   }
 
