@@ -19,6 +19,11 @@ const STATUS_TEXT = {
   failed: 'Connection failed',
 };
 const MODE_TEXT = { vad: 'Hands-free', ptt: 'Push-to-talk' };
+/** Why a call could not start, by `session.ended` reason; other reasons are shown as they are. */
+const START_FAILURE_TEXT = {
+  session_limit: 'the gateway has no free line right now; try again in a minute.',
+  backend_unavailable: 'the gateway could not reach the voice service; try again later.',
+};
 const INTERRUPTED = 'The connection was interrupted; trying to recover…';
 
 const $ = (id) => document.getElementById(id);
@@ -166,7 +171,9 @@ function onGatewayEvent(event) {
       showNotice(`The gateway reported: ${event.message}`, 'warning');
       return;
     case 'session.ended':
-      showNotice(`The session ended (${event.reason}).`, 'info');
+      // Ended before session.ready: the gateway could not open the session for this call.
+      if (!session.id) showNotice(`The call could not start (${event.reason}): ${START_FAILURE_TEXT[event.reason] ?? 'try again.'}`, 'error');
+      else showNotice(`The session ended (${event.reason}).`, 'info');
       return;
     default:
       return;

@@ -22,6 +22,8 @@ export class Call extends EventTarget {
   #sender;
   /** @type {string | undefined} */
   #location;
+  /** The gateway opens the session once the peer connects; the call is 'connected' once it said session.ready. */
+  #sessionReady = false;
   #ended = false;
 
   /** Asks for the microphone, offers, and applies the gateway's answer. */
@@ -35,6 +37,7 @@ export class Call extends EventTarget {
 
   async #connect(deviceId) {
     this.#ended = false;
+    this.#sessionReady = false;
     this.#setState('connecting');
     try {
       this.#local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId) });
@@ -142,10 +145,15 @@ export class Call extends EventTarget {
         this.#ended = true;
         this.#location = undefined;
       }
+      if (event.type === 'session.ready') {
+        this.#sessionReady = true;
+        if (this.#pc?.connectionState === 'connected') this.#setState('connected');
+      }
       this.#emit('event', event);
       if (event.type === 'session.ended') {
         this.#teardown();
-        this.#setState('closed');
+        // Ended before it was ready: the session never opened, so the call failed.
+        this.#setState(this.#sessionReady ? 'closed' : 'failed');
       }
     };
     channel.onclose = () => {
@@ -155,7 +163,7 @@ export class Call extends EventTarget {
 
   #onConnectionState(state) {
     if (this.#ended) return;
-    if (state === 'connected') this.#setState('connected');
+    if (state === 'connected' && this.#sessionReady) this.#setState('connected');
     else if (state === 'disconnected') this.#setState('disconnected');
     else if (state === 'failed') this.#fail('The connection to the gateway failed. Check your network and connect again.');
   }

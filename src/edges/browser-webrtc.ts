@@ -1,7 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { VgError } from '../errors.ts';
 import type { SessionHandle, StartSession } from '../session/starter.ts';
-import { replyError } from './errors.ts';
+import { errorEvent, replyError } from './errors.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
 import type { SessionRateLimit } from './edge.ts';
@@ -13,7 +14,7 @@ export interface WebrtcEdgeOptions {
   iceGatherTimeoutMs?: number;
   /** Concurrent browser sessions (answered or being answered); more get 503. Default 100. */
   maxSessions?: number;
-  /** A peer not connected this long after the answer is dropped; default 15000. */
+  /** A call not established (peer connected, events channel open) this long after the answer is dropped; default 15000. */
   connectTimeoutMs?: number;
   /** STUN/TURN servers for the server's peer; none is needed when browsers reach the gateway directly. */
   iceServers?: RTCIceServer[];
@@ -23,9 +24,24 @@ export interface WebrtcEdgeOptions {
 
 const SDP_TYPE = 'application/sdp';
 
+/** One answered offer. Its session opens only once the call is established. */
+interface BrowserCall {
+  readonly edge: WebrtcEdge;
+  /** Settles once the session is open, has failed, or will never open (the edge closed first). */
+  opening?: Promise<void>;
+  handle?: SessionHandle;
+  /** Why the edge closed, once it has. */
+  closedWith?: string;
+  /** The session's end, once the edge has closed. */
+  ending?: Promise<void>;
+}
+
 /**
  * The browser edge, WHIP style: `POST /v1/webrtc` with an SDP offer answers 201 with the SDP
- * answer and `Location: /v1/webrtc/<session id>`; `DELETE` on that location ends the call.
+ * answer and `Location: /v1/webrtc/<call id>`; `DELETE` on that location ends the call.
+ * The backend session opens when the peer connects, not when it offers: an offer that never
+ * connects costs a peer for `connectTimeoutMs`, never a backend connection. A session that then
+ * fails to start is reported on the events channel (`error`, then `session.ended`).
  * Not wrapped in fastify-plugin on purpose: the SDP body parser stays inside this plugin.
  */
 export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opts) => {
@@ -36,8 +52,9 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   const log = app.log.child({ edge: 'webrtc' });
   /** Every live edge, including those still being answered: this is what maxSessions counts. */
   const edges = new Set<WebrtcEdge>();
-  const sessions = new Map<string, { edge: WebrtcEdge; handle: SessionHandle }>();
+  const calls = new Map<string, BrowserCall>();
   const endings = new Set<Promise<void>>();
+  const openings = new Set<Promise<void>>();
 
   const endSession = (handle: SessionHandle, reason: string): Promise<void> => {
     const ending = handle
@@ -46,6 +63,25 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       .finally(() => endings.delete(ending));
     endings.add(ending);
     return ending;
+  };
+
+  const openSession = async (call: BrowserCall, log: FastifyBaseLogger): Promise<void> => {
+    if (!(await call.edge.established())) return;
+    let handle: SessionHandle;
+    try {
+      handle = await opts.startSession(call.edge, { log });
+    } catch (err) {
+      log.warn({ err }, 'session failed to start');
+      call.edge.send(errorEvent(new VgError('VG_ERR_BACKEND', 'the voice backend could not be reached')));
+      call.edge.close('backend_unavailable');
+      return;
+    }
+    if (call.closedWith !== undefined) {
+      call.ending = endSession(handle, call.closedWith);
+      return;
+    }
+    call.edge.bindSession(handle.id);
+    call.handle = handle;
   };
 
   app.addContentTypeParser(SDP_TYPE, { parseAs: 'string', bodyLimit: MAX_SDP_BYTES }, (_request, body, done) => {
@@ -74,7 +110,8 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       if (problem) return replyError(reply, 'VG_ERR_BAD_SDP', problem);
       if (edges.size >= maxSessions) return replyError(reply, 'VG_ERR_SESSION_LIMIT', `${maxSessions} browser sessions are live`);
 
-      const edge = await WebrtcEdge.create({ log, connectTimeoutMs, iceServers });
+      const id = `wr_${randomBytes(12).toString('base64url')}`;
+      const edge = await WebrtcEdge.create({ log: log.child({ call_id: id }), connectTimeoutMs, iceServers });
       edges.add(edge);
       edge.once('close', () => edges.delete(edge));
 
@@ -87,43 +124,38 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
         throw err;
       }
 
-      let handle: SessionHandle;
-      try {
-        handle = await opts.startSession(edge, { log: request.log });
-      } catch (err) {
-        request.log.warn({ err }, 'session failed to start');
-        edge.close('backend_unavailable');
-        return replyError(reply, err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', 'the session could not start'));
-      }
-      if (edge.closed) {
-        await endSession(handle, 'peer_closed_early');
-        return replyError(reply, 'VG_ERR_BACKEND', 'the peer closed while the session was starting');
-      }
-      edge.bindSession(handle.id);
-      sessions.set(handle.id, { edge, handle });
+      const call: BrowserCall = { edge };
+      calls.set(id, call);
       edge.once('close', (reason) => {
-        sessions.delete(handle.id);
-        void endSession(handle, reason);
+        calls.delete(id);
+        call.closedWith = reason;
+        if (call.handle) call.ending = endSession(call.handle, reason);
       });
+      const opening = openSession(call, request.log).finally(() => openings.delete(opening));
+      openings.add(opening);
+      call.opening = opening;
 
       return reply
         .code(201)
-        .header('Location', `${request.routeOptions.url}/${encodeURIComponent(handle.id)}`)
+        .header('Location', `${request.routeOptions.url}/${id}`)
         .type(SDP_TYPE)
         .send(answer);
     },
   );
 
   app.delete<{ Params: { id: string } }>('/v1/webrtc/:id', async (request, reply) => {
-    const entry = sessions.get(request.params.id);
-    if (!entry) return replyError(reply, 'VG_ERR_SESSION_NOT_FOUND', `no browser session ${request.params.id}`);
-    entry.edge.close('hangup');
-    await endSession(entry.handle, 'hangup');
+    const call = calls.get(request.params.id);
+    if (!call) return replyError(reply, 'VG_ERR_SESSION_NOT_FOUND', `no browser call ${request.params.id}`);
+    call.edge.close('hangup');
+    // Answered once the session is over, even one that was still opening.
+    await call.opening;
+    await call.ending;
     return reply.code(204).send();
   });
 
   app.addHook('onClose', async () => {
     for (const edge of edges) edge.close('server_shutdown');
+    await Promise.all(openings);
     await Promise.all(endings);
   });
 };

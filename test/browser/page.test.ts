@@ -219,6 +219,21 @@ describe('browser client (Chromium)', () => {
     await ended.close();
   });
 
+  it('explains a call whose session could not open once connected', async () => {
+    const failing = await startBrowserTestServer(() => Promise.reject(new Error('backend down')));
+    const failed = await browser.newPage();
+    try {
+      await failed.goto(failing.url);
+      await failed.getByRole('button', { name: 'Connect' }).click();
+      await until(failed, (s) => s.connectionState === 'failed', 'the session to fail to open');
+      await expect(failed.getByRole('alert').textContent()).resolves.toMatch(/could not start \(backend_unavailable\): the gateway could not reach the voice service/);
+      await expect(failed.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
+    } finally {
+      await failed.close();
+      await failing.close();
+    }
+  });
+
   it('walks the demo flow with the real session core and the emulator, by voice and push-to-talk', async () => {
     const gateway = await startTestGateway({ script: DEMO_SCRIPT, timing: { audioPace: 4 } });
     const real = await startBrowserTestServer(gateway.app.sessions.start);
