@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { VgError } from '../errors.ts';
 import type { SessionHandle, StartSession } from '../session/starter.ts';
 import { errorEvent, replyError } from './errors.ts';
+import { startFailure } from './start-failure.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
 import type { SessionRateLimit } from './edge.ts';
@@ -14,6 +15,8 @@ export interface WebrtcEdgeOptions {
   iceGatherTimeoutMs?: number;
   /** Concurrent browser sessions (answered or being answered); more get 503. Default 100. */
   maxSessions?: number;
+  /** Whether the gateway would take one more session (on any edge); an offer when not gets 503. */
+  hasRoom?: () => boolean;
   /** A call not established (peer connected, events channel open) this long after the answer is dropped; default 15000. */
   connectTimeoutMs?: number;
   /** STUN/TURN servers for the server's peer; none is needed when browsers reach the gateway directly. */
@@ -49,6 +52,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   const maxSessions = positiveInt('maxSessions', opts.maxSessions ?? 100);
   const connectTimeoutMs = positiveInt('connectTimeoutMs', opts.connectTimeoutMs ?? 15_000);
   const iceServers = opts.iceServers ?? [];
+  const hasRoom = opts.hasRoom ?? (() => true);
   const log = app.log.child({ edge: 'webrtc' });
   /** Every live edge, including those still being answered: this is what maxSessions counts. */
   const edges = new Set<WebrtcEdge>();
@@ -71,9 +75,11 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
     try {
       handle = await opts.startSession(call.edge, { log });
     } catch (err) {
-      log.warn({ err }, 'session failed to start');
-      call.edge.send(errorEvent(new VgError('VG_ERR_BACKEND', 'the voice backend could not be reached')));
-      call.edge.close('backend_unavailable');
+      // Another edge may have taken the last place since the offer was answered.
+      const failure = startFailure(err);
+      log.warn({ err, reason: failure.reason }, 'session failed to start');
+      call.edge.send(errorEvent(failure.error));
+      call.edge.close(failure.reason);
       return;
     }
     if (call.closedWith !== undefined) {
@@ -82,6 +88,13 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
     }
     call.edge.bindSession(handle.id);
     call.handle = handle;
+  };
+
+  /** Why one more call would be refused now, if it would. */
+  const sessionLimit = (): VgError | undefined => {
+    if (edges.size >= maxSessions) return new VgError('VG_ERR_SESSION_LIMIT', `${maxSessions} browser calls are live`);
+    if (!hasRoom()) return new VgError('VG_ERR_SESSION_LIMIT', 'the gateway is at its session limit; try again shortly');
+    return undefined;
   };
 
   app.addContentTypeParser(SDP_TYPE, { parseAs: 'string', bodyLimit: MAX_SDP_BYTES }, (_request, body, done) => {
@@ -99,16 +112,16 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
         if (given !== SDP_TYPE) {
           return replyError(reply, 'VG_ERR_UNSUPPORTED_MEDIA_TYPE', `send the offer with Content-Type: ${SDP_TYPE} (got ${given ?? 'none'})`);
         }
-        if (edges.size >= maxSessions) {
-          return replyError(reply, 'VG_ERR_SESSION_LIMIT', `${maxSessions} browser sessions are live`);
-        }
+        const full = sessionLimit();
+        if (full) return replyError(reply, full);
       },
     },
     async (request, reply) => {
       const offer = typeof request.body === 'string' ? request.body : '';
       const problem = offerProblem(offer);
       if (problem) return replyError(reply, 'VG_ERR_BAD_SDP', problem);
-      if (edges.size >= maxSessions) return replyError(reply, 'VG_ERR_SESSION_LIMIT', `${maxSessions} browser sessions are live`);
+      const full = sessionLimit();
+      if (full) return replyError(reply, full);
 
       const id = `wr_${randomBytes(12).toString('base64url')}`;
       const edge = await WebrtcEdge.create({ log: log.child({ call_id: id }), connectTimeoutMs, iceServers });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VgError } from '../../src/errors.ts';
 import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-server.ts';
 import { FakeSessions, SPEECH_RMS, waitFor, type FakeSession } from '../helpers/fake-session.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
@@ -220,17 +221,23 @@ describe('browser client (Chromium)', () => {
   });
 
   it('explains a call whose session could not open once connected', async () => {
-    const failing = await startBrowserTestServer(() => Promise.reject(new Error('backend down')));
-    const failed = await browser.newPage();
-    try {
-      await failed.goto(failing.url);
-      await failed.getByRole('button', { name: 'Connect' }).click();
-      await until(failed, (s) => s.connectionState === 'failed', 'the session to fail to open');
-      await expect(failed.getByRole('alert').textContent()).resolves.toMatch(/could not start \(backend_unavailable\): the gateway could not reach the voice service/);
-      await expect(failed.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
-    } finally {
-      await failed.close();
-      await failing.close();
+    const failures = [
+      { refusal: new Error('backend down'), shown: /could not start \(backend_unavailable\): the gateway could not reach the voice service/ },
+      { refusal: new VgError('VG_ERR_SESSION_LIMIT'), shown: /could not start \(session_limit\): the gateway has no free line/ },
+    ];
+    for (const { refusal, shown } of failures) {
+      const failing = await startBrowserTestServer(() => Promise.reject(refusal));
+      const failed = await browser.newPage();
+      try {
+        await failed.goto(failing.url);
+        await failed.getByRole('button', { name: 'Connect' }).click();
+        await until(failed, (s) => s.connectionState === 'failed', 'the session to fail to open');
+        await expect(failed.getByRole('alert').textContent()).resolves.toMatch(shown);
+        await expect(failed.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
+      } finally {
+        await failed.close();
+        await failing.close();
+      }
     }
   });
 

@@ -61,7 +61,11 @@ export class WebrtcTestClient {
 
   /** Offers, posts, applies the answer and waits for the data channel to open. */
   async connect(baseUrl: string, headers: Record<string, string> = {}): Promise<void> {
-    const response = await this.offer(baseUrl, headers);
+    await this.accept(await this.offer(baseUrl, headers));
+  }
+
+  /** Applies the answer `offer` got and waits for the data channel to open. */
+  async accept(response: Response): Promise<void> {
     if (response.status !== 201) throw new Error(`POST /v1/webrtc: ${response.status} ${await response.text()}`);
     await this.pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
     await new Promise<void>((resolve, reject) => {

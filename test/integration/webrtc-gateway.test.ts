@@ -1,8 +1,14 @@
 // The browser edge as the gateway wires it (src/server.ts), against the emulator through the
 // recording tap: what the backend sees of browser calls.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/fake-session.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { KioskClient } from '../helpers/kiosk-client.ts';
 import { WebrtcTestClient } from '../helpers/webrtc-client.ts';
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
 
 describe('browser calls through the gateway', () => {
   let gateway: TestGateway;
@@ -41,5 +47,59 @@ describe('browser calls through the gateway', () => {
     expect(gateway.app.sessions.size).toBe(1);
     expect((await caller.hangUp(gateway.httpUrl)).status).toBe(204);
     expect(gateway.app.sessions.size).toBe(0);
+  });
+});
+
+describe('browser calls at the session limit (MAX_SESSIONS=1)', () => {
+  let gateway: TestGateway;
+  const clients: WebrtcTestClient[] = [];
+  const client = (): WebrtcTestClient => {
+    const c = new WebrtcTestClient();
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ script: GREETING_SCRIPT, config: { maxSessions: 1 } });
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it('refuses an offer with 503 VG_ERR_SESSION_LIMIT while a kiosk holds the only session', async () => {
+    const kiosk = await KioskClient.connect(gateway.wsUrl);
+    try {
+      await kiosk.waitFor('session.ready');
+      const res = await client().offer(gateway.httpUrl);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as ErrorBody).error.code).toBe('VG_ERR_SESSION_LIMIT');
+      expect(gateway.tap.openConnections()).toBe(1);
+    } finally {
+      kiosk.close();
+    }
+    await waitFor(() => gateway.app.sessions.size === 0, 5_000, 'the kiosk session to end');
+  });
+
+  it('ends a call that connects after the last place was taken with session_limit', async () => {
+    // The offer is answered while the gateway has room; a kiosk takes the place before it connects.
+    const caller = client();
+    const answer = await caller.offer(gateway.httpUrl);
+    expect(answer.status).toBe(201);
+    const kiosk = await KioskClient.connect(gateway.wsUrl);
+    try {
+      await kiosk.waitFor('session.ready');
+      await caller.accept(answer);
+      const ended = await caller.waitForEvent('session.ended');
+      expect(ended.reason).toBe('session_limit');
+      expect(caller.events.find((e) => e.type === 'error')).toMatchObject({ code: 'VG_ERR_SESSION_LIMIT' });
+      expect(caller.events.some((e) => e.type === 'session.ready')).toBe(false);
+      expect(gateway.app.sessions.size).toBe(1);
+    } finally {
+      kiosk.close();
+    }
+    await waitFor(() => gateway.app.sessions.size === 0, 5_000, 'the kiosk session to end');
   });
 });

@@ -1,0 +1,17 @@
+import { VgError } from '../errors.ts';
+
+/** How an edge tells its client that its session could not start. */
+export interface StartFailure {
+  /** What the client is told: the catalogue message only, never the backend's own words. */
+  readonly error: VgError;
+  /** The `session.ended` reason. */
+  readonly reason: 'session_limit' | 'backend_unavailable';
+}
+
+/** Classifies a rejection of `startSession`: the gateway being full is not the backend being down. */
+export function startFailure(err: unknown): StartFailure {
+  if (err instanceof VgError && err.code === 'VG_ERR_SESSION_LIMIT') {
+    return { error: new VgError('VG_ERR_SESSION_LIMIT', 'the gateway is at its session limit; try again shortly'), reason: 'session_limit' };
+  }
+  return { error: new VgError('VG_ERR_BACKEND', 'the voice backend could not be reached'), reason: 'backend_unavailable' };
+}
