@@ -1,5 +1,6 @@
 // The microphone page: wires the call (js/call.js) to the controls, the transcript, the state
 // graph, the tool log and the level meters.
+import { takeAccessToken } from './js/access-token.js';
 import { Call } from './js/call.js';
 import { listMicrophones } from './js/devices.js';
 import { renderGraph } from './js/graph.js';
@@ -53,6 +54,7 @@ const tools = new ToolLog($('tools'));
 const session = { id: '', agent: '', state: '', mode: '', graph: undefined };
 const levels = { mic: 0, remote: 0, remotePeak: 0 };
 let preferredMode = 'vad';
+const accessToken = takeAccessToken();
 let call = new Call();
 let micMeter;
 let remoteMeter;
@@ -106,7 +108,7 @@ window.addEventListener('pagehide', () => call.hangUp());
 
 function startCall() {
   const muted = call.muted;
-  call = new Call();
+  call = new Call({ token: accessToken });
   call.setMuted(muted);
   transcript.clear();
   tools.clear();

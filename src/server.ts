@@ -66,6 +66,8 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   await app.register(webrtcEdge, {
     startSession: sessions.start,
     hasRoom: () => sessions.hasRoom(),
+    tokens: config.gatewayTokens,
+    sessionTokenSecret: config.webrtcTokenSecret,
     maxSessions: config.maxSessions,
     rateLimit: limit,
   });

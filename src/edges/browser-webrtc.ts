@@ -1,15 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { VgError } from '../errors.ts';
 import type { SessionHandle, StartSession } from '../session/starter.ts';
 import { errorEvent, replyError } from './errors.ts';
 import { startFailure } from './start-failure.ts';
+import { bearerToken } from './bearer.ts';
+import { safeEqual } from './safe-equal.ts';
+import { offerRefusal, type OfferAccessOptions } from './webrtc/access.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
 import type { SessionRateLimit } from './edge.ts';
 import { sessionRateLimit } from './rate-limit.ts';
 
-export interface WebrtcEdgeOptions {
+/** Who may offer a call: open without `tokens` and `sessionTokenSecret` (see webrtc/access.ts). */
+export interface WebrtcEdgeOptions extends OfferAccessOptions {
   startSession: StartSession;
   /** Longest wait for the server's ICE candidates before answering; default 2000. */
   iceGatherTimeoutMs?: number;
@@ -26,10 +30,14 @@ export interface WebrtcEdgeOptions {
 }
 
 const SDP_TYPE = 'application/sdp';
+/** The 201's header with the call's own secret: DELETE must present it, so only the caller hangs up. */
+const CALL_KEY_HEADER = 'Vg-Call-Key';
 
 /** One answered offer. Its session opens only once the call is established. */
 interface BrowserCall {
   readonly edge: WebrtcEdge;
+  /** Proves a DELETE comes from whoever got the answer. */
+  readonly key: string;
   /** Settles once the session is open, has failed, or will never open (the edge closed first). */
   opening?: Promise<void>;
   handle?: SessionHandle;
@@ -41,7 +49,8 @@ interface BrowserCall {
 
 /**
  * The browser edge, WHIP style: `POST /v1/webrtc` with an SDP offer answers 201 with the SDP
- * answer and `Location: /v1/webrtc/<call id>`; `DELETE` on that location ends the call.
+ * answer, `Location: /v1/webrtc/<call id>` and the call's key; `DELETE` on that location with
+ * `Authorization: Bearer <key>` ends the call. The offer itself may need a bearer token (access.ts).
  * The backend session opens when the peer connects, not when it offers: an offer that never
  * connects costs a peer for `connectTimeoutMs`, never a backend connection. A session that then
  * fails to start is reported on the events channel (`error`, then `session.ended`).
@@ -53,6 +62,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   const connectTimeoutMs = positiveInt('connectTimeoutMs', opts.connectTimeoutMs ?? 15_000);
   const iceServers = opts.iceServers ?? [];
   const hasRoom = opts.hasRoom ?? (() => true);
+  const refusal = offerRefusal(opts);
   const log = app.log.child({ edge: 'webrtc' });
   /** Every live edge, including those still being answered: this is what maxSessions counts. */
   const edges = new Set<WebrtcEdge>();
@@ -108,6 +118,11 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       config: sessionRateLimit(opts.rateLimit),
       // Rejected before the body is read.
       onRequest: async (request, reply) => {
+        const refused = refusal(bearerToken(request.headers.authorization));
+        if (refused) {
+          request.log.info({ refused }, 'browser offer refused: no valid access token');
+          return unauthorized(reply, refused);
+        }
         const given = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
         if (given !== SDP_TYPE) {
           return replyError(reply, 'VG_ERR_UNSUPPORTED_MEDIA_TYPE', `send the offer with Content-Type: ${SDP_TYPE} (got ${given ?? 'none'})`);
@@ -137,7 +152,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
         throw err;
       }
 
-      const call: BrowserCall = { edge };
+      const call: BrowserCall = { edge, key: randomBytes(32).toString('base64url') };
       calls.set(id, call);
       edge.once('close', (reason) => {
         calls.delete(id);
@@ -151,6 +166,8 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       return reply
         .code(201)
         .header('Location', `${request.routeOptions.url}/${id}`)
+        .header(CALL_KEY_HEADER, call.key)
+        .header('Cache-Control', 'no-store')
         .type(SDP_TYPE)
         .send(answer);
     },
@@ -159,6 +176,10 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   app.delete<{ Params: { id: string } }>('/v1/webrtc/:id', async (request, reply) => {
     const call = calls.get(request.params.id);
     if (!call) return replyError(reply, 'VG_ERR_SESSION_NOT_FOUND', `no browser call ${request.params.id}`);
+    const key = bearerToken(request.headers.authorization);
+    if (!key || !safeEqual(call.key, key)) {
+      return unauthorized(reply, `DELETE needs Authorization: Bearer <the ${CALL_KEY_HEADER} of the POST answer>`);
+    }
     call.edge.close('hangup');
     // Answered once the session is over, even one that was still opening.
     await call.opening;
@@ -172,6 +193,10 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
     await Promise.all(endings);
   });
 };
+
+function unauthorized(reply: FastifyReply, detail: string): FastifyReply {
+  return replyError(reply.header('WWW-Authenticate', 'Bearer realm="voice-gateway"'), 'VG_ERR_UNAUTHORIZED', detail);
+}
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {

@@ -10,6 +10,7 @@ import { VgError } from '../../src/errors.ts';
 import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-server.ts';
 import { FakeSessions, SPEECH_RMS, waitFor, type FakeSession } from '../helpers/fake-session.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
+import { mintSessionToken, TEST_TOKEN_SECRET } from '../helpers/session-token.ts';
 import { speechWav } from '../helpers/speech.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -238,6 +239,32 @@ describe('browser client (Chromium)', () => {
         await failed.close();
         await failing.close();
       }
+    }
+  });
+
+  it('calls with the token from the page link, keeps it out of the address bar, and hangs up with the call key', async () => {
+    const guarded = await startBrowserTestServer(fakes.start, { sessionTokenSecret: TEST_TOKEN_SECRET });
+    const without = await browser.newPage();
+    const linked = await browser.newPage();
+    try {
+      await without.goto(guarded.url);
+      await without.getByRole('button', { name: 'Connect' }).click();
+      await until(without, (s) => s.connectionState === 'failed', 'the offer without a token to be refused');
+      await expect(without.getByRole('alert').textContent()).resolves.toMatch(/needs an access token \(HTTP 401\): open this page from the link/);
+
+      await linked.goto(`${guarded.url}/#token=${mintSessionToken()}`);
+      expect(linked.url()).toBe(`${guarded.url}/`);
+      await linked.getByRole('button', { name: 'Connect' }).click();
+      await until(linked, (s) => s.connectionState === 'connected' && s.sessionId !== '', 'the call with the link\'s token');
+      const session = fakes.latest();
+      expect((await status(linked)).sessionId).toBe(session.id);
+      await linked.getByRole('button', { name: 'Hang up' }).click();
+      await waitFor(() => session.endedWith !== undefined, 3_000, 'the session to end');
+      expect(session.endedWith).toBe('hangup');
+    } finally {
+      await without.close();
+      await linked.close();
+      await guarded.close();
     }
   });
 

@@ -23,6 +23,8 @@ export class WebrtcTestClient {
   readonly received: ReceivedFrame[] = [];
   /** Where to DELETE the session (from the 201's Location). */
   location = '';
+  /** The 201's Vg-Call-Key, which a DELETE must present. */
+  callKey = '';
   channelClosed = false;
   readonly #source = new RTCAudioSource();
   readonly #track = this.#source.createTrack();
@@ -55,7 +57,10 @@ export class WebrtcTestClient {
       headers: { 'content-type': 'application/sdp', ...headers },
       body: this.pc.localDescription?.sdp,
     });
-    if (response.status === 201) this.location = response.headers.get('location') ?? '';
+    if (response.status === 201) {
+      this.location = response.headers.get('location') ?? '';
+      this.callKey = response.headers.get('vg-call-key') ?? '';
+    }
     return response;
   }
 
@@ -94,9 +99,9 @@ export class WebrtcTestClient {
     }
   }
 
-  /** DELETEs the call's location. */
-  hangUp(baseUrl: string, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(`${baseUrl}${this.location}`, { method: 'DELETE', headers });
+  /** DELETEs the call's location, with its key unless `key` says otherwise ('' for none). */
+  hangUp(baseUrl: string, key = this.callKey): Promise<Response> {
+    return fetch(`${baseUrl}${this.location}`, { method: 'DELETE', headers: key ? { authorization: `Bearer ${key}` } : {} });
   }
 
   async waitForEvent<T extends ClientEvent['type']>(type: T, timeoutMs = 5_000): Promise<Extract<ClientEvent, { type: T }>> {

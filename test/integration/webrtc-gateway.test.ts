@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/fake-session.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
+import { mintSessionToken, TEST_TOKEN_SECRET } from '../helpers/session-token.ts';
 import { WebrtcTestClient } from '../helpers/webrtc-client.ts';
 
 interface ErrorBody {
@@ -101,5 +102,77 @@ describe('browser calls at the session limit (MAX_SESSIONS=1)', () => {
       kiosk.close();
     }
     await waitFor(() => gateway.app.sessions.size === 0, 5_000, 'the kiosk session to end');
+  });
+});
+
+describe('browser calls with GATEWAY_TOKENS and WEBRTC_TOKEN_SECRET set', () => {
+  const DEVICE_TOKEN = 'device-token-1';
+  let gateway: TestGateway;
+  const clients: WebrtcTestClient[] = [];
+  const client = (): WebrtcTestClient => {
+    const c = new WebrtcTestClient();
+    clients.push(c);
+    return c;
+  };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      script: GREETING_SCRIPT,
+      config: { gatewayTokens: [DEVICE_TOKEN], webrtcTokenSecret: TEST_TOKEN_SECRET },
+    });
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it('refuses an offer without a valid bearer token', async () => {
+    const expired = mintSessionToken({ aud: 'voice-gateway', exp: Math.floor(Date.now() / 1000) - 1 });
+    const refusals: [Record<string, string>, RegExp][] = [
+      [{}, /needs Authorization: Bearer/],
+      [bearer('device-token-2'), /neither a device token nor a session token/],
+      [bearer(expired), /expired/],
+      [bearer(mintSessionToken(undefined, 'a-different-secret-of-32-characters!!')), /not signed/],
+    ];
+    for (const [headers, reason] of refusals) {
+      const res = await client().offer(gateway.httpUrl, headers);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error.code).toBe('VG_ERR_UNAUTHORIZED');
+      expect(body.error.message).toMatch(reason);
+    }
+    // A token in the query string is not read: URLs end up in logs.
+    const anOffer = clients[0].pc.localDescription?.sdp;
+    const inQuery = await fetch(`${gateway.httpUrl}/v1/webrtc?token=${DEVICE_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: anOffer });
+    expect(inQuery.status).toBe(401);
+    expect(gateway.tap.openConnections()).toBe(0);
+  });
+
+  it('opens calls with a device token or a session token, and only the call key ends one', async () => {
+    const byDevice = client();
+    await byDevice.connect(gateway.httpUrl, bearer(DEVICE_TOKEN));
+    await byDevice.waitForEvent('session.ready');
+    const byPage = client();
+    await byPage.connect(gateway.httpUrl, bearer(mintSessionToken()));
+    await byPage.waitForEvent('session.ready');
+    expect(gateway.app.sessions.size).toBe(2);
+
+    // Holding a device token is no licence to end someone else's call.
+    for (const key of ['', DEVICE_TOKEN, byDevice.callKey]) {
+      const refused = await byPage.hangUp(gateway.httpUrl, key);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as ErrorBody).error.code).toBe('VG_ERR_UNAUTHORIZED');
+    }
+    expect(gateway.app.sessions.size).toBe(2);
+    expect(byPage.events.some((e) => e.type === 'session.ended')).toBe(false);
+
+    expect((await byPage.hangUp(gateway.httpUrl)).status).toBe(204);
+    expect((await byDevice.hangUp(gateway.httpUrl)).status).toBe(204);
+    expect(gateway.app.sessions.size).toBe(0);
+    expect((await byPage.hangUp(gateway.httpUrl)).status).toBe(404);
   });
 });

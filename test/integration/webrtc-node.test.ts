@@ -64,6 +64,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
     const session = server.fakes.latest();
     // The call's own id: the session opens only once the peer has connected.
     expect(client.location).toMatch(/^\/v1\/webrtc\/wr_[\w-]{16}$/);
+    expect(client.callKey).toMatch(/^[\w-]{43}$/);
     expect(client.pc.connectionState).toBe('connected');
 
     // Queued before the channel opened, delivered in order once it did.
@@ -193,14 +194,24 @@ describe('browser edge over WebRTC (Node peer)', () => {
   it('ends the session on DELETE, on a data-channel hangup and when the peer goes away', async () => {
     const deleted = await connect();
     const byDelete = server.fakes.latest();
-    await deleted.waitForEvent('session.ready');
-    const res = await fetch(`${server.url}${deleted.location}`, { method: 'DELETE' });
+    // Only the call's creator may end it: no key, another call's key or a near miss is refused.
+    const other = await connect();
+    const nearMiss = deleted.callKey.slice(0, -1) + (deleted.callKey.endsWith('A') ? 'B' : 'A');
+    for (const key of ['', other.callKey, nearMiss]) {
+      const refused = await deleted.hangUp(server.url, key);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('VG_ERR_UNAUTHORIZED');
+    }
+    expect(byDelete.endedWith).toBeUndefined();
+    expect((await other.hangUp(server.url)).status).toBe(204);
+    const res = await deleted.hangUp(server.url);
     expect(res.status).toBe(204);
     expect(byDelete.endedWith).toBe('hangup');
     expect((byDelete.edge as WebrtcEdge).closed).toBe(true);
     await waitFor(() => deleted.channelClosed, 3_000, 'the client to see the channel close');
     expect(deleted.events.at(-1)).toEqual({ type: 'session.ended', reason: 'hangup' });
-    expect((await fetch(`${server.url}${deleted.location}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await deleted.hangUp(server.url)).status).toBe(404);
 
     const hungUp = await connect();
     const byHangup = server.fakes.latest();
@@ -226,7 +237,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     // One session first, so lazily created shared state (WASM, WebRTC threads) is not counted.
     const warm = await connect();
-    await fetch(`${server.url}${warm.location}`, { method: 'DELETE' });
+    await warm.hangUp(server.url);
     warm.close();
     await sleep(300);
     const fdsBefore = await openFds();
@@ -237,7 +248,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
       const batch = await Promise.all([0, 1, 2].map(() => connect()));
       for (const client of batch) {
         server.fakes.sessions.at(-1)!.edge.sendAudio(tone(100).toString('base64'));
-        const res = await fetch(`${server.url}${client.location}`, { method: 'DELETE' });
+        const res = await client.hangUp(server.url);
         expect(res.status).toBe(204);
         client.close();
       }
