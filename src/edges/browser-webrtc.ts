@@ -7,6 +7,7 @@ import { startFailure } from './start-failure.ts';
 import { bearerToken } from './bearer.ts';
 import { safeEqual } from './safe-equal.ts';
 import { offerRefusal, type OfferAccessOptions } from './webrtc/access.ts';
+import { PendingOffers } from './webrtc/pending-offers.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
 import type { SessionRateLimit } from './edge.ts';
@@ -23,6 +24,8 @@ export interface WebrtcEdgeOptions extends OfferAccessOptions {
   hasRoom?: () => boolean;
   /** A call not established (peer connected, events channel open) this long after the answer is dropped; default 15000. */
   connectTimeoutMs?: number;
+  /** Answered calls not yet established that one client address may hold; more get 429. Default 8. */
+  maxPendingPerAddress?: number;
   /** STUN/TURN servers for the server's peer; none is needed when browsers reach the gateway directly. */
   iceServers?: RTCIceServer[];
   /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
@@ -60,6 +63,8 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   const iceGatherTimeoutMs = positiveInt('iceGatherTimeoutMs', opts.iceGatherTimeoutMs ?? 2_000);
   const maxSessions = positiveInt('maxSessions', opts.maxSessions ?? 100);
   const connectTimeoutMs = positiveInt('connectTimeoutMs', opts.connectTimeoutMs ?? 15_000);
+  const maxPending = positiveInt('maxPendingPerAddress', opts.maxPendingPerAddress ?? 8);
+  const pending = new PendingOffers(maxPending);
   const iceServers = opts.iceServers ?? [];
   const hasRoom = opts.hasRoom ?? (() => true);
   const refusal = offerRefusal(opts);
@@ -138,8 +143,19 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       const full = sessionLimit();
       if (full) return replyError(reply, full);
 
+      // Taken before any await, so concurrent offers cannot all slip under the bound.
+      const release = pending.take(request.ip);
+      if (!release) return replyError(reply, 'VG_ERR_RATE_LIMITED', `${maxPending} calls from this address are still connecting`);
       const id = `wr_${randomBytes(12).toString('base64url')}`;
-      const edge = await WebrtcEdge.create({ log: log.child({ call_id: id }), connectTimeoutMs, iceServers });
+      let edge: WebrtcEdge;
+      try {
+        edge = await WebrtcEdge.create({ log: log.child({ call_id: id }), connectTimeoutMs, iceServers });
+      } catch (err) {
+        release();
+        throw err;
+      }
+      // Established or closed, whichever comes first, it no longer waits to connect.
+      void edge.established().then(release);
       edges.add(edge);
       edge.once('close', () => edges.delete(edge));
 

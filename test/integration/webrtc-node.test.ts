@@ -327,4 +327,26 @@ describe('browser edge limits and failures', () => {
     expect(status).toBe(201);
     expect(fakes.sessions).toHaveLength(0);
   });
+
+  it('bounds the calls one address may hold while they connect', async () => {
+    const { app, url } = await startApp({ maxPendingPerAddress: 2 });
+    apps.push(app);
+    const client = (): WebrtcTestClient => {
+      const c = new WebrtcTestClient();
+      clients.push(c);
+      return c;
+    };
+    const waiting = [client(), client()];
+    for (const c of waiting) expect((await c.offer(url)).status).toBe(201);
+    const refused = await client().offer(url);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('VG_ERR_RATE_LIMITED');
+
+    // A call that ends, or that connects, gives its place back.
+    expect((await waiting[0].hangUp(url)).status).toBe(204);
+    const caller = client();
+    await caller.connect(url);
+    await caller.waitForEvent('session.ready');
+    expect((await client().offer(url)).status).toBe(201);
+  });
 });
