@@ -84,15 +84,15 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
     return ending;
   };
 
-  const openSession = async (call: BrowserCall, log: FastifyBaseLogger): Promise<void> => {
+  const openSession = async (call: BrowserCall, requestLog: FastifyBaseLogger): Promise<void> => {
     if (!(await call.edge.established())) return;
     let handle: SessionHandle;
     try {
-      handle = await opts.startSession(call.edge, { log });
+      handle = await opts.startSession(call.edge, { log: requestLog });
     } catch (err) {
       // Another edge may have taken the last place since the offer was answered.
       const failure = startFailure(err);
-      log.warn({ err, reason: failure.reason }, 'session failed to start');
+      requestLog.warn({ err, reason: failure.reason }, 'session failed to start');
       call.edge.send(errorEvent(failure.error));
       call.edge.close(failure.reason);
       return;
