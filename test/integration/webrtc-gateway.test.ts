@@ -36,7 +36,7 @@ describe('browser calls through the gateway', () => {
       expect((await offer.offer(gateway.httpUrl)).status).toBe(201);
       offer.close(); // the answer is never applied: ICE never starts
     }
-    expect(gateway.tap.openConnections()).toBe(0);
+    expect(gateway.tap.connectionsOpened()).toBe(0);
     expect(gateway.tap.events).toHaveLength(0);
     expect(gateway.app.sessions.size).toBe(0);
 
@@ -44,7 +44,7 @@ describe('browser calls through the gateway', () => {
     const caller = client();
     await caller.connect(gateway.httpUrl);
     await caller.waitForEvent('session.ready');
-    expect(gateway.tap.openConnections()).toBe(1);
+    expect(gateway.tap.connectionsOpened()).toBe(1);
     expect(gateway.app.sessions.size).toBe(1);
     expect((await caller.hangUp(gateway.httpUrl)).status).toBe(204);
     expect(gateway.app.sessions.size).toBe(0);
@@ -149,7 +149,7 @@ describe('browser calls with GATEWAY_TOKENS and WEBRTC_TOKEN_SECRET set', () => 
     const anOffer = clients[0].pc.localDescription?.sdp;
     const inQuery = await fetch(`${gateway.httpUrl}/v1/webrtc?token=${DEVICE_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: anOffer });
     expect(inQuery.status).toBe(401);
-    expect(gateway.tap.openConnections()).toBe(0);
+    expect(gateway.tap.connectionsOpened()).toBe(0);
   });
 
   it('opens calls with a device token or a session token, and only the call key ends one', async () => {
