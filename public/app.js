@@ -1,5 +1,6 @@
 // The microphone page: wires the call (js/call.js) to the controls, the transcript, the state
 // graph, the tool log and the level meters.
+import { takeAccessToken } from './js/access-token.js';
 import { Call } from './js/call.js';
 import { listMicrophones } from './js/devices.js';
 import { renderGraph } from './js/graph.js';
@@ -19,6 +20,11 @@ const STATUS_TEXT = {
   failed: 'Connection failed',
 };
 const MODE_TEXT = { vad: 'Hands-free', ptt: 'Push-to-talk' };
+/** Why a call could not start, by `session.ended` reason; other reasons are shown as they are. */
+const START_FAILURE_TEXT = {
+  session_limit: 'the gateway has no free line right now; try again in a minute.',
+  backend_unavailable: 'the gateway could not reach the voice service; try again later.',
+};
 const INTERRUPTED = 'The connection was interrupted; trying to recover…';
 
 const $ = (id) => document.getElementById(id);
@@ -48,6 +54,7 @@ const tools = new ToolLog($('tools'));
 const session = { id: '', agent: '', state: '', mode: '', graph: undefined };
 const levels = { mic: 0, remote: 0, remotePeak: 0 };
 let preferredMode = 'vad';
+const accessToken = takeAccessToken();
 let call = new Call();
 let micMeter;
 let remoteMeter;
@@ -101,7 +108,7 @@ window.addEventListener('pagehide', () => call.hangUp());
 
 function startCall() {
   const muted = call.muted;
-  call = new Call();
+  call = new Call({ token: accessToken });
   call.setMuted(muted);
   transcript.clear();
   tools.clear();
@@ -166,7 +173,9 @@ function onGatewayEvent(event) {
       showNotice(`The gateway reported: ${event.message}`, 'warning');
       return;
     case 'session.ended':
-      showNotice(`The session ended (${event.reason}).`, 'info');
+      // Ended before session.ready: the gateway could not open the session for this call.
+      if (!session.id) showNotice(`The call could not start (${event.reason}): ${START_FAILURE_TEXT[event.reason] ?? 'try again.'}`, 'error');
+      else showNotice(`The session ended (${event.reason}).`, 'info');
       return;
     default:
       return;

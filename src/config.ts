@@ -15,6 +15,11 @@ export interface Config {
   readonly realtimeModel: string;
   /** Device access tokens for the kiosk edge; empty = open. */
   readonly gatewayTokens: readonly string[];
+  /**
+   * HMAC key of the session tokens a deployment's backend mints for its browser page. With it, or
+   * with gatewayTokens, POST /v1/webrtc needs a bearer token (a session token or a device token).
+   */
+  readonly webrtcTokenSecret?: string;
   readonly logLevel: string;
   /** Conversation script for the embedded emulator (a JSON file). */
   readonly emulatorScript?: string;
@@ -42,6 +47,7 @@ const envSchema = z.object({
   REALTIME_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional(),
   REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
   GATEWAY_TOKENS: z.string().optional(),
+  WEBRTC_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (it is an HMAC-SHA256 key)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EMULATOR_SCRIPT: z.string().min(1).optional(),
   MAX_SESSIONS: positiveInt.default(500),
@@ -77,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayTokens: Object.freeze(
       (e.GATEWAY_TOKENS ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0),
     ),
+    webrtcTokenSecret: e.WEBRTC_TOKEN_SECRET,
     logLevel: e.LOG_LEVEL,
     emulatorScript: e.EMULATOR_SCRIPT,
     maxSessions: e.MAX_SESSIONS,

@@ -22,7 +22,19 @@ export class Call extends EventTarget {
   #sender;
   /** @type {string | undefined} */
   #location;
+  /** The call's key from the 201: only it may end the call with DELETE. @type {string | undefined} */
+  #callKey;
+  /** Sent as `Authorization: Bearer` with the offer when the gateway needs one. @type {string | undefined} */
+  #token;
+  /** The gateway opens the session once the peer connects; the call is 'connected' once it said session.ready. */
+  #sessionReady = false;
   #ended = false;
+
+  /** @param {{ token?: string }} [options] token: a device or session token for the offer */
+  constructor({ token } = {}) {
+    super();
+    this.#token = token;
+  }
 
   /** Asks for the microphone, offers, and applies the gateway's answer. */
   async connect(deviceId) {
@@ -35,6 +47,7 @@ export class Call extends EventTarget {
 
   async #connect(deviceId) {
     this.#ended = false;
+    this.#sessionReady = false;
     this.#setState('connecting');
     try {
       this.#local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId) });
@@ -61,16 +74,21 @@ export class Call extends EventTarget {
     try {
       response = await fetch('/v1/webrtc', {
         method: 'POST',
-        headers: { 'content-type': 'application/sdp' },
+        headers: { 'content-type': 'application/sdp', ...bearer(this.#token) },
         body: pc.localDescription.sdp,
       });
     } catch {
       return this.#fail('Cannot reach the gateway. Check your network connection and try again.');
     }
+    if (response.status === 401) {
+      const hint = this.#token ? 'the link\'s token was refused or has expired; get a fresh link' : 'open this page from the link your service gives you';
+      return this.#fail(`The gateway needs an access token (HTTP 401): ${hint}. ${await errorText(response)}`);
+    }
     if (response.status !== 201) {
       return this.#fail(`The gateway refused the call (HTTP ${response.status}): ${await errorText(response)}`);
     }
     this.#location = response.headers.get('location') ?? undefined;
+    this.#callKey = response.headers.get('vg-call-key') ?? undefined;
     const answer = await response.text();
     if (this.#ended) return this.#deleteSession();
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
@@ -140,12 +158,17 @@ export class Call extends EventTarget {
       if (event.type === 'session.ended') {
         // The gateway ended it: nothing to DELETE, and the channel closing is no failure.
         this.#ended = true;
-        this.#location = undefined;
+        this.#location = this.#callKey = undefined;
+      }
+      if (event.type === 'session.ready') {
+        this.#sessionReady = true;
+        if (this.#pc?.connectionState === 'connected') this.#setState('connected');
       }
       this.#emit('event', event);
       if (event.type === 'session.ended') {
         this.#teardown();
-        this.#setState('closed');
+        // Ended before it was ready: the session never opened, so the call failed.
+        this.#setState(this.#sessionReady ? 'closed' : 'failed');
       }
     };
     channel.onclose = () => {
@@ -155,7 +178,7 @@ export class Call extends EventTarget {
 
   #onConnectionState(state) {
     if (this.#ended) return;
-    if (state === 'connected') this.#setState('connected');
+    if (state === 'connected' && this.#sessionReady) this.#setState('connected');
     else if (state === 'disconnected') this.#setState('disconnected');
     else if (state === 'failed') this.#fail('The connection to the gateway failed. Check your network and connect again.');
   }
@@ -163,10 +186,11 @@ export class Call extends EventTarget {
   /** Resolves when the gateway has answered (or could not be reached). */
   #deleteSession() {
     const location = this.#location;
-    this.#location = undefined;
+    const key = this.#callKey;
+    this.#location = this.#callKey = undefined;
     if (!location) return Promise.resolve();
     // keepalive: the request outlives a page that is being closed.
-    return fetch(location, { method: 'DELETE', keepalive: true }).then(() => {}, () => {});
+    return fetch(location, { method: 'DELETE', headers: bearer(key), keepalive: true }).then(() => {}, () => {});
   }
 
   #fail(message) {
@@ -201,6 +225,10 @@ export class Call extends EventTarget {
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+function bearer(token) {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 function audioConstraints(deviceId) {

@@ -4,7 +4,8 @@ import type { WebSocket } from '@fastify/websocket';
 import { bytesPerMs, durationMs, PCM24K } from '../audio/format.ts';
 import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
-import { errorEvent, replyError, startFailureReason } from './errors.ts';
+import { errorEvent, replyError } from './errors.ts';
+import { startFailure } from './start-failure.ts';
 import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
@@ -67,10 +68,10 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
   }, (socket, req) => {
     const edge = new KioskEdge(socket, req.log, opts.heartbeatMs ?? HEARTBEAT_MS);
     opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
-      req.log.error({ err }, 'session could not start');
-      const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND');
-      edge.send(errorEvent(e));
-      edge.close(startFailureReason(e), e.wsCloseCode);
+      const failure = startFailure(err);
+      req.log.error({ err, reason: failure.reason }, 'session could not start');
+      edge.send(errorEvent(failure.error));
+      edge.close(failure.reason, failure.error.wsCloseCode);
     });
   });
 };

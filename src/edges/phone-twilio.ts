@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { StartSession } from '../session/starter.ts';
-import { replyError, startFailureReason } from './errors.ts';
+import { replyError } from './errors.ts';
+import { startFailure } from './start-failure.ts';
 import { TwilioSignatures } from './twilio/signature.ts';
 import { StreamTokens } from './twilio/stream-token.ts';
 import { TwilioEdge } from './twilio/twilio-edge.ts';
@@ -68,7 +69,7 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
       onStart: () => {
         opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
           req.log.error({ err }, 'phone session could not start');
-          edge.close(startFailureReason(err));
+          edge.close(startFailure(err).reason);
         });
       },
     });

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VgError } from '../../src/errors.ts';
 import { startBrowserTestServer, type BrowserTestServer } from '../helpers/browser-server.ts';
 import { FakeSessions, SPEECH_RMS, waitFor, type FakeSession } from '../helpers/fake-session.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
+import { mintSessionToken, TEST_TOKEN_SECRET } from '../helpers/session-token.ts';
 import { speechWav } from '../helpers/speech.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -217,6 +219,53 @@ describe('browser client (Chromium)', () => {
     await until(ended, (s) => s.connectionState === 'closed', 'the gateway to end the call');
     await expect(ended.getByRole('alert').textContent()).resolves.toMatch(/session ended \(backend_closed\)/);
     await ended.close();
+  });
+
+  it('explains a call whose session could not open once connected', async () => {
+    const failures = [
+      { refusal: new Error('backend down'), shown: /could not start \(backend_unavailable\): the gateway could not reach the voice service/ },
+      { refusal: new VgError('VG_ERR_SESSION_LIMIT'), shown: /could not start \(session_limit\): the gateway has no free line/ },
+    ];
+    for (const { refusal, shown } of failures) {
+      const failing = await startBrowserTestServer(() => Promise.reject(refusal));
+      const failed = await browser.newPage();
+      try {
+        await failed.goto(failing.url);
+        await failed.getByRole('button', { name: 'Connect' }).click();
+        await until(failed, (s) => s.connectionState === 'failed', 'the session to fail to open');
+        await expect(failed.getByRole('alert').textContent()).resolves.toMatch(shown);
+        await expect(failed.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
+      } finally {
+        await failed.close();
+        await failing.close();
+      }
+    }
+  });
+
+  it('calls with the token from the page link, keeps it out of the address bar, and hangs up with the call key', async () => {
+    const guarded = await startBrowserTestServer(fakes.start, { sessionTokenSecret: TEST_TOKEN_SECRET });
+    const without = await browser.newPage();
+    const linked = await browser.newPage();
+    try {
+      await without.goto(guarded.url);
+      await without.getByRole('button', { name: 'Connect' }).click();
+      await until(without, (s) => s.connectionState === 'failed', 'the offer without a token to be refused');
+      await expect(without.getByRole('alert').textContent()).resolves.toMatch(/needs an access token \(HTTP 401\): open this page from the link/);
+
+      await linked.goto(`${guarded.url}/#token=${mintSessionToken()}`);
+      expect(linked.url()).toBe(`${guarded.url}/`);
+      await linked.getByRole('button', { name: 'Connect' }).click();
+      await until(linked, (s) => s.connectionState === 'connected' && s.sessionId !== '', 'the call with the link\'s token');
+      const session = fakes.latest();
+      expect((await status(linked)).sessionId).toBe(session.id);
+      await linked.getByRole('button', { name: 'Hang up' }).click();
+      await waitFor(() => session.endedWith !== undefined, 3_000, 'the session to end');
+      expect(session.endedWith).toBe('hangup');
+    } finally {
+      await without.close();
+      await linked.close();
+      await guarded.close();
+    }
   });
 
   it('walks the demo flow with the real session core and the emulator, by voice and push-to-talk', async () => {

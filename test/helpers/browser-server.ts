@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { webrtcEdge } from '../../src/edges/browser-webrtc.ts';
+import { webrtcEdge, type WebrtcEdgeOptions } from '../../src/edges/browser-webrtc.ts';
 import type { StartSession } from '../../src/session/starter.ts';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -15,10 +15,10 @@ export interface BrowserTestServer {
   close(): Promise<void>;
 }
 
-export async function startBrowserTestServer(startSession: StartSession): Promise<BrowserTestServer> {
+export async function startBrowserTestServer(startSession: StartSession, opts: Partial<WebrtcEdgeOptions> = {}): Promise<BrowserTestServer> {
   const app = Fastify();
   await app.register(fastifyStatic, { root: PUBLIC_DIR });
-  await app.register(webrtcEdge, { startSession });
+  await app.register(webrtcEdge, { ...opts, startSession });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, app, close: () => app.close() };
 }

@@ -23,6 +23,8 @@ export class WebrtcTestClient {
   readonly received: ReceivedFrame[] = [];
   /** Where to DELETE the session (from the 201's Location). */
   location = '';
+  /** The 201's Vg-Call-Key, which a DELETE must present. */
+  callKey = '';
   channelClosed = false;
   readonly #source = new RTCAudioSource();
   readonly #track = this.#source.createTrack();
@@ -43,17 +45,33 @@ export class WebrtcTestClient {
     };
   }
 
-  /** Offers, posts, applies the answer and waits for the data channel to open. */
-  async connect(baseUrl: string): Promise<void> {
+  /**
+   * Offers and posts, without applying the answer: on its own, a peer that never connects.
+   * A 201 sets `location`.
+   */
+  async offer(baseUrl: string, headers: Record<string, string> = {}): Promise<Response> {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await iceGatheringDone(this.pc, 2_000);
     const response = await fetch(`${baseUrl}/v1/webrtc`, {
       method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
+      headers: { 'content-type': 'application/sdp', ...headers },
       body: this.pc.localDescription?.sdp,
     });
+    if (response.status === 201) {
+      this.location = response.headers.get('location') ?? '';
+      this.callKey = response.headers.get('vg-call-key') ?? '';
+    }
+    return response;
+  }
+
+  /** Offers, posts, applies the answer and waits for the data channel to open. */
+  async connect(baseUrl: string, headers: Record<string, string> = {}): Promise<void> {
+    await this.accept(await this.offer(baseUrl, headers));
+  }
+
+  /** Applies the answer `offer` got and waits for the data channel to open. */
+  async accept(response: Response): Promise<void> {
     if (response.status !== 201) throw new Error(`POST /v1/webrtc: ${response.status} ${await response.text()}`);
-    this.location = response.headers.get('location') ?? '';
     await this.pc.setRemoteDescription({ type: 'answer', sdp: await response.text() });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('data channel did not open')), 5_000);
@@ -79,6 +97,11 @@ export class WebrtcTestClient {
       chunk.set(samples.subarray(frame * FRAME_SAMPLES, (frame + 1) * FRAME_SAMPLES));
       this.#source.onData({ samples: chunk, sampleRate: MIC_RATE_HZ, bitsPerSample: 16, channelCount: 1, numberOfFrames: FRAME_SAMPLES });
     }
+  }
+
+  /** DELETEs the call's location, with its key unless `key` says otherwise ('' for none). */
+  hangUp(baseUrl: string, key = this.callKey): Promise<Response> {
+    return fetch(`${baseUrl}${this.location}`, { method: 'DELETE', headers: key ? { authorization: `Bearer ${key}` } : {} });
   }
 
   async waitForEvent<T extends ClientEvent['type']>(type: T, timeoutMs = 5_000): Promise<Extract<ClientEvent, { type: T }>> {

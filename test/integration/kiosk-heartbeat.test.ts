@@ -13,7 +13,8 @@ describe('kiosk edge: heartbeat', () => {
 
   beforeAll(async () => {
     diagnostics_channel.subscribe(channels.sessionEnded.name, onEnded);
-    gw = await startKioskGateway({ heartbeatMs: 200 });
+    // Long enough that a loaded machine still gets the dead device its session.ready first.
+    gw = await startKioskGateway({ heartbeatMs: 1_000 });
   });
   afterAll(async () => {
     diagnostics_channel.unsubscribe(channels.sessionEnded.name, onEnded);
@@ -28,13 +29,13 @@ describe('kiosk edge: heartbeat', () => {
     dead.on('message', (data, isBinary) => { if (!isBinary) deadEvents.push((JSON.parse(data.toString()) as { type: string }).type); });
     const deadClosed = new Promise<void>((resolve) => dead.once('close', () => resolve()));
     await healthy.waitFor('session.ready');
-    await expect.poll(() => deadEvents.includes('session.ready')).toBe(true);
+    await expect.poll(() => deadEvents.includes('session.ready'), { timeout: 10_000 }).toBe(true);
     expect(gw.sessions.size).toBe(2);
     expect(gw.tap.openConnections()).toBe(2);
 
     await deadClosed;
-    await expect.poll(() => gw.sessions.size).toBe(1);
-    await expect.poll(() => gw.tap.openConnections()).toBe(1);
+    await expect.poll(() => gw.sessions.size, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => gw.tap.openConnections(), { timeout: 10_000 }).toBe(1);
     expect(ended.map((e) => e.reason)).toEqual(['heartbeat_timeout']);
 
     // The device that answers stays, however many pings go by.
@@ -43,7 +44,7 @@ describe('kiosk edge: heartbeat', () => {
     expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
     expect(gw.sessions.size).toBe(1);
     healthy.close();
-    await expect.poll(() => gw.sessions.size).toBe(0);
+    await expect.poll(() => gw.sessions.size, { timeout: 10_000 }).toBe(0);
   });
 
   it('drops a device that stops reading its socket: the ping waits behind everything queued for it', async () => {
@@ -53,8 +54,8 @@ describe('kiosk edge: heartbeat', () => {
     const socket = (stalled.ws as unknown as { _socket: Socket })._socket;
     socket.pause();
     stalled.control({ type: 'input_text', text: 'tell me everything' });
-    await expect.poll(() => gw.sessions.size).toBe(0);
-    await expect.poll(() => gw.tap.openConnections()).toBe(0);
+    await expect.poll(() => gw.sessions.size, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => gw.tap.openConnections(), { timeout: 10_000 }).toBe(0);
     expect(ended.at(-1)?.reason).toBe('heartbeat_timeout');
     socket.resume();
     await closed;

@@ -40,10 +40,12 @@ function stallMeter(): { stalledMs: () => number; stop: () => void } {
 describe('browser edge over WebRTC (Node peer)', () => {
   let server: Awaited<ReturnType<typeof startApp>>;
   const clients: WebrtcTestClient[] = [];
+  /** A connected call whose session is open (it said session.ready). */
   const connect = async (url = server.url): Promise<WebrtcTestClient> => {
     const client = new WebrtcTestClient();
     clients.push(client);
     await client.connect(url);
+    await client.waitForEvent('session.ready');
     return client;
   };
 
@@ -60,7 +62,9 @@ describe('browser edge over WebRTC (Node peer)', () => {
   it('answers an offer WHIP style and carries control and events over the data channel', async () => {
     const client = await connect();
     const session = server.fakes.latest();
-    expect(client.location).toBe(`/v1/webrtc/${session.id}`);
+    // The call's own id: the session opens only once the peer has connected.
+    expect(client.location).toMatch(/^\/v1\/webrtc\/wr_[\w-]{16}$/);
+    expect(client.callKey).toMatch(/^[\w-]{43}$/);
     expect(client.pc.connectionState).toBe('connected');
 
     // Queued before the channel opened, delivered in order once it did.
@@ -190,14 +194,24 @@ describe('browser edge over WebRTC (Node peer)', () => {
   it('ends the session on DELETE, on a data-channel hangup and when the peer goes away', async () => {
     const deleted = await connect();
     const byDelete = server.fakes.latest();
-    await deleted.waitForEvent('session.ready');
-    const res = await fetch(`${server.url}${deleted.location}`, { method: 'DELETE' });
+    // Only the call's creator may end it: no key, another call's key or a near miss is refused.
+    const other = await connect();
+    const nearMiss = deleted.callKey.slice(0, -1) + (deleted.callKey.endsWith('A') ? 'B' : 'A');
+    for (const key of ['', other.callKey, nearMiss]) {
+      const refused = await deleted.hangUp(server.url, key);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('VG_ERR_UNAUTHORIZED');
+    }
+    expect(byDelete.endedWith).toBeUndefined();
+    expect((await other.hangUp(server.url)).status).toBe(204);
+    const res = await deleted.hangUp(server.url);
     expect(res.status).toBe(204);
     expect(byDelete.endedWith).toBe('hangup');
     expect((byDelete.edge as WebrtcEdge).closed).toBe(true);
     await waitFor(() => deleted.channelClosed, 3_000, 'the client to see the channel close');
     expect(deleted.events.at(-1)).toEqual({ type: 'session.ended', reason: 'hangup' });
-    expect((await fetch(`${server.url}${deleted.location}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await deleted.hangUp(server.url)).status).toBe(404);
 
     const hungUp = await connect();
     const byHangup = server.fakes.latest();
@@ -223,7 +237,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     // One session first, so lazily created shared state (WASM, WebRTC threads) is not counted.
     const warm = await connect();
-    await fetch(`${server.url}${warm.location}`, { method: 'DELETE' });
+    await warm.hangUp(server.url);
     warm.close();
     await sleep(300);
     const fdsBefore = await openFds();
@@ -234,7 +248,7 @@ describe('browser edge over WebRTC (Node peer)', () => {
       const batch = await Promise.all([0, 1, 2].map(() => connect()));
       for (const client of batch) {
         server.fakes.sessions.at(-1)!.edge.sendAudio(tone(100).toString('base64'));
-        const res = await fetch(`${server.url}${client.location}`, { method: 'DELETE' });
+        const res = await client.hangUp(server.url);
         expect(res.status).toBe(204);
         client.close();
       }
@@ -270,32 +284,69 @@ describe('browser edge limits and failures', () => {
     await expect(second.connect(url)).rejects.toThrow(/503.*VG_ERR_SESSION_LIMIT/);
   });
 
-  it('answers 502 and frees the peer when the session cannot start', async () => {
+  it('reports a session that cannot start on the events channel and frees the peer', async () => {
     const app = Fastify();
     apps.push(app);
-    await app.register(webrtcEdge, { startSession: () => Promise.reject(new Error('backend down')) });
+    await app.register(webrtcEdge, { startSession: () => Promise.reject(new Error('backend down at 10.0.0.7')) });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     const client = new WebrtcTestClient();
     clients.push(client);
-    await expect(client.connect(url)).rejects.toThrow(/502.*VG_ERR_BACKEND/);
+    await client.connect(url);
+
+    const ended = await client.waitForEvent('session.ended');
+    expect(ended.reason).toBe('backend_unavailable');
+    const error = client.events.find((e) => e.type === 'error');
+    expect(error).toMatchObject({ code: 'VG_ERR_BACKEND' });
+    // What went wrong inside stays in the gateway's log.
+    expect(JSON.stringify(client.events)).not.toContain('10.0.0.7');
+    await waitFor(() => client.channelClosed, 3_000, 'the channel to close');
+    expect((await client.hangUp(url)).status).toBe(404);
   });
 
-  it('drops a peer that never connects after the answer', async () => {
-    const { app, url, fakes } = await startApp({ connectTimeoutMs: 400 });
+  it('opens no session for an offer that never connects, and drops its peer', async () => {
+    const { app, url, fakes } = await startApp({ connectTimeoutMs: 300, maxSessions: 1 });
     apps.push(app);
     const client = new WebrtcTestClient();
     clients.push(client);
-    await client.pc.setLocalDescription(await client.pc.createOffer());
-    const res = await fetch(`${url}/v1/webrtc`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/sdp' },
-      body: client.pc.localDescription?.sdp,
-    });
+    const res = await client.offer(url);
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toMatch(/^application\/sdp/);
-    // The answer is never applied, so ICE never starts.
-    await waitFor(() => fakes.latest().endedWith !== undefined, 3_000, 'the connect timeout');
-    expect(fakes.latest().endedWith).toBe('connect_timeout');
-    expect(fakes.live).toBe(0);
+    const sdp = client.pc.localDescription?.sdp ?? '';
+    client.close(); // the answer is never applied: ICE never starts
+
+    // While it waits to connect it holds the only place...
+    const again = () => fetch(`${url}/v1/webrtc`, { method: 'POST', headers: { 'content-type': 'application/sdp' }, body: sdp });
+    expect((await again()).status).toBe(503);
+    // ...until the connect timeout drops it.
+    let status = 503;
+    const deadline = performance.now() + 5_000;
+    while (status === 503 && performance.now() < deadline) {
+      await sleep(100);
+      status = (await again()).status;
+    }
+    expect(status).toBe(201);
+    expect(fakes.sessions).toHaveLength(0);
+  });
+
+  it('bounds the calls one address may hold while they connect', async () => {
+    const { app, url } = await startApp({ maxPendingPerAddress: 2 });
+    apps.push(app);
+    const client = (): WebrtcTestClient => {
+      const c = new WebrtcTestClient();
+      clients.push(c);
+      return c;
+    };
+    const waiting = [client(), client()];
+    for (const c of waiting) expect((await c.offer(url)).status).toBe(201);
+    const refused = await client().offer(url);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('VG_ERR_RATE_LIMITED');
+
+    // A call that ends, or that connects, gives its place back.
+    expect((await waiting[0].hangUp(url)).status).toBe(204);
+    const caller = client();
+    await caller.connect(url);
+    await caller.waitForEvent('session.ready');
+    expect((await client().offer(url)).status).toBe(201);
   });
 });

@@ -27,4 +27,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'https://gw.example.com/voice' })).toThrow(/PUBLIC_URL: must be an origin only/);
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://gw.example.com' })).toThrow(/PUBLIC_URL: must be an http/);
   });
+
+  it('takes a browser session-token secret of at least 32 characters, and never echoes a bad one', () => {
+    const secret = 'x'.repeat(32);
+    expect(loadConfig({ WEBRTC_TOKEN_SECRET: secret }).webrtcTokenSecret).toBe(secret);
+    expect(loadConfig({}).webrtcTokenSecret).toBeUndefined();
+    let message = '';
+    try {
+      loadConfig({ WEBRTC_TOKEN_SECRET: 'short-secret' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/WEBRTC_TOKEN_SECRET: must be at least 32 characters/);
+    expect(message).not.toContain('short-secret');
+  });
 });

@@ -23,7 +23,7 @@ const CLOSE_LINGER_MS = 200;
 
 export interface WebrtcEdgeInit {
   log: FastifyBaseLogger;
-  /** The peer must reach 'connected' this long after the answer, or the session ends. */
+  /** The call must be established (see `established`) this long after the answer, or the edge closes. */
   connectTimeoutMs: number;
   iceServers: RTCIceServer[];
 }
@@ -48,6 +48,10 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #outbox: string[] = [];
   #connectTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  /** Whether the offer asked for a data channel; then the call is established only once it is open. */
+  #wantsChannel = false;
+  readonly #established: Promise<boolean>;
+  #settleEstablished: (up: boolean) => void = () => {};
   #closed = false;
 
   private constructor(init: WebrtcEdgeInit) {
@@ -67,6 +71,9 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     this.#pc.oniceconnectionstatechange = () => {
       if (this.#pc.iceConnectionState === 'failed') this.close('ice_failed');
     };
+    this.#established = new Promise((resolve) => {
+      this.#settleEstablished = resolve;
+    });
   }
 
   static async create(init: WebrtcEdgeInit): Promise<WebrtcEdge> {
@@ -84,6 +91,15 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     return this.#closed;
   }
 
+  /**
+   * Resolves true once the call is up: the peer is connected and, if the offer carried one, the
+   * `events` channel is open (so whatever the session says first reaches the client). Resolves
+   * false when the edge closes before that.
+   */
+  established(): Promise<boolean> {
+    return this.#established;
+  }
+
   /** Tags this edge's log lines with the session it now belongs to. */
   bindSession(sessionId: string): void {
     this.#log = this.#log.child({ session_id: sessionId });
@@ -99,6 +115,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     } catch (err) {
       throw new OfferRejected(err instanceof Error ? err.message : String(err));
     }
+    this.#wantsChannel = /^m=application /m.test(offerSdp);
     // After the offer, addTrack reuses the browser's audio transceiver, which becomes sendrecv.
     this.#pc.addTrack(this.#track);
     await this.#pc.setLocalDescription(await this.#pc.createAnswer());
@@ -139,6 +156,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   close(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#settleEstablished(false);
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#graceTimer);
     this.#pump.stop();
@@ -184,10 +202,22 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
       return;
     }
     this.#channel = channel;
-    channel.onopen = () => this.#flushOutbox(channel);
+    channel.onopen = () => this.#onChannelOpen(channel);
     channel.onmessage = (event: MessageEvent<unknown>) => this.#onMessage(event.data);
     channel.onclose = () => this.close('data_channel_closed');
-    if (channel.readyState === 'open') this.#flushOutbox(channel);
+    if (channel.readyState === 'open') this.#onChannelOpen(channel);
+  }
+
+  #onChannelOpen(channel: RTCDataChannel): void {
+    this.#flushOutbox(channel);
+    this.#checkEstablished();
+  }
+
+  #checkEstablished(): void {
+    if (this.#closed || this.#pc.connectionState !== 'connected') return;
+    if (this.#wantsChannel && this.#channel?.readyState !== 'open') return;
+    clearTimeout(this.#connectTimer);
+    this.#settleEstablished(true);
   }
 
   #flushOutbox(channel: RTCDataChannel): void {
@@ -235,10 +265,10 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #onConnectionState(): void {
     switch (this.#pc.connectionState) {
       case 'connected':
-        clearTimeout(this.#connectTimer);
         clearTimeout(this.#graceTimer);
         this.#graceTimer = undefined;
         this.#pump.start();
+        this.#checkEstablished();
         break;
       case 'disconnected':
         if (this.#graceTimer) break;
