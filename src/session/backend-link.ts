@@ -69,13 +69,14 @@ export class BackendLink {
   #rolloverTimer: NodeJS.Timeout | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #cancelRetry: (() => void) | undefined;
+  /** Listeners of the connection being confirmed. */
+  readonly #watchers = new Set<(event: RealtimeServerEvent) => void>();
 
   constructor(deps: BackendLinkDeps) {
     this.#deps = deps;
     deps.transport.on('connection_change', (status) => {
       if (status === 'disconnected' && this.#opened && !this.#closed && !this.#downReason) void this.#reconnect('dropped');
     });
-    deps.transport.on('*', (event) => this.#onServerEvent(event as RealtimeServerEvent));
   }
 
   /** Whether the link is down or being restored (the caller hears a pause). */
@@ -158,30 +159,30 @@ export class BackendLink {
 
   /** Resolves on `session.created` and then a `session.updated`; rejects on timeout. */
   #confirmation(timeoutMs: number): { promise: Promise<void>; cancel: () => void } {
-    const { transport } = this.#deps;
     let created = false;
-    let listener: ((event: unknown) => void) | undefined;
+    let watcher: ((event: RealtimeServerEvent) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     const promise = new Promise<void>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`the backend did not confirm the session within ${timeoutMs} ms`)), timeoutMs);
-      listener = (event) => {
-        const type = (event as { type?: string }).type;
-        if (type === 'session.created') created = true;
-        else if (type === 'session.updated' && created) resolve();
+      watcher = (event) => {
+        if (event.type === 'session.created') created = true;
+        else if (event.type === 'session.updated' && created) resolve();
       };
-      transport.on('*', listener);
+      this.#watchers.add(watcher);
     });
     promise.catch(() => {});
     return {
       promise,
       cancel: () => {
         clearTimeout(timer);
-        if (listener) transport.off('*', listener);
+        if (watcher) this.#watchers.delete(watcher);
       },
     };
   }
 
-  #onServerEvent(event: RealtimeServerEvent): void {
+  /** A (checked) backend event: confirmations, and the session's time limit from `session.created`. */
+  serverEvent(event: RealtimeServerEvent): void {
+    for (const watcher of this.#watchers) watcher(event);
     if (event.type !== 'session.created' || this.#closed) return;
     // The wire carries `expires_at` (unix seconds); the SDK's request type does not declare it.
     const expiresAt = (event.session as { expires_at?: unknown }).expires_at;

@@ -18,6 +18,8 @@ export interface GatewayTransportOptions {
   onAudio: (chunk: AgentAudioChunk) => void;
   /** An audio event the backend got wrong; it is dropped, and the call goes on. */
   onMalformedAudio: (problem: string) => void;
+  /** Handling a backend event threw (a malformed event the SDK did not catch); the call goes on. */
+  onMalformedEvent: (err: unknown) => void;
   /**
    * Barge-in: the user started speaking (server VAD) or pressed to talk. `cancel` says whether the
    * response in progress must be cancelled by the client (false when the server cancels it itself).
@@ -163,7 +165,7 @@ function isOutputOf(event: RealtimeClientMessage, callIds: ReadonlySet<string>):
 
 type MessageListener = (event: WebSocket.MessageEvent) => void;
 
-type AudioHandlers = Pick<GatewayTransportOptions, 'onAudio' | 'onMalformedAudio'>;
+type AudioHandlers = Pick<GatewayTransportOptions, 'onAudio' | 'onMalformedAudio' | 'onMalformedEvent'>;
 
 class AudioFastPathSocket extends WebSocket {
   readonly #handlers: AudioHandlers;
@@ -192,7 +194,13 @@ class AudioFastPathSocket extends WebSocket {
           return;
         }
       }
-      forward(event);
+      try {
+        forward(event);
+      } catch (err) {
+        // The SDK's own handling (and the session's listeners under it) threw on this event: a
+        // backend event that breaks an assumption costs that event, never the process.
+        this.#handlers.onMalformedEvent(err);
+      }
     }, options);
   }
 

@@ -6,6 +6,7 @@ import { bytesPerMs } from '../audio/format.ts';
 import type { AgentRuntime, SessionCallbacks, SessionContext } from './agent-runtime.ts';
 import { BackendLink, type BackendTarget, type LinkDownReason, type LinkPolicy } from './backend-link.ts';
 import { ConversationLog } from './conversation-log.ts';
+import { checkServerEvent } from './server-event-check.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
@@ -61,6 +62,7 @@ export class VoiceSession implements SessionCallbacks {
 
   #lifecycle: Lifecycle = 'connecting';
   #toolsRunning = 0;
+  #malformedEvents = 0;
   /** Set when the link dropped while the agent was answering: the restored agent picks up. */
   #cutByDrop = false;
   /** When the link went down, until the agent is heard again (the pause a caller notices). */
@@ -84,7 +86,8 @@ export class VoiceSession implements SessionCallbacks {
     this.#transport = new GatewayTransport({
       url: this.#backend.url,
       onAudio: (chunk) => this.#onAgentAudio(chunk),
-      onMalformedAudio: (problem) => this.#log.warn({ problem }, 'malformed audio event from the backend dropped'),
+      onMalformedAudio: (problem) => this.#malformed(problem),
+      onMalformedEvent: (err) => this.#malformed(err instanceof Error ? err.message : String(err)),
       onInterrupt: (cancel) => this.#turns.interrupt(cancel),
       onToolOutput: (callId, output) => this.#conversation.outputSent(callId, output),
       handshakeTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
@@ -242,7 +245,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#edge.on('audio', (pcm) => this.#onClientAudio(pcm));
     this.#edge.on('control', (message) => this.#onControl(message));
     this.#edge.on('close', (reason) => void this.end(reason));
-    this.#transport.on('*', (event) => this.#onServerEvent(event as RealtimeServerEvent));
+    this.#transport.on('*', (raw: unknown) => this.#onRawServerEvent(raw));
     this.#session.on('agent_handoff', (_ctx, from, to) => this.#onHandoff(from.name, to.name));
     this.#session.on('error', ({ error }) => this.#log.warn({ err: error }, 'realtime session error'));
   }
@@ -296,7 +299,25 @@ export class VoiceSession implements SessionCallbacks {
     if (reason === 'dropped') this.#edge.send({ type: 'backend.restored' });
   }
 
+  /** Every backend event enters here, checked before anything reads it. */
+  #onRawServerEvent(raw: unknown): void {
+    const checked = checkServerEvent(raw);
+    if (checked.ok) {
+      this.#onServerEvent(checked.event);
+    } else if (!('ignored' in checked)) {
+      this.#malformed(checked.problem);
+    }
+  }
+
+  /** A backend event dropped as malformed: the first is logged at warn, the rest counted at debug. */
+  #malformed(problem: string): void {
+    this.#malformedEvents++;
+    if (this.#malformedEvents === 1) this.#log.warn({ problem }, 'malformed backend event dropped');
+    else this.#log.debug({ problem, count: this.#malformedEvents }, 'malformed backend event dropped');
+  }
+
   #onServerEvent(event: RealtimeServerEvent): void {
+    this.#link.serverEvent(event);
     const echo = this.#conversation.isRestoredEcho(event);
     this.#conversation.serverEvent(event);
     this.#turns.serverEvent(event);

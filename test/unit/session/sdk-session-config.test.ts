@@ -32,7 +32,7 @@ describe('SdkSessionConfig: the SDK merges it into every session.update', () => 
   it('keeps the format, and carries a changed turn mode and a pinned voice into later updates', async () => {
     const config = new SdkSessionConfig(PCMU);
     const transport = new GatewayTransport({
-      url: withModel(tap.url, 'gpt-realtime'), onAudio: () => {}, onMalformedAudio: () => {}, onInterrupt: () => {},
+      url: withModel(tap.url, 'gpt-realtime'), onAudio: () => {}, onMalformedAudio: () => {}, onMalformedEvent: () => {}, onInterrupt: () => {},
     });
     const first = new RealtimeAgent({ name: 'first', instructions: 'First agent.', voice: 'sage' });
     const second = new RealtimeAgent({ name: 'second', instructions: 'Second agent.', voice: 'coral' });
