@@ -22,6 +22,8 @@ export interface Config {
   /** New sessions one client address may open per minute, on each edge. */
   readonly sessionsPerMinute: number;
   readonly toolTimeoutMs: number;
+  /** How long a client may take to send one HTTP request, headers and body (slow uploads are cut off). */
+  readonly requestTimeoutMs: number;
   /** The phone edge: Twilio's auth token, which signs its webhooks; unset = the Twilio routes are off. */
   readonly twilioAuthToken?: string;
   /** The origin the world reaches this gateway at (Twilio signs URLs on it); required with Twilio. */
@@ -43,6 +45,7 @@ const envSchema = z.object({
   MAX_SESSIONS: positiveInt.default(500),
   SESSIONS_PER_MINUTE: positiveInt.default(60),
   TOOL_TIMEOUT_MS: positiveInt.default(10_000),
+  REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .refine((url) => new URL(url).pathname === '/' && !new URL(url).search, 'must be an origin only (scheme, host, port), with no path')
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSessions: e.MAX_SESSIONS,
     sessionsPerMinute: e.SESSIONS_PER_MINUTE,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
   });

@@ -14,6 +14,7 @@ import type { AgentRuntime } from './session/agent-runtime.ts';
 import type { BackendTarget } from './session/voice-session.ts';
 import type { Config } from './config.ts';
 import { VgError } from './errors.ts';
+import { requestTimeoutOptions } from './http/timeouts.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -29,7 +30,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance: logger });
+  const app = Fastify({ loggerInstance: logger, ...requestTimeoutOptions(config.requestTimeoutMs) });
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,

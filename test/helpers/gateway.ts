@@ -61,6 +61,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     maxSessions: 100,
     sessionsPerMinute: 10_000,
     toolTimeoutMs: 10_000,
+    requestTimeoutMs: 10_000,
     ...opts.config,
   };
   const app = await buildServer(config, {
