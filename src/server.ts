@@ -15,6 +15,7 @@ import type { BackendTarget } from './session/voice-session.ts';
 import type { Config } from './config.ts';
 import { VgError } from './errors.ts';
 import { requestTimeoutOptions } from './http/timeouts.ts';
+import { securityHeaders } from './http/security-headers.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -39,6 +40,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   });
   app.decorate('sessions', sessions);
   app.addHook('preClose', async () => sessions.closeAll('server_shutdown'));
+  await securityHeaders(app);
 
   // A frame over the cap closes that socket with 1009; other sessions are untouched.
   await app.register(websocket, { options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_CONTROL_BYTES) } });
