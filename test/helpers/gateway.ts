@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server.ts';
 import { loadAgentSet } from '../../src/engine/agent-set.ts';
@@ -43,11 +43,13 @@ export interface TestGatewayOptions {
   statesDir?: string;
   config?: Partial<Config>;
   timing?: Partial<EmulatorTiming>;
+  /** The gateway's and the emulator's logger; by default silent (or at TEST_LOG_LEVEL). */
+  logger?: Logger;
 }
 
 /** The real gateway, listening on a free port, against the emulator through a recording tap. */
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, logger });
   const tap = await startWsTap(emulator.url);
   const agents = opts.agents ?? demoAgents;
