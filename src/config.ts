@@ -24,6 +24,10 @@ export interface Config {
   readonly toolTimeoutMs: number;
   /** How long a client may take to send one HTTP request, headers and body (slow uploads are cut off). */
   readonly requestTimeoutMs: number;
+  /** Longest wait for the backend to accept and confirm a session (first connection and each reconnect). */
+  readonly backendTimeoutMs: number;
+  /** After SIGTERM, how long live calls may go on before they are ended with a goodbye. */
+  readonly drainTimeoutS: number;
   /** The phone edge: Twilio's auth token, which signs its webhooks; unset = the Twilio routes are off. */
   readonly twilioAuthToken?: string;
   /** The origin the world reaches this gateway at (Twilio signs URLs on it); required with Twilio. */
@@ -46,6 +50,8 @@ const envSchema = z.object({
   SESSIONS_PER_MINUTE: positiveInt.default(60),
   TOOL_TIMEOUT_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
+  BACKEND_TIMEOUT_MS: positiveInt.default(10_000),
+  DRAIN_TIMEOUT_S: z.coerce.number().int().min(0).default(300),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .refine((url) => new URL(url).pathname === '/' && !new URL(url).search, 'must be an origin only (scheme, host, port), with no path')
@@ -80,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionsPerMinute: e.SESSIONS_PER_MINUTE,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    backendTimeoutMs: e.BACKEND_TIMEOUT_MS,
+    drainTimeoutS: e.DRAIN_TIMEOUT_S,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
   });

@@ -30,6 +30,7 @@ export const ERRORS = {
   VG_ERR_BACKEND: { message: 'Realtime backend failed', httpStatus: 502, wsCloseCode: 1011 },
   VG_ERR_RATE_LIMITED: { message: 'Too many new sessions from this address', httpStatus: 429 },
   VG_ERR_SESSION_LIMIT: { message: 'Too many sessions', httpStatus: 503, wsCloseCode: 1013 },
+  VG_ERR_DRAINING: { message: 'The gateway is shutting down and takes no new sessions', httpStatus: 503, wsCloseCode: 1012 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

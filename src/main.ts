@@ -3,6 +3,7 @@ import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { loggerOptions } from './observability/logger.ts';
 import { buildServer } from './server.ts';
+import { installShutdown } from './shutdown.ts';
 import { loadAgentSet } from './engine/agent-set.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
 import { openaiBackend } from './backends/openai.ts';
@@ -38,15 +39,7 @@ async function main(): Promise<void> {
   logger.info({ backend: backend.kind, agent: runtime.startAgent }, 'gateway ready');
   console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind})\n`);
 
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    app.close().then(() => process.exit(0), (err: unknown) => {
-      logger.error({ err }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  installShutdown({ app, drainTimeoutMs: config.drainTimeoutS * 1000, log: logger, exit: (code) => process.exit(code) });
 }
 
 function startBackend(config: Config, logger: pino.Logger): Promise<Backend> | Backend {

@@ -11,11 +11,12 @@ import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
 import { createMetrics } from './observability/metrics.ts';
 import type { AgentRuntime } from './session/agent-runtime.ts';
-import type { BackendTarget } from './session/voice-session.ts';
+import { DEFAULT_LINK_POLICY, type BackendTarget } from './session/backend-link.ts';
 import type { Config } from './config.ts';
 import { VgError } from './errors.ts';
 import { requestTimeoutOptions } from './http/timeouts.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { BackendReachability } from './backends/reachability.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -35,6 +36,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,
+    linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs },
     toolTimeoutMs: config.toolTimeoutMs,
     maxSessions: config.maxSessions,
   });
@@ -47,7 +49,17 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   // One route per file, not a wildcard: a wildcard GET route would also take WebSocket upgrades to
   // unknown paths (upgrading, then closing them) where a plain 404 is the honest answer.
   await app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
-  app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size }));
+  const reachability = new BackendReachability(deps.backend.url);
+  app.addHook('onReady', async () => reachability.start());
+  app.addHook('onClose', async () => reachability.stop());
+  const backendState = () => (reachability.reachable === undefined ? 'unknown' : reachability.reachable ? 'reachable' : 'unreachable');
+  // Liveness: the process serves. It says what readiness would, but never fails on it.
+  app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size, draining: sessions.draining, backend: backendState() }));
+  // Readiness: whether this replica should get new calls.
+  app.get('/readyz', async (_req, reply) => {
+    const status = sessions.draining ? 'draining' : reachability.reachable === false ? 'backend_unreachable' : 'ready';
+    return reply.code(status === 'ready' ? 200 : 503).send({ status, sessions: sessions.size, backend: backendState() });
+  });
   // onClose runs after preClose has ended the sessions, so their ends are still counted.
   const metrics = createMetrics();
   app.addHook('onClose', async () => metrics.close());

@@ -1,4 +1,4 @@
-import type { BackendTarget } from '../session/voice-session.ts';
+import type { BackendTarget } from '../session/backend-link.ts';
 
 /** A Realtime backend the gateway's sessions connect to, and how to let it go at shutdown. */
 export interface Backend {

@@ -43,7 +43,11 @@ export type ClientEvent =
   | { type: 'audio.clear' }
   | { type: 'mode'; mode: 'vad' | 'ptt' }
   | { type: 'error'; code: string; message: string }
-  | { type: 'session.ended'; reason: string };
+  | { type: 'session.ended'; reason: string }
+  /** The backend connection dropped; the gateway is restoring it (the agent pauses). */
+  | { type: 'backend.reconnecting' }
+  /** Restored: the call goes on with its history. */
+  | { type: 'backend.restored' };
 
 /** The state graph of the current agent, for display. */
 export interface StateGraph {

@@ -9,6 +9,8 @@ export interface SessionEnded { sessionId: string; edge: string; reason: string;
 export interface ToolFinished { sessionId: string; tool: string; ok: boolean; durationMs: number; errorCode?: string }
 export interface StateChanged { sessionId: string; agent: string; from: string; to: string; handoff: boolean }
 export interface BargeIn { sessionId: string; edge: string; truncated: boolean }
+/** A backend link that went down: restored (after `attempts`), or lost (the call ended). */
+export interface BackendReconnect { sessionId: string; reason: string; outcome: 'restored' | 'lost'; attempts: number }
 
 export const channels = {
   sessionStarted: diagnostics_channel.channel('voice-gateway:session:started'),
@@ -16,6 +18,7 @@ export const channels = {
   toolFinished: diagnostics_channel.channel('voice-gateway:tool:finished'),
   stateChanged: diagnostics_channel.channel('voice-gateway:state:changed'),
   bargeIn: diagnostics_channel.channel('voice-gateway:barge-in'),
+  backendReconnect: diagnostics_channel.channel('voice-gateway:backend:reconnect'),
 };
 
 export function publish<T extends object>(channel: diagnostics_channel.Channel, message: T): void {

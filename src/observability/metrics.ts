@@ -1,7 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  channels, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished,
+  channels, type BackendReconnect, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished,
 } from './channels.ts';
 
 /**
@@ -58,6 +58,12 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['edge', 'truncated'], registers,
   });
 
+  const reconnects = new Counter({
+    name: 'voice_gateway_backend_reconnects_total',
+    help: 'Backend connections that dropped (reason="dropped") or were rolled over before their time limit (reason="rollover"), by outcome: restored, or lost (the call ended).',
+    labelNames: ['reason', 'outcome'], registers,
+  });
+
   const unsubscribers = [
     subscribe<SessionStarted>(channels.sessionStarted, ({ edge }) => {
       sessionsLive.inc({ edge });
@@ -76,6 +82,9 @@ export function createMetrics(): GatewayMetrics {
     }),
     subscribe<BargeIn>(channels.bargeIn, ({ edge, truncated }) => {
       bargeIns.inc({ edge, truncated: String(truncated) });
+    }),
+    subscribe<BackendReconnect>(channels.backendReconnect, ({ reason, outcome }) => {
+      reconnects.inc({ reason, outcome });
     }),
   ];
 

@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
-import { OpenAIRealtimeWebSocket } from '@openai/agents/realtime';
+import { OpenAIRealtimeWebSocket, type RealtimeClientMessage } from '@openai/agents/realtime';
 import { isBase64 } from '../audio/base64.ts';
+import { HeldOutbox, type HoldLimits } from './held-outbox.ts';
 
 /** One chunk of agent audio, taken off the socket before the SDK sees it. */
 export interface AgentAudioChunk {
@@ -22,7 +23,17 @@ export interface GatewayTransportOptions {
    * response in progress must be cancelled by the client (false when the server cancels it itself).
    */
   onInterrupt: (cancel: boolean) => void;
+  /** A tool output leaving for the backend (the conversation log keeps it in case the link drops). */
+  onToolOutput?: (callId: string, output: string) => void;
+  /** What may wait while the link is being restored. */
+  holdLimits?: HoldLimits;
+  /** Longest wait for the backend's WebSocket upgrade. */
+  handshakeTimeoutMs?: number;
 }
+
+/** Meaningless on a restored connection (the items they name are re-created as text). */
+const DROPPED_WHILE_HELD = new Set<RealtimeClientMessage['type']>(['conversation.item.truncate', 'response.cancel']);
+const DEFAULT_HOLD: HoldLimits = { maxAudioChars: 64 * 1024, maxEvents: 64 };
 
 const AUDIO_DELTA = '"response.output_audio.delta"';
 
@@ -47,17 +58,75 @@ interface UncheckedAudioDelta {
  */
 export class GatewayTransport extends OpenAIRealtimeWebSocket {
   readonly #onInterrupt: (cancel: boolean) => void;
+  readonly #onToolOutput: ((callId: string, output: string) => void) | undefined;
+  readonly #holdLimits: HoldLimits;
+  /** Set while the link is down or being restored: what the session sends waits here. */
+  #held: HeldOutbox | undefined;
 
   constructor(opts: GatewayTransportOptions) {
     super({
       url: opts.url,
       // No permessage-deflate: base64 audio barely compresses, and deflating every frame of every
       // session would cost the relay more CPU than everything else it does.
-      createWebSocket: async ({ url, apiKey }) => new AudioFastPathSocket(
-        url, { headers: { Authorization: `Bearer ${apiKey}` }, perMessageDeflate: false }, opts,
-      ),
+      createWebSocket: async ({ url, apiKey }) => new AudioFastPathSocket(url, {
+        headers: { Authorization: `Bearer ${apiKey}` },
+        perMessageDeflate: false,
+        handshakeTimeout: opts.handshakeTimeoutMs ?? 10_000,
+      }, opts),
     });
     this.#onInterrupt = opts.onInterrupt;
+    this.#onToolOutput = opts.onToolOutput;
+    this.#holdLimits = opts.holdLimits ?? DEFAULT_HOLD;
+  }
+
+  get held(): HeldOutbox | undefined {
+    return this.#held;
+  }
+
+  /** From now on, what the session sends waits (the connection dropped). */
+  hold(): void {
+    this.#held ??= new HeldOutbox(this.#holdLimits);
+  }
+
+  /** Sends an event past the hold: the restore itself, on the new connection. */
+  sendRestoring(event: RealtimeClientMessage): void {
+    super.sendEvent(event);
+  }
+
+  /**
+   * The link is back: sends what waited, in order, and goes live again. Tool outputs the restore
+   * already carried (`restoredOutputs`, by call id) are not sent a second time.
+   */
+  release(restoredOutputs: ReadonlySet<string>): HeldOutbox | undefined {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const item of held?.take() ?? []) {
+      if (item.kind === 'audio') this.appendAudio(item.payload);
+      else if (item.kind === 'response') this.requestResponse(item.response);
+      else if (!isOutputOf(item.event, restoredOutputs)) this.sendEvent(item.event);
+    }
+    return held;
+  }
+
+  override sendEvent(event: RealtimeClientMessage): void {
+    if (event.type === 'conversation.item.create' && event.item.type === 'function_call_output') {
+      this.#onToolOutput?.(event.item.call_id, event.item.output);
+    }
+    const held = this.#held;
+    // A session.update on a live socket goes at once, even mid-restore: it is the restore's config.
+    if (held && !(event.type === 'session.update' && this.status === 'connected')) {
+      if (!DROPPED_WHILE_HELD.has(event.type)) held.push({ kind: 'event', event });
+      return;
+    }
+    super.sendEvent(event);
+  }
+
+  override requestResponse(response?: Record<string, unknown>): void {
+    if (this.#held) {
+      this.#held.push({ kind: 'response', response });
+      return;
+    }
+    super.requestResponse(response);
   }
 
   override interrupt(cancelOngoingResponse = true): void {
@@ -70,7 +139,7 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
    * the cancel so a late `response.done` is not an error); kept here, the one caller of it.
    */
   cancelResponse(): void {
-    this._cancelResponse();
+    if (!this.#held) this._cancelResponse();
   }
 
   /**
@@ -78,10 +147,18 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
    * is base64 (edges check theirs), so it needs no JSON escaping.
    */
   appendAudio(payload: string): void {
+    if (this.#held) {
+      this.#held.push({ kind: 'audio', payload });
+      return;
+    }
     const ws = this.connectionState.websocket;
     if (this.status !== 'connected' || !ws) return;
     ws.send(`{"type":"input_audio_buffer.append","audio":"${payload}"}`);
   }
+}
+
+function isOutputOf(event: RealtimeClientMessage, callIds: ReadonlySet<string>): boolean {
+  return event.type === 'conversation.item.create' && event.item.type === 'function_call_output' && callIds.has(event.item.call_id);
 }
 
 type MessageListener = (event: WebSocket.MessageEvent) => void;

@@ -14,6 +14,8 @@ export interface PlayingItem {
   deliveredMs: number;
   /** The response has finished: no more audio will come for this item. */
   complete: boolean;
+  /** The item was re-created as text on a new backend connection: it has no audio to truncate. */
+  textOnly?: boolean;
 }
 
 export interface Truncation {
@@ -49,6 +51,14 @@ export class PlaybackTracker {
     this.#interrupted.add(responseId);
   }
 
+  /** The backend connection dropped: the item playing will get no more audio, and on the new connection it is text. */
+  connectionLost(): void {
+    if (!this.#current) return;
+    this.#interrupted.delete(this.#current.responseId);
+    this.#current.complete = true;
+    this.#current.textOnly = true;
+  }
+
   /**
    * Cuts playback at what the listener heard. Returns the truncation to send, or undefined when
    * nothing was playing or the finished item had been heard in full (its transcript stays whole).
@@ -58,7 +68,7 @@ export class PlaybackTracker {
     const item = this.#current;
     this.#current = undefined;
     this.#sentMs = 0;
-    if (!item) return undefined;
+    if (!item || item.textOnly) return undefined;
     const heard = Math.min(Math.max(playedMs - item.startMs, 0), item.deliveredMs);
     // A finished response sends nothing more, and responseDone (which forgets ids) has passed.
     if (item.complete) return heard >= item.deliveredMs ? undefined : this.#truncation(item, heard);

@@ -4,11 +4,13 @@ import type { EdgeTransport } from '../edges/edge.ts';
 import { VgError } from '../errors.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import type { SessionHandle, StartSession } from './starter.ts';
-import { VoiceSession, type BackendTarget } from './voice-session.ts';
+import type { BackendTarget, LinkPolicy } from './backend-link.ts';
+import { VoiceSession } from './voice-session.ts';
 
 export interface SessionRegistryOptions {
   runtime: AgentRuntime;
   backend: BackendTarget;
+  linkPolicy: LinkPolicy;
   toolTimeoutMs: number;
   maxSessions: number;
 }
@@ -17,6 +19,8 @@ export interface SessionRegistryOptions {
 export class SessionRegistry {
   readonly #opts: SessionRegistryOptions;
   readonly #live = new Map<string, VoiceSession>();
+  readonly #emptyWaiters: (() => void)[] = [];
+  #draining = false;
 
   constructor(opts: SessionRegistryOptions) {
     this.#opts = opts;
@@ -26,40 +30,74 @@ export class SessionRegistry {
     return this.#live.size;
   }
 
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /** Why one more session would be refused now, or undefined when it would be accepted. */
+  refusal(): VgError | undefined {
+    if (this.#draining) return new VgError('VG_ERR_DRAINING');
+    if (this.#live.size >= this.#opts.maxSessions) {
+      return new VgError('VG_ERR_SESSION_LIMIT', `${this.#live.size} sessions are live (MAX_SESSIONS=${this.#opts.maxSessions})`);
+    }
+    return undefined;
+  }
+
   /** Whether one more session would be accepted now (the phone asks before answering a call). */
   hasRoom(): boolean {
-    return this.#live.size < this.#opts.maxSessions;
+    return this.refusal() === undefined;
+  }
+
+  /** From now on no session starts; the live ones go on. */
+  drain(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves once no session is live (or at once, if none is). */
+  whenEmpty(): Promise<void> {
+    if (this.#live.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
+  }
+
+  /** Ends every live session after the agent has said a short goodbye. */
+  async farewellAll(reason: string): Promise<void> {
+    await Promise.allSettled([...this.#live.values()].map((s) => s.farewell(reason)));
   }
 
   readonly start: StartSession = async (edge: EdgeTransport, { log }): Promise<SessionHandle> => {
-    if (!this.hasRoom()) {
-      throw new VgError('VG_ERR_SESSION_LIMIT', `${this.#live.size} sessions are live (MAX_SESSIONS=${this.#opts.maxSessions})`);
-    }
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
     const id = `vs_${randomBytes(9).toString('base64url')}`;
     const session = new VoiceSession({
       id,
       edge,
       runtime: this.#opts.runtime,
       backend: this.#opts.backend,
+      linkPolicy: this.#opts.linkPolicy,
       toolTimeoutMs: this.#opts.toolTimeoutMs,
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),
     });
     this.#live.set(id, session);
-    const forget = () => this.#live.delete(id);
+    const forget = () => {
+      this.#live.delete(id);
+      if (this.#live.size === 0) for (const resolve of this.#emptyWaiters.splice(0)) resolve();
+    };
     edge.once('close', forget);
     try {
       await session.start();
     } catch (err) {
       // The edge reports the failure and closes itself; its close ends the session's backend side.
+      // The client learns only that the backend failed: the cause (hosts, ports) is for the log.
       forget();
-      throw new VgError('VG_ERR_BACKEND', (err as Error).message ?? String(err), { cause: err });
+      throw new VgError('VG_ERR_BACKEND', 'the voice backend did not answer', { cause: err });
     }
     return { id, end: async (reason) => { forget(); await session.end(reason); } };
   };
 
   async closeAll(reason: string): Promise<void> {
     const sessions = [...this.#live.values()];
-    this.#live.clear();
     await Promise.allSettled(sessions.map((s) => s.end(reason)));
+    this.#live.clear();
+    for (const resolve of this.#emptyWaiters.splice(0)) resolve();
   }
 }

@@ -127,10 +127,26 @@ export class TurnTaking {
     }
   }
 
-  /** Agent audio on its way to the listener; false when it belongs to an interrupted answer. */
-  agentAudio(chunk: AgentAudioChunk): boolean {
+  /** Agent audio on its way to the listener: its length in ms, or undefined when it belongs to an interrupted answer. */
+  agentAudio(chunk: AgentAudioChunk): number | undefined {
     const ms = payloadMs(this.#edge.media.format, chunk.payload);
-    return this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms);
+    return this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms) ? ms : undefined;
+  }
+
+  /** Whether the agent is answering or still being heard. */
+  busy(): boolean {
+    return this.#activeResponse !== undefined || this.#playback.audible(this.#edge.playedMs());
+  }
+
+  /**
+   * The backend connection dropped: no response is active any more, and the one that was has
+   * been cut off. Returns whether one was (the agent then owes the caller the rest).
+   */
+  connectionLost(): boolean {
+    const wasAnswering = this.#activeResponse !== undefined;
+    this.#activeResponse = undefined;
+    this.#playback.connectionLost();
+    return wasAnswering;
   }
 
   serverEvent(event: RealtimeServerEvent): void {

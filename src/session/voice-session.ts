@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import { RealtimeSession } from '@openai/agents/realtime';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { ClientControl, EdgeTransport } from '../edges/edge.ts';
+import { bytesPerMs } from '../audio/format.ts';
 import type { AgentRuntime, SessionCallbacks, SessionContext } from './agent-runtime.ts';
+import { BackendLink, type BackendTarget, type LinkDownReason, type LinkPolicy } from './backend-link.ts';
+import { ConversationLog } from './conversation-log.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
@@ -12,20 +15,23 @@ import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import { channels, publish } from '../observability/channels.ts';
 
-export interface BackendTarget {
-  url: string;
-  apiKey: string;
-  model: string;
-}
-
 export interface VoiceSessionDeps {
   id: string;
   edge: EdgeTransport;
   runtime: AgentRuntime;
   backend: BackendTarget;
+  linkPolicy: LinkPolicy;
   toolTimeoutMs: number;
   log: Logger;
 }
+
+/** What the agent is asked to say when the gateway must end a call (a shutdown deadline). */
+const FAREWELL = 'The service must end this call now. In one short sentence, apologise and say goodbye. Do not ask anything.';
+/** The goodbye's generation and then its playback each get at most this long. */
+const FAREWELL_MAX_MS = 6_000;
+
+/** Caller audio kept while the backend link is restored; beyond it the caller is asked to repeat. */
+const MAX_HELD_AUDIO_MS = 10_000;
 
 type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
 
@@ -50,8 +56,15 @@ export class VoiceSession implements SessionCallbacks {
   readonly #turns: TurnTaking;
   readonly #keypad: KeypadEntry;
   readonly #transcripts: TranscriptRelay;
+  readonly #conversation = new ConversationLog();
+  readonly #link: BackendLink;
 
   #lifecycle: Lifecycle = 'connecting';
+  #toolsRunning = 0;
+  /** Set when the link dropped while the agent was answering: the restored agent picks up. */
+  #cutByDrop = false;
+  /** When the link went down, until the agent is heard again (the pause a caller notices). */
+  #downSinceMs: number | undefined;
   #agent: string;
   #state: string;
   #ended: Promise<void> | undefined;
@@ -73,6 +86,10 @@ export class VoiceSession implements SessionCallbacks {
       onAudio: (chunk) => this.#onAgentAudio(chunk),
       onMalformedAudio: (problem) => this.#log.warn({ problem }, 'malformed audio event from the backend dropped'),
       onInterrupt: (cancel) => this.#turns.interrupt(cancel),
+      onToolOutput: (callId, output) => this.#conversation.outputSent(callId, output),
+      handshakeTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
+      // Base64 is 4 characters per 3 bytes.
+      holdLimits: { maxAudioChars: Math.ceil((bytesPerMs(this.#edge.media.format) * MAX_HELD_AUDIO_MS * 4) / 3), maxEvents: 64 },
     });
     this.#turns = new TurnTaking({
       edge: this.#edge,
@@ -89,12 +106,31 @@ export class VoiceSession implements SessionCallbacks {
       config: this.#config.config,
       tracingDisabled: true,
     });
+    this.#link = new BackendLink({
+      target: this.#backend,
+      transport: this.#transport,
+      session: this.#session,
+      config: this.#config,
+      conversation: this.#conversation,
+      currentAgent: () => this.#runtime.realtimeAgent(this.#agent, this.#state),
+      owesAnswer: () => this.#cutByDrop || (this.#conversation.endsWithToolOutput() && this.#toolsRunning === 0),
+      isQuiet: () => !this.#turns.busy() && this.#toolsRunning === 0,
+      policy: deps.linkPolicy,
+      log: this.#log,
+      onReconnecting: (reason) => this.#onLinkDown(reason),
+      onRestored: (reason, attempts) => this.#onLinkRestored(reason, attempts),
+      onLost: (reason, attempts) => {
+        publish(channels.backendReconnect, { sessionId: this.id, reason, outcome: 'lost', attempts });
+        void this.end('backend_lost');
+      },
+    });
   }
+
 
   /** Connects the backend, tells the client it is live, and asks the agent to open the call. */
   async start(): Promise<void> {
     this.#wire();
-    await this.#session.connect({ apiKey: this.#backend.apiKey, url: this.#backend.url });
+    await this.#link.open();
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
     this.#liveSinceMs = performance.now();
@@ -116,16 +152,56 @@ export class VoiceSession implements SessionCallbacks {
     return this.#ended;
   }
 
+  /** Asks the agent for a short goodbye, lets the listener hear it (a few seconds at most), then ends. */
+  async farewell(reason: string): Promise<void> {
+    if (this.#lifecycle === 'live' && !this.#link.restoring) {
+      this.#turns.interrupt(true);
+      // The SDK sends the request once a cancelled answer has ended: wait for this response's own end.
+      const created = this.#nextServerEvent((e) => e.type === 'response.created', FAREWELL_MAX_MS);
+      this.#transport.requestResponse({ instructions: FAREWELL, tool_choice: 'none' });
+      const response = await created;
+      if (response?.type === 'response.created') {
+        const id = response.response.id;
+        await this.#nextServerEvent((e) => e.type === 'response.done' && e.response.id === id, FAREWELL_MAX_MS);
+      }
+      const deadline = performance.now() + FAREWELL_MAX_MS;
+      while (this.#turns.busy() && this.#lifecycle === 'live' && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    await this.end(reason);
+  }
+
+  /** The next server event that matches, or undefined after `timeoutMs` (or at the end of the session). */
+  #nextServerEvent(match: (event: RealtimeServerEvent) => boolean, timeoutMs: number): Promise<RealtimeServerEvent | undefined> {
+    return new Promise((resolve) => {
+      const done = (event?: RealtimeServerEvent) => {
+        clearTimeout(timer);
+        this.#transport.off('*', listener);
+        this.#edge.off('close', onClose);
+        resolve(event);
+      };
+      const listener = (event: unknown) => {
+        if (match(event as RealtimeServerEvent)) done(event as RealtimeServerEvent);
+      };
+      const onClose = () => done();
+      const timer = setTimeout(done, timeoutMs);
+      this.#transport.on('*', listener);
+      this.#edge.once('close', onClose);
+    });
+  }
+
   // --- SessionCallbacks: tools run inside the SDK's function-call handling -------------------
 
   async callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string> {
     const { name } = tool;
     this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
+    this.#toolsRunning++;
     const outcome = await runTool(
       tool, rawArguments,
       { sessionId: this.id, logger: this.#log, signal: this.#abort.signal },
       { defaultTimeoutMs: this.#toolTimeoutMs },
-    );
+    ).finally(() => this.#toolsRunning--);
     this.#edge.send({
       type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs,
     });
@@ -167,9 +243,6 @@ export class VoiceSession implements SessionCallbacks {
     this.#edge.on('control', (message) => this.#onControl(message));
     this.#edge.on('close', (reason) => void this.end(reason));
     this.#transport.on('*', (event) => this.#onServerEvent(event as RealtimeServerEvent));
-    this.#transport.on('connection_change', (status) => {
-      if (status === 'disconnected' && this.#lifecycle === 'live') void this.end('backend_closed');
-    });
     this.#session.on('agent_handoff', (_ctx, from, to) => this.#onHandoff(from.name, to.name));
     this.#session.on('error', ({ error }) => this.#log.warn({ err: error }, 'realtime session error'));
   }
@@ -199,15 +272,42 @@ export class VoiceSession implements SessionCallbacks {
   }
 
   #onAgentAudio(chunk: AgentAudioChunk): void {
-    if (this.#lifecycle !== 'live' || !this.#turns.agentAudio(chunk)) return;
+    if (this.#lifecycle !== 'live') return;
+    const ms = this.#turns.agentAudio(chunk);
+    if (ms === undefined) return;
+    if (this.#downSinceMs !== undefined) {
+      this.#log.info({ pause_ms: Math.round(performance.now() - this.#downSinceMs) }, 'agent heard again after the backend link was restored');
+      this.#downSinceMs = undefined;
+    }
+    this.#conversation.agentAudio(chunk.itemId, ms);
     this.#config.pinVoice(this.#runtime.voice(this.#agent));
     this.#edge.sendAudio(chunk.payload);
   }
 
+  #onLinkDown(reason: LinkDownReason): void {
+    this.#downSinceMs ??= performance.now();
+    this.#cutByDrop = this.#turns.connectionLost() || this.#cutByDrop;
+    if (reason === 'dropped') this.#edge.send({ type: 'backend.reconnecting' });
+  }
+
+  #onLinkRestored(reason: LinkDownReason, attempts: number): void {
+    this.#cutByDrop = false;
+    publish(channels.backendReconnect, { sessionId: this.id, reason, outcome: 'restored', attempts });
+    if (reason === 'dropped') this.#edge.send({ type: 'backend.restored' });
+  }
+
   #onServerEvent(event: RealtimeServerEvent): void {
+    const echo = this.#conversation.isRestoredEcho(event);
+    this.#conversation.serverEvent(event);
     this.#turns.serverEvent(event);
+    if (echo) return;
     switch (event.type) {
       case 'error':
+        // A cancel that crossed the response's own end: the gateway's race, nothing the client did.
+        if (event.error.code === 'response_cancel_not_active') {
+          this.#log.debug('response.cancel arrived after the response ended');
+          break;
+        }
         this.#log.warn({ code: event.error.code, message: event.error.message }, 'backend error');
         this.#edge.send({ type: 'error', code: `backend.${event.error.code ?? event.error.type}`, message: event.error.message });
         break;
@@ -237,6 +337,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#lifecycle = 'closing';
     this.#abort.abort();
     this.#keypad.dispose();
+    this.#link.close();
     try {
       this.#session.close();
     } catch (err) {

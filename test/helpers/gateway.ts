@@ -45,12 +45,14 @@ export interface TestGatewayOptions {
   timing?: Partial<EmulatorTiming>;
   /** The gateway's and the emulator's logger; by default silent (or at TEST_LOG_LEVEL). */
   logger?: Logger;
+  /** The emulator's backend-session time limit (`session_expired` after it). */
+  sessionMaxMs?: number;
 }
 
 /** The real gateway, listening on a free port, against the emulator through a recording tap. */
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, logger });
+  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, logger });
   const tap = await startWsTap(emulator.url);
   const agents = opts.agents ?? demoAgents;
   const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
@@ -64,6 +66,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     sessionsPerMinute: 10_000,
     toolTimeoutMs: 10_000,
     requestTimeoutMs: 10_000,
+    backendTimeoutMs: 10_000,
+    drainTimeoutS: 300,
     ...opts.config,
   };
   const app = await buildServer(config, {

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 /** One recorded frame crossing the tap. */
 export interface TappedEvent {
   direction: 'client' | 'server';
+  /** Which backend connection through the tap carried it, counting from 0. */
+  connection: number;
   event: { type: string; [key: string]: unknown };
 }
 
@@ -17,6 +19,12 @@ export interface WsTap {
   clientEvents(type?: string): TappedEvent['event'][];
   /** Backend connections still open through the tap. */
   openConnections(): number;
+  /** Backend connections opened through the tap so far. */
+  connectionsOpened(): number;
+  /** Cuts every connection through it at once, as a network reset would (the tap keeps listening). */
+  dropConnections(): void;
+  /** Records, and silently swallows, client events matching `predicate` (a backend that never answers them). */
+  swallow(predicate: (event: TappedEvent['event']) => boolean): void;
   /** Resolves once an event crossing the tap matches (already crossed or later). */
   waitFor(predicate: (e: TappedEvent) => boolean, timeoutMs?: number): Promise<TappedEvent>;
   close(): Promise<void>;
@@ -32,21 +40,25 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
     waiters = waiters.filter((w) => !(w.predicate(e) && (w.resolve(e), true)));
   };
   const upstream = new URL(upstreamUrl);
+  let opened = 0;
+  let swallowed: ((event: TappedEvent['event']) => boolean) | undefined;
 
   server.on('connection', (client, req) => {
+    const connection = opened++;
     const target = new URL(req.url ?? '/', upstream);
     const backend = new WebSocket(target, { headers: { authorization: req.headers.authorization ?? '' } });
     const pending: string[] = [];
     const record = (direction: TappedEvent['direction'], text: string) => {
       try {
-        push({ direction, event: JSON.parse(text) as TappedEvent['event'] });
+        push({ direction, connection, event: JSON.parse(text) as TappedEvent['event'] });
       } catch {
-        push({ direction, event: { type: '<unparsable>' } });
+        push({ direction, connection, event: { type: '<unparsable>' } });
       }
     };
     client.on('message', (data) => {
       const text = data.toString();
       record('client', text);
+      if (swallowed?.(events[events.length - 1].event)) return;
       if (backend.readyState === WebSocket.OPEN) backend.send(text);
       else pending.push(text);
     });
@@ -74,6 +86,13 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
       });
     },
     openConnections: () => server.clients.size,
+    connectionsOpened: () => opened,
+    dropConnections: () => {
+      for (const c of server.clients) c.terminate();
+    },
+    swallow: (predicate) => {
+      swallowed = predicate;
+    },
     clientEvents: (type) => events.filter((e) => e.direction === 'client' && (!type || e.event.type === type)).map((e) => e.event),
     close: () => new Promise<void>((resolve) => {
       for (const c of server.clients) c.terminate();

@@ -101,12 +101,12 @@ describe('phone edge: signatures, bad messages and ends', () => {
     await Promise.all(calls.map((c) => c.closed));
   });
 
-  it('closes the stream when the backend goes away, so Twilio speaks the apology and hangs up', async () => {
+  it('closes the stream when the backend is gone for good, so Twilio speaks the apology and hangs up', async () => {
     const call = await TwilioCaller.dial(dial);
     await call.waitFor((m) => m.event === 'media');
     await gw.tap.close();
     const closed = await call.closed;
-    expect(closed).toEqual({ code: 1000, reason: 'backend_closed' });
+    expect(closed).toEqual({ code: 1000, reason: 'backend_lost' });
     await new Promise((r) => setTimeout(r, 50));
     expect(gw.app.sessions.size).toBe(0);
   });

@@ -53,6 +53,8 @@ export function createItem(ctx: SessionContext, raw: unknown, previousItemId: st
   ctx.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });
   ctx.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(item) });
   if (item.type === 'message' && item.role === 'user') noteUserInput(ctx, item.content);
+  else if (item.type === 'message' && item.role === 'assistant') ctx.responder.replayed({ kind: 'say' });
+  else if (item.type === 'function_call') ctx.responder.replayed({ kind: 'call', name: item.name });
 }
 
 /** A user message is user input: the next scripted user turn answers to it. */

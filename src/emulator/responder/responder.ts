@@ -60,6 +60,28 @@ export class Responder {
     return [{ say: 'Hello! How can I help you?' }];
   }
 
+  /**
+   * The client re-created something the model had said or called (a conversation restored onto
+   * a new session): that step of the script is done, and is not done again. The user input it
+   * answered is no longer fresh, so the next response goes on from there.
+   */
+  replayed(output: { kind: 'say' } | { kind: 'call'; name: string }): void {
+    this.#fresh = null;
+    const turn = this.#turns[this.#nextTurn];
+    if (this.#pending.length === 0 && turn && turn.user === undefined) {
+      // The model spoke first (a greeting): that turn of the script is the one replayed.
+      this.#nextTurn += 1;
+      this.#pending = [...turn.responses];
+    }
+    const answer = this.#pending[0];
+    if (!answer) return;
+    const index = answer.findIndex((step) => (output.kind === 'call' ? 'call' in step && step.call === output.name : 'say' in step));
+    if (index < 0) return;
+    const rest = answer.slice(index + 1);
+    if (rest.length === 0) this.#pending.shift();
+    else this.#pending[0] = rest;
+  }
+
   /** Out-of-band responses and idle reprompts do not move the script. */
   static unscripted(reason: 'out_of_band' | 'idle'): ResponseSteps {
     return [{ say: reason === 'idle' ? 'Are you still there?' : 'Okay.' }];

@@ -29,6 +29,17 @@ describe('Responder', () => {
     expect(r.respond()).toEqual([{ say: 'Goodbye.' }]);
   });
 
+  it('follows a conversation replayed as items: what the model already said or called is not done again', () => {
+    const r = new Responder(script, logger);
+    r.replayed({ kind: 'say' }); // the greeting
+    expect(r.userInput({ kind: 'text', text: 'My name is Jane.' })).toBe('My name is Jane.');
+    r.replayed({ kind: 'say' });
+    r.replayed({ kind: 'call', name: 'save_name' });
+    // The tool's output came back: the script goes on after the call.
+    expect(r.respond()).toEqual([{ say: 'Saved.' }]);
+    expect(r.respond()).toEqual([{ say: 'New agent here.' }]);
+  });
+
   it('falls back to the default responder when the script is exhausted or silent', () => {
     const r = new Responder(validateScript({ turns: [{ user: 'Hi.', responses: [[{ say: 'Hello.' }]] }] }, 't'), logger);
     expect(r.userInput(audio)).toBe('Hi.');

@@ -1,0 +1,231 @@
+import type { Logger } from 'pino';
+import type { RealtimeAgent, RealtimeSession } from '@openai/agents/realtime';
+import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import type { SessionContext } from './agent-runtime.ts';
+import type { ConversationLog } from './conversation-log.ts';
+import type { GatewayTransport } from './gateway-transport.ts';
+import type { SdkSessionConfig } from './sdk-session-config.ts';
+
+export interface BackendTarget {
+  url: string;
+  apiKey: string;
+  model: string;
+}
+
+/** How hard the link tries, and when it rolls over. */
+export interface LinkPolicy {
+  /** Longest wait for a connection to be confirmed (`session.created`, then our `session.updated`). */
+  confirmTimeoutMs: number;
+  /** The wait before each reconnect attempt; jittered by ±20 %. Its length is the number of attempts. */
+  retryDelaysMs: readonly number[];
+  /** A backend session is rolled over onto a new one this long before it expires (at most a fifth of its life). */
+  rolloverLeadMs: number;
+}
+
+export const DEFAULT_LINK_POLICY: LinkPolicy = {
+  confirmTimeoutMs: 10_000,
+  retryDelaysMs: [0, 250, 500, 1_000, 2_000, 4_000],
+  rolloverLeadMs: 60_000,
+};
+
+const LOST_INPUT_NOTE = 'The line dropped for a moment and part of what the caller said was lost. Briefly ask them to repeat it.';
+
+export type LinkDownReason = 'dropped' | 'rollover';
+
+export interface BackendLinkDeps {
+  target: BackendTarget;
+  transport: GatewayTransport;
+  session: RealtimeSession<SessionContext>;
+  config: SdkSessionConfig;
+  conversation: ConversationLog;
+  /** The SDK agent of the current agent and state: its configuration is what a restore re-sends. */
+  currentAgent: () => RealtimeAgent<SessionContext>;
+  /** True when the agent owes the caller an answer after a restore (the drop cut it off). */
+  owesAnswer: () => boolean;
+  /** True when nothing is being said or run: a good moment to roll over. */
+  isQuiet: () => boolean;
+  policy: LinkPolicy;
+  log: Logger;
+  onReconnecting: (reason: LinkDownReason) => void;
+  onRestored: (reason: LinkDownReason, attempts: number) => void;
+  /** Every attempt failed: the call cannot go on. */
+  onLost: (reason: LinkDownReason, attempts: number) => void;
+}
+
+/**
+ * One logical backend conversation across physical connections. It opens the first connection
+ * and waits for the backend to confirm it; when a connection drops (or its backend session nears
+ * its time limit) it reconnects with back-off and restores the conversation onto the new one: the
+ * current agent's configuration (one `session.update` through the SDK), the conversation so far as
+ * items, and then everything the session sent meanwhile (held by the transport). The SDK session
+ * above never sees the gap: a tool call that was running delivers its result to the new connection.
+ */
+export class BackendLink {
+  readonly #deps: BackendLinkDeps;
+  #closed = false;
+  /** Reconnecting is for a conversation that exists: a first connection that fails just fails. */
+  #opened = false;
+  #downReason: LinkDownReason | undefined;
+  #rolloverTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #cancelRetry: (() => void) | undefined;
+
+  constructor(deps: BackendLinkDeps) {
+    this.#deps = deps;
+    deps.transport.on('connection_change', (status) => {
+      if (status === 'disconnected' && this.#opened && !this.#closed && !this.#downReason) void this.#reconnect('dropped');
+    });
+    deps.transport.on('*', (event) => this.#onServerEvent(event as RealtimeServerEvent));
+  }
+
+  /** Whether the link is down or being restored (the caller hears a pause). */
+  get restoring(): boolean {
+    return this.#downReason !== undefined;
+  }
+
+  /** The first connection; resolves once the backend has confirmed the session and its configuration. */
+  async open(): Promise<void> {
+    const { session, target, policy } = this.#deps;
+    const confirmed = this.#confirmation(policy.confirmTimeoutMs);
+    try {
+      await withTimeout(session.connect({ apiKey: target.apiKey, url: target.url }), policy.confirmTimeoutMs, 'the backend connection');
+      await confirmed.promise;
+      this.#opened = true;
+    } finally {
+      confirmed.cancel();
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#rolloverTimer);
+    clearTimeout(this.#retryTimer);
+    this.#cancelRetry?.();
+  }
+
+  async #reconnect(reason: LinkDownReason): Promise<void> {
+    const { transport, log, policy } = this.#deps;
+    this.#downReason = reason;
+    clearTimeout(this.#rolloverTimer);
+    transport.hold();
+    log.warn({ reason }, 'backend connection down; restoring');
+    this.#deps.onReconnecting(reason);
+    for (let attempt = 1; attempt <= policy.retryDelaysMs.length; attempt++) {
+      await this.#sleep(jitter(policy.retryDelaysMs[attempt - 1]));
+      if (this.#closed) return;
+      try {
+        await this.#connectAndRestore();
+        if (this.#closed) return;
+        this.#downReason = undefined;
+        log.info({ reason, attempt }, 'backend connection restored');
+        this.#deps.onRestored(reason, attempt);
+        return;
+      } catch (err) {
+        log.warn({ err, attempt }, 'backend reconnect attempt failed');
+        transport.close();
+      }
+    }
+    if (!this.#closed) this.#deps.onLost(reason, policy.retryDelaysMs.length);
+  }
+
+  async #connectAndRestore(): Promise<void> {
+    const { transport, session, target, config, conversation, policy } = this.#deps;
+    const confirmed = this.#confirmation(policy.confirmTimeoutMs);
+    try {
+      await withTimeout(transport.connect({
+        apiKey: target.apiKey, url: target.url, model: target.model, initialSessionConfig: config.config,
+      }), policy.confirmTimeoutMs, 'the backend connection');
+      // The current agent and state: instructions, tools, and (merged by the SDK) formats, turn mode, voice.
+      await session.updateAgent(this.#deps.currentAgent());
+      await confirmed.promise;
+    } finally {
+      confirmed.cancel();
+    }
+    if (this.#closed) return;
+    const items = conversation.restoreItems();
+    for (const item of items) transport.sendRestoring({ type: 'conversation.item.create', item });
+    const restoredOutputs = new Set(items.flatMap((item) => (item.type === 'function_call_output' ? [item.call_id] : [])));
+    let owesAnswer = this.#deps.owesAnswer() && !transport.held?.holdsResponse;
+    const held = transport.release(restoredOutputs);
+    if (held && (held.droppedAudioChars > 0 || held.droppedEvents > 0)) {
+      this.#deps.log.warn({ droppedAudioChars: held.droppedAudioChars, droppedEvents: held.droppedEvents }, 'held input dropped during the outage');
+      // Not silently lost: the agent asks the caller to say it again.
+      transport.sendEvent({ type: 'conversation.item.create', item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: LOST_INPUT_NOTE }] } });
+      owesAnswer = true;
+    }
+    if (owesAnswer) transport.requestResponse();
+  }
+
+  /** Resolves on `session.created` and then a `session.updated`; rejects on timeout. */
+  #confirmation(timeoutMs: number): { promise: Promise<void>; cancel: () => void } {
+    const { transport } = this.#deps;
+    let created = false;
+    let listener: ((event: unknown) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`the backend did not confirm the session within ${timeoutMs} ms`)), timeoutMs);
+      listener = (event) => {
+        const type = (event as { type?: string }).type;
+        if (type === 'session.created') created = true;
+        else if (type === 'session.updated' && created) resolve();
+      };
+      transport.on('*', listener);
+    });
+    promise.catch(() => {});
+    return {
+      promise,
+      cancel: () => {
+        clearTimeout(timer);
+        if (listener) transport.off('*', listener);
+      },
+    };
+  }
+
+  #onServerEvent(event: RealtimeServerEvent): void {
+    if (event.type !== 'session.created' || this.#closed) return;
+    // The wire carries `expires_at` (unix seconds); the SDK's request type does not declare it.
+    const expiresAt = (event.session as { expires_at?: unknown }).expires_at;
+    if (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)) return;
+    // Whole seconds, perhaps rounded up: count the deadline a second early.
+    const expiresAtMs = expiresAt * 1000 - 1_000;
+    const lifeMs = expiresAtMs - Date.now();
+    const lead = Math.min(this.#deps.policy.rolloverLeadMs, lifeMs / 5);
+    // From `lead` before expiry, wait for a quiet moment; at a quarter of it, go anyway.
+    const lastMomentMs = expiresAtMs - lead / 4;
+    clearTimeout(this.#rolloverTimer);
+    this.#rolloverTimer = setTimeout(() => this.#rollover(lastMomentMs), Math.max(0, lifeMs - lead));
+    this.#rolloverTimer.unref();
+  }
+
+  /** Switches to a new backend session at a quiet moment, or at the last moment if none comes. */
+  #rollover(lastMomentMs: number): void {
+    if (this.#closed || this.#downReason) return;
+    if (!this.#deps.isQuiet() && Date.now() < lastMomentMs) {
+      this.#rolloverTimer = setTimeout(() => this.#rollover(lastMomentMs), Math.min(250, Math.max(1, lastMomentMs - Date.now())));
+      this.#rolloverTimer.unref();
+      return;
+    }
+    this.#downReason = 'rollover';
+    this.#deps.transport.close();
+    void this.#reconnect('rollover');
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#cancelRetry = resolve;
+      this.#retryTimer = setTimeout(resolve, ms);
+    });
+  }
+}
+
+function jitter(ms: number): number {
+  return ms * (0.8 + Math.random() * 0.4);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
