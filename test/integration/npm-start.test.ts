@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { KioskClient } from '../helpers/kiosk-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: the gateway needs a few seconds to start its emulator on a busy machine. */
@@ -31,6 +32,11 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Resolves once /readyz says the gateway is draining. */
+async function waitForDraining(url: string): Promise<void> {
+  while ((await fetch(`${url}readyz`)).status !== 503) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
@@ -38,11 +44,14 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
   });
 }
 
-/** Starts `command` with the offline emulator on a free port and waits for the printed URL. */
-async function start(command: string, args: string[]): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+/**
+ * Starts `command` with the offline emulator on a free port, in a process group of its own (as a
+ * terminal or a service manager runs it), and waits for the printed URL.
+ */
+async function start(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extraEnv };
   for (const name of ['OPENAI_API_KEY', 'REALTIME_URL', 'GATEWAY_TOKENS', 'TWILIO_AUTH_TOKEN', 'PUBLIC_URL']) delete env[name];
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
@@ -81,6 +90,22 @@ describe('stopping the gateway', () => {
     await within(run.closed, 'the gateway to exit after npm');
     expect(isRunning(run.gatewayPid)).toBe(false);
     await expect(fetch(`${run.url}healthz`)).rejects.toThrow();
+  }, 2 * WAIT_MS);
+
+  it('npm start: a signal to the whole process group (Ctrl-C in a terminal, a service manager) drains once, though npm passes it on too', async () => {
+    const run = await start('npm', ['start'], { DRAIN_TIMEOUT_S: '300' });
+    const device = await KioskClient.connect(`${run.url.replace('http', 'ws')}v1/ws`);
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
+    // The gateway gets the signal itself and again from npm: that must not count as a second signal.
+    process.kill(-(run.child.pid ?? 0), 'SIGINT');
+    await within(waitForDraining(run.url), 'the gateway to drain');
+    const before = device.events.length;
+    device.control({ type: 'input_text', text: 'Still there?' });
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && device.events.indexOf(e) > before);
+    expect(device.events.some((e) => e.type === 'session.ended')).toBe(false);
+    device.control({ type: 'hangup' }); // the last call ends: the drain is over
+    await expect(within(run.exited, 'npm to exit')).resolves.toEqual({ code: 0, signal: null });
+    await within(run.closed, 'the gateway to exit');
   }, 2 * WAIT_MS);
 
   it('npm start: when npm is killed outright, the gateway notices and stops itself', async () => {
