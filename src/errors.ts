@@ -31,6 +31,8 @@ export const ERRORS = {
   VG_ERR_RATE_LIMITED: { message: 'Too many new sessions from this address', httpStatus: 429 },
   VG_ERR_SESSION_LIMIT: { message: 'Too many sessions', httpStatus: 503, wsCloseCode: 1013 },
   VG_ERR_DRAINING: { message: 'The gateway is shutting down and takes no new sessions', httpStatus: 503, wsCloseCode: 1012 },
+  VG_ERR_AUDIO_TOO_FAST: { message: 'Audio sent faster than real time', wsCloseCode: 1008 },
+  VG_ERR_TOO_MANY_FRAMES: { message: 'Too many frames', wsCloseCode: 1008 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -76,7 +76,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     },
   });
   const limit = { max: config.sessionsPerMinute, timeWindowMs: 60_000 };
-  await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens, rateLimit: limit });
+  await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens, rateLimit: limit, refusal: () => sessions.refusal() });
   await app.register(webrtcEdge, { startSession: sessions.start, maxSessions: config.maxSessions, rateLimit: limit });
   // The phone is off (its routes 404) unless Twilio's token is configured: never open by default.
   if (config.twilioAuthToken && config.publicUrl) {

@@ -9,7 +9,11 @@ const controlSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ptt.stop') }),
   z.object({ type: z.literal('input_text'), text: z.string().trim().min(1).max(4000) }),
   z.object({ type: z.literal('mode'), mode: z.enum(['vad', 'ptt']) }),
-  z.object({ type: z.literal('playback'), played_ms: z.number().finite().nonnegative() }),
+  z.object({
+    type: z.literal('playback'),
+    played_ms: z.number().finite().nonnegative(),
+    epoch: z.number().int().nonnegative().optional(),
+  }),
   z.object({ type: z.literal('hangup') }),
 ]);
 

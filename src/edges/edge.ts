@@ -27,7 +27,8 @@ export type ClientControl =
   | { type: 'ptt.stop' }
   | { type: 'input_text'; text: string }
   | { type: 'mode'; mode: 'vad' | 'ptt' }
-  | { type: 'playback'; played_ms: number }
+  /** `epoch`: the `audio.clear` the count restarted at (0 before any); optional for older devices. */
+  | { type: 'playback'; played_ms: number; epoch?: number }
   /** A keypad digit (0-9, *, #) the caller pressed. */
   | { type: 'dtmf'; digit: string }
   | { type: 'hangup' };
@@ -40,7 +41,8 @@ export type ClientEvent =
   | { type: 'state.changed'; from: string; to: string; agent: string; graph?: StateGraph }
   | { type: 'tool.call'; name: string; call_id: string; arguments: string }
   | { type: 'tool.result'; name: string; call_id: string; output: string; error: boolean; duration_ms: number }
-  | { type: 'audio.clear' }
+  /** `epoch` counts the clears of the session (1, 2, …); playback reports echo it. */
+  | { type: 'audio.clear'; epoch: number }
   | { type: 'mode'; mode: 'vad' | 'ptt' }
   | { type: 'error'; code: string; message: string }
   | { type: 'session.ended'; reason: string }

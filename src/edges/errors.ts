@@ -19,3 +19,11 @@ export function replyError(reply: FastifyReply, codeOrError: ErrorCode | VgError
 export function errorEvent(error: VgError): ClientEvent {
   return { type: 'error', code: error.code, message: error.message };
 }
+
+/** The `session.ended` reason of a session that could not start. */
+export function startFailureReason(error: unknown): string {
+  if (!(error instanceof VgError)) return 'backend_unavailable';
+  if (error.code === 'VG_ERR_SESSION_LIMIT') return 'session_limit';
+  if (error.code === 'VG_ERR_DRAINING') return 'server_shutdown';
+  return 'backend_unavailable';
+}

@@ -1,29 +1,44 @@
 import { EventEmitter } from 'node:events';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
-import { bytesPerMs, PCM24K } from '../audio/format.ts';
+import { bytesPerMs, durationMs, PCM24K } from '../audio/format.ts';
 import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
-import { errorEvent, replyError } from './errors.ts';
+import { errorEvent, replyError, startFailureReason } from './errors.ts';
 import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
 import { safeEqual } from './safe-equal.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { startHeartbeat } from './kiosk/heartbeat.ts';
+import { AUDIO_BURST_MS, MicrophoneBudget } from './kiosk/microphone-budget.ts';
+import { DevicePlayback } from './kiosk/device-playback.ts';
+import { Outbound } from './kiosk/outbound.ts';
 
 export interface KioskEdgeOptions {
   startSession: StartSession;
   /** Accepted device tokens (`?token=` or `Authorization: Bearer`); empty = no check. */
   tokens: readonly string[];
+  /** Why another session would be refused now (full, draining); the upgrade then gets the coded 503. */
+  refusal: () => VgError | undefined;
   /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
   rateLimit?: SessionRateLimit;
+  /** WebSocket ping interval; a device that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
 }
 
 /** Devices speak PCM16 24 kHz both ways. */
 const MEDIA: EdgeMedia = { format: PCM24K };
 /** Largest binary frame: 500 ms. Devices send 20-100 ms frames. */
 export const MAX_AUDIO_FRAME_BYTES = bytesPerMs(MEDIA.format) * 500;
-/** Agent audio waiting in the socket beyond this is a stalled device: stop queueing more. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Pings well inside the usual load-balancer idle timeouts (60 s). */
+export const HEARTBEAT_MS = 15_000;
+/**
+ * Frames of either kind a device may send: 20 ms audio and playback reports come to about 60 a
+ * second, so this leaves room for 10 ms frames and for speech streamed at 4x.
+ */
+export const FRAMES_PER_SECOND = 200;
+export const FRAME_BURST = 1_000;
 
 /**
  * The kiosk / device edge: `GET /v1/ws`. Binary frames are PCM16 24 kHz mono LE both ways; text
@@ -33,21 +48,29 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
   app.get('/v1/ws', {
     websocket: true,
     config: sessionRateLimit(opts.rateLimit),
-    // Reject before the upgrade, so an unauthorised device never gets a socket.
+    // Reject before the upgrade, so a refused device never gets a socket. The token comes first:
+    // a device without one learns nothing about the gateway's load.
     preValidation: async (req, reply) => {
-      if (opts.tokens.length === 0) return;
-      const token = bearer(req.headers.authorization) ?? queryToken(req.query);
-      if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
-        await replyError(reply, 'VG_ERR_UNAUTHORIZED');
+      if (opts.tokens.length > 0) {
+        const token = bearer(req.headers.authorization) ?? queryToken(req.query);
+        if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
+          await replyError(reply, 'VG_ERR_UNAUTHORIZED');
+          return;
+        }
+      }
+      const refusal = opts.refusal();
+      if (refusal) {
+        req.log.warn({ code: refusal.code }, 'device refused before the upgrade');
+        await replyError(reply, refusal);
       }
     },
   }, (socket, req) => {
-    const edge = new KioskEdge(socket);
+    const edge = new KioskEdge(socket, req.log, opts.heartbeatMs ?? HEARTBEAT_MS);
     opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
       req.log.error({ err }, 'session could not start');
-      const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND', (err as Error).message);
+      const e = err instanceof VgError ? err : new VgError('VG_ERR_BACKEND');
       edge.send(errorEvent(e));
-      edge.close('backend_unavailable', e.wsCloseCode);
+      edge.close(startFailureReason(e), e.wsCloseCode);
     });
   });
 };
@@ -56,51 +79,65 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly kind = 'kiosk' as const;
   readonly media = MEDIA;
   readonly #socket: WebSocket;
-  #playedMs = 0;
+  readonly #log: FastifyBaseLogger;
+  readonly #out: Outbound;
+  readonly #frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
+  readonly #microphone = new MicrophoneBudget(MEDIA.format);
+  readonly #playback = new DevicePlayback();
+  readonly #stopHeartbeat: () => void;
   #closed = false;
 
-  constructor(socket: WebSocket) {
+  constructor(socket: WebSocket, log: FastifyBaseLogger, heartbeatMs: number) {
     super();
     this.#socket = socket;
+    this.#log = log;
+    this.#out = new Outbound(socket);
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.#onClosed('client_closed'));
     socket.on('error', () => this.#onClosed('socket_error'));
+    this.#stopHeartbeat = startHeartbeat(socket, heartbeatMs, () => {
+      // A dead peer reads no close frame: drop the connection outright.
+      socket.terminate();
+      this.#onClosed('heartbeat_timeout');
+    });
   }
 
   sendAudio(payload: string): void {
-    if (this.#closed || this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.#socket.send(Buffer.from(payload, 'base64'), { binary: true });
+    if (this.#closed) return;
+    const pcm = Buffer.from(payload, 'base64');
+    if (this.#out.audio(pcm)) this.#playback.sent(durationMs(MEDIA.format, pcm.length));
   }
 
   clearAudio(): void {
-    this.#playedMs = 0;
-    this.send({ type: 'audio.clear' });
+    this.send({ type: 'audio.clear', epoch: this.#playback.clear() });
   }
 
   playedMs(): number {
-    return this.#playedMs;
+    return this.#playback.playedMs;
   }
 
   send(event: ClientEvent): void {
     if (this.#closed) return;
-    this.#socket.send(JSON.stringify(event));
+    this.#out.event(event);
   }
 
-  close(reason: string, code = 1000): void {
+  /** `closeReason` goes in the close frame (a coded refusal carries its code there). */
+  close(reason: string, code = 1000, closeReason = reason): void {
     if (this.#closed) return;
     this.send({ type: 'session.ended', reason });
-    this.#socket.close(code, reason);
+    this.#socket.close(code, closeReason);
     this.#onClosed(reason);
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
+    // After a close the socket still delivers what the device had already sent: ignore it.
+    if (this.#closed) return;
+    if (!this.#frames.take()) {
+      this.#refuse(new VgError('VG_ERR_TOO_MANY_FRAMES', `more than ${FRAMES_PER_SECOND} frames a second`), 'too_many_frames');
+      return;
+    }
     if (isBinary) {
-      // Frames over MAX_AUDIO_FRAME_BYTES never get here: the socket's maxPayload closes them (1009).
-      if (data.length % 2 !== 0) {
-        this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16, an even number of bytes`);
-        return;
-      }
-      this.emit('audio', data.toString('base64'));
+      this.#onAudio(data);
       return;
     }
     const parsed = parseControl(data.toString('utf8'));
@@ -109,19 +146,53 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
       return;
     }
     if (parsed.message.type === 'playback') {
-      this.#playedMs = parsed.message.played_ms;
+      const wrong = this.#playback.report(parsed.message.played_ms, parsed.message.epoch);
+      if (wrong) this.#reject(wrong);
       return;
     }
     this.emit('control', parsed.message);
+  }
+
+  #onAudio(data: Buffer): void {
+    // Frames over MAX_AUDIO_FRAME_BYTES never get here: the socket's maxPayload closes them (1009).
+    if (data.length % 2 !== 0) {
+      this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16, an even number of bytes`);
+      return;
+    }
+    switch (this.#microphone.admit(data.length)) {
+      case 'forward':
+        this.emit('audio', data.toString('base64'));
+        return;
+      case 'first_drop':
+        this.send(errorEvent(new VgError('VG_ERR_AUDIO_TOO_FAST',
+          `audio more than ${AUDIO_BURST_MS / 1000} s ahead of real time is dropped; send it as it is recorded`)));
+        return;
+      case 'drop':
+        return;
+      case 'refuse':
+        this.#refuse(new VgError('VG_ERR_AUDIO_TOO_FAST', 'the device kept sending audio faster than real time'), 'audio_too_fast');
+    }
   }
 
   #reject(detail: string): void {
     this.send(errorEvent(new VgError('VG_ERR_BAD_FRAME', detail)));
   }
 
+  /** Ends a device that broke a limit: `session.ended` with `reason`, then a close frame carrying the code. */
+  #refuse(error: VgError, reason: string): void {
+    this.#log.warn({ code: error.code, message: error.message }, 'device closed for breaking a limit');
+    this.close(reason, error.wsCloseCode, error.code);
+  }
+
   #onClosed(reason: string): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopHeartbeat();
+    // Once per session, not per dropped frame or event.
+    const droppedMicrophoneMs = Math.round(this.#microphone.droppedMs);
+    if (this.#out.dropped() || droppedMicrophoneMs > 0) {
+      this.#log.warn({ reason, dropped: { ...this.#out.drops, microphoneMs: droppedMicrophoneMs } }, 'device limits held traffic back');
+    }
     this.emit('close', reason);
   }
 }

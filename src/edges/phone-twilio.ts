@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
-import { VgError } from '../errors.ts';
 import type { StartSession } from '../session/starter.ts';
-import { replyError } from './errors.ts';
+import { replyError, startFailureReason } from './errors.ts';
 import { TwilioSignatures } from './twilio/signature.ts';
 import { StreamTokens } from './twilio/stream-token.ts';
 import { TwilioEdge } from './twilio/twilio-edge.ts';
@@ -69,7 +68,7 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
       onStart: () => {
         opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
           req.log.error({ err }, 'phone session could not start');
-          edge.close(err instanceof VgError && err.code === 'VG_ERR_SESSION_LIMIT' ? 'session_limit' : 'backend_unavailable');
+          edge.close(startFailureReason(err));
         });
       },
     });

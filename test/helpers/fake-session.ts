@@ -106,7 +106,7 @@ export class FakeSessions {
       session.controls.push(message);
       if (message.type === 'ptt.start') {
         edge.clearAudio();
-        send({ type: 'audio.clear' });
+        send({ type: 'audio.clear', epoch: session.controls.filter((c) => c.type === 'ptt.start').length });
       } else if (message.type === 'mode') {
         send({ type: 'mode', mode: message.mode });
       } else if (message.type === 'input_text') {

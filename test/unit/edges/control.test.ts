@@ -5,7 +5,8 @@ describe('parseControl', () => {
   it('accepts every message of the device protocol', () => {
     for (const message of [
       { type: 'ptt.start' }, { type: 'ptt.stop' }, { type: 'input_text', text: 'hello' },
-      { type: 'mode', mode: 'ptt' }, { type: 'mode', mode: 'vad' }, { type: 'playback', played_ms: 1234.5 }, { type: 'hangup' },
+      { type: 'mode', mode: 'ptt' }, { type: 'mode', mode: 'vad' }, { type: 'playback', played_ms: 1234.5 },
+      { type: 'playback', played_ms: 80, epoch: 3 }, { type: 'hangup' },
     ]) {
       expect(parseControl(JSON.stringify(message))).toEqual({ ok: true, message });
     }
@@ -18,6 +19,9 @@ describe('parseControl', () => {
     ['{"type":"mode","mode":"loud"}', /'mode':.*"vad"\|"ptt"/],
     ['{"type":"playback","played_ms":-5}', /'played_ms'/],
     ['{"type":"playback"}', /'played_ms'/],
+    ['{"type":"playback","played_ms":5,"epoch":1.5}', /'epoch'/],
+    ['{"type":"playback","played_ms":5,"epoch":-1}', /'epoch'/],
+    ['{"type":"playback","played_ms":5,"epoch":"2"}', /'epoch'/],
     ['{"type":"input_text","text":"   "}', /'text'/],
   ])('rejects %s with a reason', (text, reason) => {
     const parsed = parseControl(text);
