@@ -27,6 +27,8 @@ export interface Config {
   /** New sessions one client address may open per minute, on each edge. */
   readonly sessionsPerMinute: number;
   readonly toolTimeoutMs: number;
+  /** How long a client may take to send one HTTP request, headers and body (slow uploads are cut off). */
+  readonly requestTimeoutMs: number;
   /** Longest wait for the backend to accept and confirm a session (first connection and each reconnect). */
   readonly backendTimeoutMs: number;
   /** After SIGTERM, how long live calls may go on before they are ended with a goodbye. */
@@ -53,6 +55,7 @@ const envSchema = z.object({
   MAX_SESSIONS: positiveInt.default(500),
   SESSIONS_PER_MINUTE: positiveInt.default(60),
   TOOL_TIMEOUT_MS: positiveInt.default(10_000),
+  REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
   BACKEND_TIMEOUT_MS: positiveInt.default(10_000),
   DRAIN_TIMEOUT_S: z.coerce.number().int().min(0).default(300),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
@@ -89,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSessions: e.MAX_SESSIONS,
     sessionsPerMinute: e.SESSIONS_PER_MINUTE,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     backendTimeoutMs: e.BACKEND_TIMEOUT_MS,
     drainTimeoutS: e.DRAIN_TIMEOUT_S,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,

@@ -8,6 +8,7 @@ import { loadAgentSet } from './engine/agent-set.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
 import { openaiBackend } from './backends/openai.ts';
 import { emulatorBackend } from './backends/emulator.ts';
+import { stopWithParent } from './process/stop-with-parent.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
 import { agents, startAgent, statesDir } from '../agents/index.ts';
@@ -16,6 +17,7 @@ import { agents, startAgent, statesDir } from '../agents/index.ts';
 const DEFAULT_SCRIPT = fileURLToPath(new URL('../agents/front-desk.script.json', import.meta.url));
 
 async function main(): Promise<void> {
+  stopWithParent();
   let config: Config;
   try {
     config = loadConfig();

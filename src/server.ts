@@ -14,6 +14,8 @@ import type { AgentRuntime } from './session/agent-runtime.ts';
 import { DEFAULT_LINK_POLICY, type BackendTarget } from './session/backend-link.ts';
 import type { Config } from './config.ts';
 import { VgError } from './errors.ts';
+import { requestTimeoutOptions } from './http/timeouts.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { BackendReachability } from './backends/reachability.ts';
 
 export interface ServerDeps {
@@ -30,7 +32,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
  */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance: logger });
+  const app = Fastify({ loggerInstance: logger, ...requestTimeoutOptions(config.requestTimeoutMs) });
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,
@@ -40,6 +42,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   });
   app.decorate('sessions', sessions);
   app.addHook('preClose', async () => sessions.closeAll('server_shutdown'));
+  await securityHeaders(app);
 
   // A frame over the cap closes that socket with 1009; other sessions are untouched.
   await app.register(websocket, { options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_CONTROL_BYTES) } });

@@ -11,6 +11,12 @@ export interface ShutdownOptions {
 
 /** The second signal does not wait for calls, but still tells each client why it ends. */
 const FORCED_EXIT_GRACE_MS = 2_000;
+/**
+ * The same signal again this soon is the same request, not a second one: a signal sent to the
+ * process group (Ctrl-C in a terminal, a service manager's stop) reaches the gateway directly and
+ * again through npm, which passes on every SIGINT and SIGTERM it gets.
+ */
+const SAME_REQUEST_WITHIN_MS = 1_000;
 
 /**
  * SIGTERM (or SIGINT) drains: no new sessions (readiness turns 503 at once), live calls go on up
@@ -21,7 +27,10 @@ const FORCED_EXIT_GRACE_MS = 2_000;
 export function installShutdown(opts: ShutdownOptions): void {
   const { app, log } = opts;
   let draining = false;
+  let first: { signal: NodeJS.Signals; atMs: number } | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (first?.signal === signal && performance.now() - first.atMs < SAME_REQUEST_WITHIN_MS) return;
+    first ??= { signal, atMs: performance.now() };
     if (draining) {
       log.warn({ signal }, 'second signal: ending every call now');
       const forced = setTimeout(() => opts.exit(0), FORCED_EXIT_GRACE_MS);

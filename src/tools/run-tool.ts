@@ -15,7 +15,8 @@ export interface RunToolOptions {
   defaultTimeoutMs: number;
 }
 
-type Attempt = { ok: true; output: string } | { ok: false; error: VgError };
+/** `thrown`: what the handler really threw, for the log only (see attemptCall). */
+type Attempt = { ok: true; output: string } | { ok: false; error: VgError; thrown?: unknown };
 
 /**
  * Runs one model-requested call: parse, validate, call the handler under a timeout. Never throws;
@@ -40,9 +41,10 @@ export async function runTool<A>(
         durationMs,
         errorCode: attempt.error.code,
       };
+  // The message can quote argument values (schema errors do): debug level only.
   if (!attempt.ok) ctx.logger.debug({ tool: tool.name, error: attempt.error.message }, 'tool call failed');
   ctx.logger[outcome.ok ? 'info' : 'warn'](
-    { tool: tool.name, duration_ms: durationMs, ok: outcome.ok, error_code: outcome.errorCode },
+    { tool: tool.name, duration_ms: durationMs, ok: outcome.ok, error_code: outcome.errorCode, err: attempt.ok ? undefined : attempt.thrown },
     'tool call',
   );
   return outcome;
@@ -64,13 +66,16 @@ async function attemptCall<A>(tool: ToolDefinition<A>, rawArguments: string, ctx
   try {
     result = await callWithTimeout(tool, args, ctx, timeoutMs);
   } catch (error) {
+    // A VgError is the handler speaking to the model on purpose (and timeouts are ours): sent as is.
     if (error instanceof VgError) return { ok: false, error };
-    return fail('VG_ERR_TOOL_FAILED', `${tool.name}: ${messageOf(error)}`);
+    // Anything else is an accident whose message may carry internals (paths, SQL, keys): the model
+    // and the client learn only which tool failed; the error itself goes to the log.
+    return { ok: false, error: new VgError('VG_ERR_TOOL_FAILED', tool.name), thrown: error };
   }
   try {
     return { ok: true, output: JSON.stringify(result ?? null) };
   } catch (error) {
-    return fail('VG_ERR_TOOL_FAILED', `${tool.name}: result is not JSON-serialisable (${messageOf(error)})`);
+    return { ok: false, error: new VgError('VG_ERR_TOOL_FAILED', `${tool.name}: result is not JSON-serialisable`), thrown: error };
   }
 }
 

@@ -41,6 +41,7 @@ interface PageStatus {
 declare global {
   interface Window {
     voiceGateway: PageStatus;
+    cspViolations?: string[];
   }
 }
 
@@ -54,6 +55,18 @@ async function until(page: Page, check: (s: PageStatus) => boolean, what: string
     await page.waitForTimeout(50);
   }
 }
+
+/** A page that records every Content-Security-Policy violation it reports (see `cspViolations`). */
+async function newCspPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window.cspViolations ??= []).push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}`);
+    });
+  });
+  return page;
+}
+const cspViolations = (page: Page): Promise<string[]> => page.evaluate(() => window.cspViolations ?? []);
 
 /** Microphone chunks the session received in the last `ms`. */
 const recentMic = (session: FakeSession, ms: number) => {
@@ -87,8 +100,10 @@ describe('browser client (Chromium)', () => {
     writeFileSync(wav, await speechWav('Hello, my name is Ada Lovelace and I would like a tour.', { rate: 48_000, leadingSilenceMs: 1_000, trailingSilenceMs: 300 }));
     server = await startBrowserTestServer(fakes.start);
     browser = await launch(wav);
-    page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-    await page.goto(server.url);
+    page = await newCspPage(browser);
+    const response = await page.goto(server.url);
+    // The page runs under the gateway's CSP; each test checks that nothing was blocked.
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
   });
 
   afterAll(async () => {
@@ -126,6 +141,7 @@ describe('browser client (Chromium)', () => {
 
     // The page's own meter hears the fake microphone too.
     await until(page, (s) => s.micRms > 0.05 && s.remoteRms > 0.02, 'both level meters moving', 5_000);
+    expect(await cspViolations(page)).toEqual([]);
   });
 
   it('sends push-to-talk from the held button and the held Space bar', async () => {
@@ -188,6 +204,7 @@ describe('browser client (Chromium)', () => {
     expect(session.endedWith).toBe('hangup');
     await expect(page.getByRole('button', { name: 'Connect' }).isEnabled()).resolves.toBe(true);
     expect(fakes.live).toBe(0);
+    expect(await cspViolations(page)).toEqual([]);
   });
 
   it('explains a denied microphone, a refused call and a session the gateway ended', async () => {
@@ -276,7 +293,7 @@ describe('browser client (Chromium)', () => {
     const wav = join(dir, 'caller.wav');
     writeFileSync(wav, await speechWav('My first name is Jane.', { rate: 48_000, leadingSilenceMs: 1_000, trailingSilenceMs: 8_000 }));
     const callerBrowser = await launch(wav);
-    const demo = await callerBrowser.newPage({ viewport: { width: 1280, height: 760 } });
+    const demo = await newCspPage(callerBrowser);
     /** Holds the button from before the caller speaks until just after the sentence ends. */
     const pressWhileSpeaking = async () => {
       const ptt = demo.getByRole('button', { name: 'Hold to talk' });
@@ -320,6 +337,7 @@ describe('browser client (Chromium)', () => {
       expect(seen.toolCalls.failed).toBe(0);
       await expect(demo.locator('.tool.ok', { hasText: 'authenticateUser' }).count()).resolves.toBe(1);
       await expect(demo.locator('.node.current text').textContent()).resolves.toBe('1_welcome');
+      expect(await cspViolations(demo)).toEqual([]);
 
       // The README's picture: the real product mid-call.
       mkdirSync(new URL('.', SCREENSHOT), { recursive: true });

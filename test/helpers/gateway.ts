@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server.ts';
 import { loadAgentSet } from '../../src/engine/agent-set.ts';
@@ -43,18 +43,15 @@ export interface TestGatewayOptions {
   statesDir?: string;
   config?: Partial<Config>;
   timing?: Partial<EmulatorTiming>;
+  /** The gateway's and the emulator's logger; by default silent (or at TEST_LOG_LEVEL). */
+  logger?: Logger;
   /** The emulator's backend-session time limit (`session_expired` after it). */
   sessionMaxMs?: number;
 }
 
-/** The real gateway, listening on a free port, against the emulator through a recording tap. */
-export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, logger });
-  const tap = await startWsTap(emulator.url);
-  const agents = opts.agents ?? demoAgents;
-  const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
-  const config: Config = {
+/** The gateway's configuration for tests: loopback, quiet, generous limits. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
     host: '127.0.0.1',
     port: 0,
     realtimeModel: 'gpt-realtime',
@@ -63,10 +60,21 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     maxSessions: 100,
     sessionsPerMinute: 10_000,
     toolTimeoutMs: 10_000,
+    requestTimeoutMs: 10_000,
     backendTimeoutMs: 10_000,
     drainTimeoutS: 300,
-    ...opts.config,
+    ...overrides,
   };
+}
+
+/** The real gateway, listening on a free port, against the emulator through a recording tap. */
+export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
+  const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, logger });
+  const tap = await startWsTap(emulator.url);
+  const agents = opts.agents ?? demoAgents;
+  const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
+  const config = testConfig(opts.config);
   const app = await buildServer(config, {
     runtime,
     backend: { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },

@@ -6,9 +6,9 @@ import { buildServer } from '../../src/server.ts';
 import { loadAgentSet } from '../../src/engine/agent-set.ts';
 import { createAgentRuntime } from '../../src/session/realtime-agents.ts';
 import { withModel } from '../../src/backends/openai.ts';
-import type { Config } from '../../src/config.ts';
 import { agents, startAgent, statesDir } from '../../agents/index.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
+import { testConfig } from '../helpers/gateway.ts';
 import { startFuzzBackend, type FuzzBackend } from '../helpers/fuzz-backend.ts';
 
 // A backend that sends garbage: no event, however malformed, may take down more than its own
@@ -25,11 +25,7 @@ describe('backend fuzz: malformed events from the backend', () => {
   beforeAll(async () => {
     // The first connection plays fair (the healthy call); every later one gets garbage.
     backend = await startFuzzBackend({ breaks: (connection) => connection > 0, seed: 7, frames: 3_000 });
-    const config: Config = {
-      host: '127.0.0.1', port: 0, realtimeModel: 'gpt-realtime', gatewayTokens: [], logLevel: 'silent',
-      maxSessions: 100, sessionsPerMinute: 10_000, toolTimeoutMs: 10_000, backendTimeoutMs: 5_000, drainTimeoutS: 300,
-    };
-    app = await buildServer(config, {
+    app = await buildServer(testConfig({ backendTimeoutMs: 5_000 }), {
       runtime: createAgentRuntime(loadAgentSet(agents, statesDir, startAgent)),
       backend: { url: withModel(backend.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),

@@ -14,11 +14,13 @@ const lookup = defineTool<{ city: string }>({
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
   handler: async ({ city }) => ({ city, population: city.length * 1000 }),
 });
+/** What an accidental exception may carry: a path and a credential, for the log and nobody else. */
+const INTERNALS = { path: '/srv/gateway/config/db.json', key: 'sk-test-51Hx9fakeKEY' };
 const explode = defineTool({
   name: 'explode',
   description: 'Always fails.',
   parameters: { type: 'object', properties: {} },
-  handler: async () => { throw new Error('database unreachable'); },
+  handler: async () => { throw new Error(`database unreachable: read ${INTERNALS.path} with key ${INTERNALS.key}`); },
 });
 const stall = defineTool({
   name: 'stall',
@@ -93,7 +95,11 @@ describe('kiosk edge: transitions and tools that go wrong', () => {
     device.control({ type: 'input_text', text: 'Break things.' });
     const failed = await device.waitFor('tool.result', (e) => e.name === 'explode');
     expect(failed.error).toBe(true);
-    expect(JSON.parse(failed.output)).toEqual({ error: { code: 'VG_ERR_TOOL_FAILED', message: 'Tool handler failed: explode: database unreachable' } });
+    // The client and the model learn which tool failed, never the exception's internals.
+    expect(JSON.parse(failed.output)).toEqual({ error: { code: 'VG_ERR_TOOL_FAILED', message: 'Tool handler failed: explode' } });
+    const toModel = await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.create'
+      && (e.event.item as { type: string; call_id?: string }).call_id === failed.call_id);
+    expect((toModel.event.item as { output: string }).output).toBe(failed.output);
 
     const hung = await device.waitFor('tool.result', (e) => e.name === 'stall');
     expect(hung.error).toBe(true);
@@ -109,5 +115,10 @@ describe('kiosk edge: transitions and tools that go wrong', () => {
     expect(JSON.parse(ok.output)).toEqual({ city: 'Oslo', population: 4000 });
     await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && /Oslo/.test(e.text));
     expect(device.events.some((e) => e.type === 'session.ended')).toBe(false);
+    // Nothing the device or the model received, in the whole exchange, carries the exception's internals.
+    for (const internal of Object.values(INTERNALS)) {
+      expect(JSON.stringify(device.events)).not.toContain(internal);
+      expect(JSON.stringify(gw.tap.clientEvents())).not.toContain(internal);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.ts';
 describe('loadConfig', () => {
   it('gives the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, realtimeModel: 'gpt-realtime', gatewayTokens: [], maxSessions: 500, toolTimeoutMs: 10_000 });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 3000, realtimeModel: 'gpt-realtime', gatewayTokens: [], maxSessions: 500, toolTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
     expect(config.openaiApiKey).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -16,8 +16,8 @@ describe('loadConfig', () => {
   });
 
   it('names every bad variable at once', () => {
-    expect(() => loadConfig({ PORT: '70000', REALTIME_URL: 'http://x', LOG_LEVEL: 'loud', MAX_SESSIONS: '0' }))
-      .toThrow(/VG_ERR_CONFIG|Invalid configuration[\s\S]*PORT[\s\S]*REALTIME_URL: must be a ws:\/\/ or wss:\/\/ URL[\s\S]*LOG_LEVEL[\s\S]*MAX_SESSIONS/);
+    expect(() => loadConfig({ PORT: '70000', REALTIME_URL: 'http://x', LOG_LEVEL: 'loud', MAX_SESSIONS: '0', REQUEST_TIMEOUT_MS: '0' }))
+      .toThrow(/VG_ERR_CONFIG|Invalid configuration[\s\S]*PORT[\s\S]*REALTIME_URL: must be a ws:\/\/ or wss:\/\/ URL[\s\S]*LOG_LEVEL[\s\S]*MAX_SESSIONS[\s\S]*REQUEST_TIMEOUT_MS/);
   });
 
   it('turns the phone edge on with a Twilio token and the public origin, and refuses one without the other', () => {

@@ -78,13 +78,25 @@ describe('runTool', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 
-  it('turns a handler error into an outcome with its message and no stack', async () => {
-    const failure = new Error('directory unavailable');
-    const outcome = await runTool(nameTool(async () => { throw failure; }), '{"first_name":"a","last_name":"b"}', context().ctx, opts);
+  it('turns a handler error into a safe outcome naming the tool, and logs the error at warn without the arguments', async () => {
+    const failure = new Error('ENOENT: open /srv/app/secrets/users.db (key sk-live-4f9a2b)');
+    const { ctx, lines } = context('info');
+    const outcome = await runTool(nameTool(async () => { throw failure; }), '{"first_name":"Jane","last_name":"Doe"}', ctx, opts);
     expect(outcome).toMatchObject({ ok: false, errorCode: 'VG_ERR_TOOL_FAILED' });
-    expect(errorOf(outcome.output).message).toContain('directory unavailable');
-    const stackFrame = failure.stack?.split('\n')[1]?.trim() ?? 'at ';
-    expect(outcome.output).not.toContain(stackFrame);
+    expect(errorOf(outcome.output)).toEqual({ code: 'VG_ERR_TOOL_FAILED', message: 'Tool handler failed: lookup' });
+    for (const internal of ['/srv/app', 'sk-live-4f9a2b', 'ENOENT', 'at ']) expect(outcome.output).not.toContain(internal);
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, tool: 'lookup', ok: false, error_code: 'VG_ERR_TOOL_FAILED', err: { message: failure.message } });
+    expect(String((lines[0]?.err as { stack?: string }).stack)).toContain('run-tool.test.ts');
+    expect(JSON.stringify(lines)).not.toContain('Jane');
+  });
+
+  it('keeps a thrown non-Error out of the outcome too', async () => {
+    const { ctx, lines } = context('info');
+    const outcome = await runTool(nameTool(async () => { throw 'password=hunter2'; }), '{"first_name":"a","last_name":"b"}', ctx, opts);
+    expect(errorOf(outcome.output).message).toBe('Tool handler failed: lookup');
+    expect(lines[0]).toMatchObject({ err: 'password=hunter2' });
   });
 
   it('catches a handler that throws synchronously and keeps a VgError code', async () => {
@@ -135,10 +147,12 @@ describe('runTool', () => {
     expect(errorOf(outcome.output).message).toContain('within 30 ms');
   });
 
-  it('reports a result that cannot become JSON', async () => {
-    const outcome = await runTool(nameTool(async () => ({ big: 1n })), '{"first_name":"a","last_name":"b"}', context().ctx, opts);
+  it('reports a result that cannot become JSON, the serialiser\'s words in the log only', async () => {
+    const { ctx, lines } = context('info');
+    const outcome = await runTool(nameTool(async () => ({ big: 1n })), '{"first_name":"a","last_name":"b"}', ctx, opts);
     expect(outcome.errorCode).toBe('VG_ERR_TOOL_FAILED');
-    expect(errorOf(outcome.output).message).toContain('not JSON-serialisable');
+    expect(errorOf(outcome.output).message).toBe('Tool handler failed: lookup: result is not JSON-serialisable');
+    expect((lines[0]?.err as { message: string }).message).toMatch(/BigInt/);
   });
 
   it('sends null for a handler that returns nothing', async () => {
