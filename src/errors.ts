@@ -17,6 +17,7 @@ export const ERRORS = {
   VG_ERR_TOOL_ARGUMENTS: { message: 'Tool arguments do not match the tool schema' },
   VG_ERR_TOOL_FAILED: { message: 'Tool handler failed' },
   VG_ERR_TOOL_TIMEOUT: { message: 'Tool handler timed out' },
+  VG_ERR_TRANSITION_FAILED: { message: 'The conversation could not move to the next state' },
   VG_ERR_TOOL_INVALID: { message: 'Invalid tool definition', httpStatus: 500 },
   VG_ERR_BAD_FRAME: { message: 'Malformed client frame', wsCloseCode: 1007 },
   VG_ERR_PTT_TOO_SHORT: { message: 'Push-to-talk released too soon' },

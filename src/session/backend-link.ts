@@ -180,6 +180,36 @@ export class BackendLink {
     };
   }
 
+  /**
+   * Sends a configuration change and waits for the backend's verdict: true once it answers
+   * `session.updated`, false when it refuses (an `error` about the session) or says nothing in
+   * time. While the link is being restored the change waits in the hold, and the restore
+   * re-sends the current configuration anyway: it counts as accepted.
+   */
+  async updateAccepted(send: () => Promise<unknown>): Promise<boolean> {
+    if (this.#downReason) {
+      await send();
+      return true;
+    }
+    let watcher: ((event: RealtimeServerEvent) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const verdict = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.#deps.policy.confirmTimeoutMs);
+      watcher = (event) => {
+        if (event.type === 'session.updated') resolve(true);
+        else if (event.type === 'error' && (event.error.param ?? '').startsWith('session')) resolve(false);
+      };
+      this.#watchers.add(watcher);
+    });
+    try {
+      await send();
+      return await verdict;
+    } finally {
+      clearTimeout(timer);
+      if (watcher) this.#watchers.delete(watcher);
+    }
+  }
+
   /** A (checked) backend event: confirmations, and the session's time limit from `session.created`. */
   serverEvent(event: RealtimeServerEvent): void {
     for (const watcher of this.#watchers) watcher(event);

@@ -15,6 +15,8 @@ import { TurnTaking } from './turn-taking.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import { channels, publish } from '../observability/channels.ts';
+import { errorEvent } from '../edges/errors.ts';
+import { VgError } from '../errors.ts';
 
 export interface VoiceSessionDeps {
   id: string;
@@ -219,21 +221,32 @@ export class VoiceSession implements SessionCallbacks {
     const started = performance.now();
     const decision = this.#runtime.decide(this.#agent, this.#state, rawArguments);
     let output: string;
+    let moved = false;
     if (decision.ok) {
       const from = this.#state;
-      this.#state = decision.to;
-      // One session.update carrying the new state's instructions and tools.
-      await this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state));
-      this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
-      this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent });
-      publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
-      output = JSON.stringify({ ok: true, state: this.#state });
+      // One session.update carrying the new state's instructions and tools; the state moves only
+      // once the backend has it, so the gateway and the backend never disagree about it.
+      moved = await this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, decision.to)));
+      if (moved) {
+        this.#state = decision.to;
+        this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
+        this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent });
+        publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
+        output = JSON.stringify({ ok: true, state: this.#state });
+      } else {
+        // The SDK now holds the refused agent as current: put the state the backend has back.
+        await this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, from));
+        this.#log.warn({ agent: this.#agent, from, to: decision.to }, 'the backend did not take the new state; staying');
+        const error = new VgError('VG_ERR_TRANSITION_FAILED', `the backend did not take the configuration of ${decision.to}; the conversation stays in ${from}`);
+        this.#edge.send(errorEvent(error));
+        output = JSON.stringify({ ok: false, error: `${decision.to} could not be applied; you are still in ${from}. Go on from there.` });
+      }
     } else {
       this.#log.warn({ agent: this.#agent, state: this.#state, reason: decision.reason }, 'transition refused');
       output = JSON.stringify({ ok: false, error: decision.reason });
     }
     this.#edge.send({
-      type: 'tool.result', name: 'change_state', call_id: callId, output, error: !decision.ok,
+      type: 'tool.result', name: 'change_state', call_id: callId, output, error: !moved,
       duration_ms: Math.round(performance.now() - started),
     });
     return output;

@@ -23,8 +23,11 @@ export interface WsTap {
   connectionsOpened(): number;
   /** Cuts every connection through it at once, as a network reset would (the tap keeps listening). */
   dropConnections(): void;
-  /** Records, and silently swallows, client events matching `predicate` (a backend that never answers them). */
-  swallow(predicate: (event: TappedEvent['event']) => boolean): void;
+  /**
+   * Records, and keeps from the backend, client events matching `predicate`: a backend that never
+   * answers them, or (with `reply`) one that answers them with that event instead.
+   */
+  swallow(predicate: ((event: TappedEvent['event']) => boolean) | undefined, reply?: (event: TappedEvent['event']) => object): void;
   /** Resolves once an event crossing the tap matches (already crossed or later). */
   waitFor(predicate: (e: TappedEvent) => boolean, timeoutMs?: number): Promise<TappedEvent>;
   close(): Promise<void>;
@@ -42,6 +45,7 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
   const upstream = new URL(upstreamUrl);
   let opened = 0;
   let swallowed: ((event: TappedEvent['event']) => boolean) | undefined;
+  let swallowReply: ((event: TappedEvent['event']) => object) | undefined;
 
   server.on('connection', (client, req) => {
     const connection = opened++;
@@ -58,7 +62,15 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
     client.on('message', (data) => {
       const text = data.toString();
       record('client', text);
-      if (swallowed?.(events[events.length - 1].event)) return;
+      const last = events[events.length - 1].event;
+      if (swallowed?.(last)) {
+        if (swallowReply) {
+          const answer = JSON.stringify(swallowReply(last));
+          record('server', answer);
+          client.send(answer);
+        }
+        return;
+      }
       if (backend.readyState === WebSocket.OPEN) backend.send(text);
       else pending.push(text);
     });
@@ -90,8 +102,9 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
     dropConnections: () => {
       for (const c of server.clients) c.terminate();
     },
-    swallow: (predicate) => {
+    swallow: (predicate, reply) => {
       swallowed = predicate;
+      swallowReply = reply;
     },
     clientEvents: (type) => events.filter((e) => e.direction === 'client' && (!type || e.event.type === type)).map((e) => e.event),
     close: () => new Promise<void>((resolve) => {
