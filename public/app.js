@@ -125,7 +125,13 @@ function startCall() {
   });
   call.addEventListener('remote-stream', (event) => {
     ui.remoteAudio.srcObject = event.detail;
-    ui.remoteAudio.play().catch(() => showNotice('The browser blocked audio playback: click anywhere on the page to hear the agent.', 'warning'));
+    // Only the autoplay policy's refusal is worth a notice (a play() cut short by the call ending
+    // is not), and never over the notice that explains why a call failed.
+    ui.remoteAudio.play().catch((err) => {
+      if (err?.name === 'NotAllowedError' && ui.notice.dataset.kind !== 'error') {
+        showNotice('The browser blocked audio playback: click anywhere on the page to hear the agent.', 'warning');
+      }
+    });
     remoteMeter?.dispose();
     remoteMeter = new LevelMeter(event.detail);
   });

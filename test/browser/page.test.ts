@@ -310,7 +310,7 @@ describe('browser client (Chromium)', () => {
       await demo.getByRole('button', { name: 'Connect' }).click();
       // Muted at once, so the fake microphone's looping sentence does not barge in on the greeting.
       await demo.getByRole('button', { name: 'Mute' }).click();
-      await until(demo, (s) => s.transcript.some((l) => l.role === 'assistant' && l.final && /front desk/.test(l.text)), 'the scripted greeting');
+      await until(demo, (s) => s.transcript.some((l) => l.role === 'assistant' && l.final && /front desk/.test(l.text)), 'the scripted greeting', 20_000);
       await until(demo, (s) => s.remoteRmsPeak > 0.02, 'the greeting audio, measured in the page');
 
       // Hands-free: unmuted, the microphone's sentence is the caller's turn (server VAD on real audio).
