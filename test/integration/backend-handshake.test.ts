@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startGatewayAt, waitUntil, type GatewayAt } from '../helpers/gateway-at.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 
 // Fault tests: a backend that takes the connection and then never confirms the session. The device
 // must not wait for minutes with no event, and its session must not keep a MAX_SESSIONS slot: the
@@ -82,14 +83,17 @@ const BACKENDS: [string, () => Promise<FakeBackend>][] = [
 describe('backend handshake: a backend that never confirms the session', () => {
   let backend: FakeBackend | undefined;
   let gw: GatewayAt | undefined;
+  let emulator: RunningEmulator | undefined;
   const devices: KioskClient[] = [];
 
   afterEach(async () => {
     for (const device of devices.splice(0)) device.ws.terminate();
     await gw?.close();
     await backend?.close();
+    await emulator?.close();
     gw = undefined;
     backend = undefined;
+    emulator = undefined;
   });
 
   /** A device's whole life against a backend that never confirms: a coded error, then the end. */
@@ -124,5 +128,19 @@ describe('backend handshake: a backend that never confirms the session', () => {
     const health = await fetch(`${gw.httpUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', sessions: 0 });
+  });
+
+  it('a backend that refuses the session after the upgrade (an error event, then a close): the device hears at once', async () => {
+    // What the live service does with a wrong key: 101, then `error` invalid_api_key and close 3000.
+    emulator = await startEmulator({ apiKey: 'the-right-key' });
+    // A long confirmation timeout: the refusal must be noticed by the close, not by the timer.
+    gw = await startGatewayAt(emulator.url, { config: { backendTimeoutMs: 30_000 } });
+    const device = await KioskClient.connect(gw.wsUrl);
+    devices.push(device);
+    const ended = await device.waitFor('session.ended', () => true, 10_000);
+    expect(ended.reason).toBe('backend_unavailable');
+    expect(device.events.filter((e) => e.type === 'error').map((e) => e.code)).toContain('VG_ERR_BACKEND');
+    expect(device.events.filter((e) => e.type === 'session.ready')).toEqual([]);
+    await waitUntil(() => gw!.app.sessions.size === 0, 'the session count back to 0');
   });
 });
