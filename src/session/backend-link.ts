@@ -157,10 +157,16 @@ export class BackendLink {
     if (owesAnswer) transport.requestResponse();
   }
 
-  /** Resolves on `session.created` and then a `session.updated`; rejects on timeout. */
+  /**
+   * Resolves on `session.created` and then a `session.updated`; rejects on timeout, or as soon as
+   * the connection closes unconfirmed (a backend that refuses after the upgrade, a wrong key: the
+   * live service sends an `error` and closes), since no confirmation can come on it any more.
+   */
   #confirmation(timeoutMs: number): { promise: Promise<void>; cancel: () => void } {
+    const { transport } = this.#deps;
     let created = false;
     let watcher: ((event: RealtimeServerEvent) => void) | undefined;
+    let onStatus: ((status: string) => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     const promise = new Promise<void>((resolve, reject) => {
       timer = setTimeout(() => reject(new Error(`the backend did not confirm the session within ${timeoutMs} ms`)), timeoutMs);
@@ -168,7 +174,11 @@ export class BackendLink {
         if (event.type === 'session.created') created = true;
         else if (event.type === 'session.updated' && created) resolve();
       };
+      onStatus = (status) => {
+        if (status === 'disconnected') reject(new Error('the backend closed the connection before confirming the session'));
+      };
       this.#watchers.add(watcher);
+      transport.on('connection_change', onStatus);
     });
     promise.catch(() => {});
     return {
@@ -176,6 +186,7 @@ export class BackendLink {
       cancel: () => {
         clearTimeout(timer);
         if (watcher) this.#watchers.delete(watcher);
+        if (onStatus) transport.off('connection_change', onStatus);
       },
     };
   }
