@@ -23,6 +23,8 @@ export interface EmulatorProcessOptions {
   port?: number;
   /** Path of a conversation script (.json). */
   script?: string;
+  /** The bearer key it requires (`--api-key`); by default any key is accepted. */
+  apiKey?: string;
   /** Longest wait for the process to print its URL. */
   startTimeoutMs?: number;
 }
@@ -31,6 +33,7 @@ export interface EmulatorProcessOptions {
 export async function startEmulatorProcess(opts: EmulatorProcessOptions = {}): Promise<EmulatorProcess> {
   const args = ['--import', 'tsx', 'src/emulator/cli.ts', '--port', String(opts.port ?? 0), '--log-level', 'warn'];
   if (opts.script) args.push('--script', opts.script);
+  if (opts.apiKey) args.push('--api-key', opts.apiKey);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -111,4 +111,23 @@ describe('backend restart: the emulator process is killed and started again on t
     expect(device.events.filter((e) => e.type === 'backend.reconnecting')).toHaveLength(1);
     expect(gw.app.sessions.size).toBe(1);
   }, 60_000);
+
+  it('a process that comes back refusing the session: each attempt fails at once, and the call ends with backend_lost', async () => {
+    emulator = await startEmulatorProcess();
+    const { port } = emulator;
+    // BACKEND_TIMEOUT_MS well beyond the retry window: an attempt that waited for it would show.
+    gw = await startGatewayAt(`ws://127.0.0.1:${port}/v1/realtime`, { config: { backendTimeoutMs: 20_000 } });
+    device = await KioskClient.connect(gw.wsUrl);
+    await device.waitFor('session.ready');
+
+    await emulator.kill();
+    await device.waitFor('backend.reconnecting');
+    // Back on the same port, but with a key the gateway does not have: an `error`, then a close,
+    // right after each upgrade (what the live service does with a wrong key).
+    emulator = await startEmulatorProcess({ port, apiKey: 'not-the-gateways-key' });
+    const ended = await device.waitFor('session.ended', () => true, 30_000);
+    expect(ended.reason).toBe('backend_lost');
+    expect(device.events.filter((e) => e.type === 'backend.restored')).toEqual([]);
+    await waitUntil(() => gw!.app.sessions.size === 0, 'the session count back to 0');
+  }, 60_000);
 });
