@@ -343,6 +343,10 @@ export class VoiceSession implements SessionCallbacks {
           break;
         }
         this.#log.warn({ code: event.error.code, message: event.error.message }, 'backend error');
+        // Before the session is live, or while its link is restored, a backend error is the link's
+        // business (it fails or retries); the client gets the gateway's coded answer, not the
+        // backend's words (a refused key is quoted in part).
+        if (this.#lifecycle !== 'live' || this.#link.restoring) break;
         this.#edge.send({ type: 'error', code: `backend.${event.error.code ?? event.error.type}`, message: event.error.message });
         break;
       default:

@@ -139,8 +139,8 @@ describe('backend handshake: a backend that never confirms the session', () => {
     devices.push(device);
     const ended = await device.waitFor('session.ended', () => true, 10_000);
     expect(ended.reason).toBe('backend_unavailable');
-    expect(device.events.filter((e) => e.type === 'error').map((e) => e.code)).toContain('VG_ERR_BACKEND');
-    expect(device.events.filter((e) => e.type === 'session.ready')).toEqual([]);
+    // Only the gateway's own coded error: the backend's words (which quote part of the key) stay in the log.
+    expect(device.events.map((e) => (e.type === 'error' ? e.code : e.type))).toEqual(['VG_ERR_BACKEND', 'session.ended']);
     await waitUntil(() => gw!.app.sessions.size === 0, 'the session count back to 0');
   });
 });
