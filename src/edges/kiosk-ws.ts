@@ -28,6 +28,9 @@ export interface KioskEdgeOptions {
   heartbeatMs?: number;
 }
 
+/** How long a device closed for breaking a limit has to take its close frame before the cut. */
+const REFUSED_LINGER_MS = 500;
+
 /** Devices speak PCM16 24 kHz both ways. */
 const MEDIA: EdgeMedia = { format: PCM24K };
 /** Largest binary frame: 500 ms. Devices send 20-100 ms frames. */
@@ -183,6 +186,12 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   #refuse(error: VgError, reason: string): void {
     this.#log.warn({ code: error.code, message: error.message }, 'device closed for breaking a limit');
     this.close(reason, error.wsCloseCode, error.code);
+    // A device that broke a limit will not answer the close handshake, and reading on until ws's
+    // close timeout (30 s) would spend the relay's CPU parsing its flood: stop reading now, and
+    // cut the connection once the close frame has had a moment to leave.
+    this.#socket.pause();
+    const cut = setTimeout(() => this.#socket.terminate(), REFUSED_LINGER_MS);
+    cut.unref();
   }
 
   #onClosed(reason: string): void {
