@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const echoUrl = `${echo.url.replace('http', 'ws')}/v1/realtime`;
   const forwarder = await startServer('bench/lib/forwarder.ts', [echoUrl], {});
   const gateway = await startServer('src/main.ts', [], {
-    PORT: '0', REALTIME_URL: echoUrl, LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', OPENAI_API_KEY: '',
+    PORT: '0', REALTIME_URL: echoUrl, LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', SESSIONS_PER_MINUTE: '100000', OPENAI_API_KEY: '',
   });
   const results: Result[] = [];
   try {

@@ -134,7 +134,8 @@ export class BackendLink {
     const confirmed = this.#confirmation(policy.confirmTimeoutMs);
     try {
       await withTimeout(transport.connect({
-        apiKey: target.apiKey, url: target.url, model: target.model, initialSessionConfig: config.config,
+        apiKey: target.apiKey, url: target.url, model: target.model, // Tracing stays off as on the first connection: without the field the SDK turns it on ('auto').
+        initialSessionConfig: { ...config.config, tracing: null },
       }), policy.confirmTimeoutMs, 'the backend connection');
       // The current agent and state: instructions, tools, and (merged by the SDK) formats, turn mode, voice.
       await session.updateAgent(this.#deps.currentAgent());

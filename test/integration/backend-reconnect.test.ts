@@ -108,6 +108,10 @@ describe('backend link: a call survives a dropped backend connection', () => {
     expect(restored.filter((i) => i.type === 'function_call' && i.name === 'change_state')).toHaveLength(1);
     expect(restored.filter((i) => i.type === 'function_call_output')).toHaveLength(1);
     expect(second.filter((e) => e.direction === 'server' && e.event.type === 'error')).toEqual([]);
+    // Tracing stays off on the restored connection, as on the first.
+    const tracing = second.filter((e) => e.direction === 'client' && e.event.type === 'session.update')
+      .map((e) => (e.event.session as { tracing?: unknown }).tracing).filter((t) => t !== undefined);
+    expect(tracing.every((t) => t === null)).toBe(true);
 
     // The caller's next turn is answered on the new connection, with audio, where the script is.
     device.reportPlayed(device.receivedSinceClearMs);
