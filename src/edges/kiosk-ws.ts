@@ -10,6 +10,7 @@ import { sessionRateLimit } from './rate-limit.ts';
 import type { StartSession } from '../session/starter.ts';
 import { VgError } from '../errors.ts';
 import { safeEqual } from './safe-equal.ts';
+import { bearerToken } from './bearer.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { startHeartbeat } from './kiosk/heartbeat.ts';
 import { AUDIO_BURST_MS, MicrophoneBudget } from './kiosk/microphone-budget.ts';
@@ -56,7 +57,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
     // a device without one learns nothing about the gateway's load.
     preValidation: async (req, reply) => {
       if (opts.tokens.length > 0) {
-        const token = bearer(req.headers.authorization) ?? queryToken(req.query);
+        const token = bearerToken(req.headers.authorization) ?? queryToken(req.query);
         if (!token || !opts.tokens.some((t) => safeEqual(t, token))) {
           await replyError(reply, 'VG_ERR_UNAUTHORIZED');
           return;
@@ -205,11 +206,6 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     }
     this.emit('close', reason);
   }
-}
-
-function bearer(header: string | undefined): string | undefined {
-  const match = header?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1];
 }
 
 function queryToken(query: unknown): string | undefined {
