@@ -26,6 +26,8 @@ export interface Config {
   readonly maxSessions: number;
   /** New sessions one client address may open per minute, on each edge. */
   readonly sessionsPerMinute: number;
+  /** How long an address whose device broke a limit waits before a new kiosk session (doubling on repeats); 0 = off. */
+  readonly devicePenaltyS: number;
   readonly toolTimeoutMs: number;
   /** How long a client may take to send one HTTP request, headers and body (slow uploads are cut off). */
   readonly requestTimeoutMs: number;
@@ -54,6 +56,7 @@ const envSchema = z.object({
   EMULATOR_SCRIPT: z.string().min(1).optional(),
   MAX_SESSIONS: positiveInt.default(500),
   SESSIONS_PER_MINUTE: positiveInt.default(60),
+  DEVICE_PENALTY_S: z.coerce.number().min(0).default(10),
   TOOL_TIMEOUT_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
   BACKEND_TIMEOUT_MS: positiveInt.default(10_000),
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emulatorScript: e.EMULATOR_SCRIPT,
     maxSessions: e.MAX_SESSIONS,
     sessionsPerMinute: e.SESSIONS_PER_MINUTE,
+    devicePenaltyS: e.DEVICE_PENALTY_S,
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     backendTimeoutMs: e.BACKEND_TIMEOUT_MS,

@@ -30,6 +30,7 @@ export const ERRORS = {
   VG_ERR_SESSION_NOT_FOUND: { message: 'No such session', httpStatus: 404 },
   VG_ERR_BACKEND: { message: 'Realtime backend failed', httpStatus: 502, wsCloseCode: 1011 },
   VG_ERR_RATE_LIMITED: { message: 'Too many new sessions from this address', httpStatus: 429 },
+  VG_ERR_COOLING_OFF: { message: 'A device from this address broke a limit; no new session from it yet', httpStatus: 429 },
   VG_ERR_SESSION_LIMIT: { message: 'Too many sessions', httpStatus: 503, wsCloseCode: 1013 },
   VG_ERR_DRAINING: { message: 'The gateway is shutting down and takes no new sessions', httpStatus: 503, wsCloseCode: 1012 },
   VG_ERR_AUDIO_TOO_FAST: { message: 'Audio sent faster than real time', wsCloseCode: 1008 },

@@ -17,6 +17,7 @@ import { VgError } from './errors.ts';
 import { requestTimeoutOptions } from './http/timeouts.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { BackendReachability } from './backends/reachability.ts';
+import { PenaltyBox } from './edges/kiosk/penalty-box.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -25,6 +26,9 @@ export interface ServerDeps {
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+/** A repeat offender waits at most this long, and is forgiven after as long without an offence. */
+const DEVICE_PENALTY_MAX_MS = 5 * 60_000;
+const DEVICE_PENALTY_ADDRESSES = 10_000;
 
 /**
  * The gateway as a Fastify app, not yet listening: main.ts listens, tests may `inject()` or listen
@@ -76,7 +80,10 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     },
   });
   const limit = { max: config.sessionsPerMinute, timeWindowMs: 60_000 };
-  await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens, rateLimit: limit, refusal: () => sessions.refusal() });
+  const penalty = new PenaltyBox({
+    baseMs: config.devicePenaltyS * 1000, maxMs: DEVICE_PENALTY_MAX_MS, forgetMs: DEVICE_PENALTY_MAX_MS, maxEntries: DEVICE_PENALTY_ADDRESSES,
+  });
+  await app.register(kioskEdge, { startSession: sessions.start, tokens: config.gatewayTokens, rateLimit: limit, refusal: () => sessions.refusal(), penalty });
   await app.register(webrtcEdge, {
     startSession: sessions.start,
     refusal: () => sessions.refusal(),

@@ -16,6 +16,7 @@ import { startHeartbeat } from './kiosk/heartbeat.ts';
 import { AUDIO_BURST_MS, MicrophoneBudget } from './kiosk/microphone-budget.ts';
 import { DevicePlayback } from './kiosk/device-playback.ts';
 import { Outbound } from './kiosk/outbound.ts';
+import type { PenaltyBox } from './kiosk/penalty-box.ts';
 
 export interface KioskEdgeOptions {
   startSession: StartSession;
@@ -27,6 +28,8 @@ export interface KioskEdgeOptions {
   rateLimit?: SessionRateLimit;
   /** WebSocket ping interval; a device that has not answered the previous ping is dropped. */
   heartbeatMs?: number;
+  /** Addresses whose device broke a limit, refused before the upgrade for a while. */
+  penalty?: PenaltyBox;
 }
 
 /** How long a device closed for breaking a limit has to take its close frame before the cut. */
@@ -44,6 +47,12 @@ export const HEARTBEAT_MS = 15_000;
  */
 export const FRAMES_PER_SECOND = 200;
 export const FRAME_BURST = 1_000;
+/**
+ * Malformed frames a device may send before it is closed: a device with a bug gets each one
+ * named back, one that streams them is cut off instead of being parsed and answered at length.
+ */
+export const BAD_FRAME_BURST = 10;
+export const BAD_FRAMES_PER_SECOND = 1;
 
 /**
  * The kiosk / device edge: `GET /v1/ws`. Binary frames are PCM16 24 kHz mono LE both ways; text
@@ -63,6 +72,13 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
           return;
         }
       }
+      const waitMs = opts.penalty?.remainingMs(req.ip) ?? 0;
+      if (waitMs > 0) {
+        const retryS = Math.ceil(waitMs / 1000);
+        req.log.warn({ retry_s: retryS }, 'device refused: its address broke a limit');
+        await replyError(reply.header('retry-after', String(retryS)), 'VG_ERR_COOLING_OFF', `retry in ${retryS} s`);
+        return;
+      }
       const refusal = opts.refusal();
       if (refusal) {
         req.log.warn({ code: refusal.code }, 'device refused before the upgrade');
@@ -70,7 +86,7 @@ export const kioskEdge: FastifyPluginAsync<KioskEdgeOptions> = async (app, opts)
       }
     },
   }, (socket, req) => {
-    const edge = new KioskEdge(socket, req.log, opts.heartbeatMs ?? HEARTBEAT_MS);
+    const edge = new KioskEdge(socket, req.log, opts.heartbeatMs ?? HEARTBEAT_MS, () => opts.penalty?.punish(req.ip));
     opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
       const failure = startFailure(err);
       req.log.error({ err, reason: failure.reason }, 'session could not start');
@@ -87,15 +103,19 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly #log: FastifyBaseLogger;
   readonly #out: Outbound;
   readonly #frames = new TokenBucket(FRAME_BURST, FRAMES_PER_SECOND);
+  readonly #badFrames = new TokenBucket(BAD_FRAME_BURST, BAD_FRAMES_PER_SECOND);
+  readonly #onOffence: () => void;
   readonly #microphone = new MicrophoneBudget(MEDIA.format);
   readonly #playback = new DevicePlayback();
   readonly #stopHeartbeat: () => void;
   #closed = false;
 
-  constructor(socket: WebSocket, log: FastifyBaseLogger, heartbeatMs: number) {
+  /** `onOffence`: the device broke a limit and is being closed for it. */
+  constructor(socket: WebSocket, log: FastifyBaseLogger, heartbeatMs: number, onOffence: () => void) {
     super();
     this.#socket = socket;
     this.#log = log;
+    this.#onOffence = onOffence;
     this.#out = new Outbound(socket);
     socket.on('message', (data, isBinary) => this.#onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.#onClosed('client_closed'));
@@ -180,12 +200,17 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   }
 
   #reject(detail: string): void {
+    if (!this.#badFrames.take()) {
+      this.#refuse(new VgError('VG_ERR_BAD_FRAME', `more than ${BAD_FRAME_BURST} malformed frames; the last: ${detail}`), 'bad_frames');
+      return;
+    }
     this.send(errorEvent(new VgError('VG_ERR_BAD_FRAME', detail)));
   }
 
   /** Ends a device that broke a limit: `session.ended` with `reason`, then a close frame carrying the code. */
   #refuse(error: VgError, reason: string): void {
     this.#log.warn({ code: error.code, message: error.message }, 'device closed for breaking a limit');
+    this.#onOffence();
     this.close(reason, error.wsCloseCode, error.code);
     // A device that broke a limit will not answer the close handshake, and reading on until ws's
     // close timeout (30 s) would spend the relay's CPU parsing its flood: stop reading now, and

@@ -135,7 +135,14 @@ export class VoiceSession implements SessionCallbacks {
   /** Connects the backend, tells the client it is live, and asks the agent to open the call. */
   async start(): Promise<void> {
     this.#wire();
-    await this.#link.open();
+    try {
+      await this.#link.open();
+    } catch (err) {
+      // The client left while the backend was being reached (its close ended the session): that
+      // is a call abandoned, not a backend that failed.
+      if (this.#lifecycle !== 'connecting') return;
+      throw err;
+    }
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
     this.#liveSinceMs = performance.now();

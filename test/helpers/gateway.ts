@@ -59,6 +59,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'silent',
     maxSessions: 100,
     sessionsPerMinute: 10_000,
+    devicePenaltyS: 10,
     toolTimeoutMs: 10_000,
     requestTimeoutMs: 10_000,
     backendTimeoutMs: 10_000,

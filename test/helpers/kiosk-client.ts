@@ -32,8 +32,9 @@ export class KioskClient {
     });
   }
 
-  static async connect(url: string, headers: Record<string, string> = {}): Promise<KioskClient> {
-    const ws = new WebSocket(url, { headers });
+  /** `localAddress`: the loopback address to connect from (127.x.y.z), for limits kept per address. */
+  static async connect(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<KioskClient> {
+    const ws = new WebSocket(url, { headers, localAddress });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

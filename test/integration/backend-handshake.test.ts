@@ -1,5 +1,6 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { startGatewayAt, waitUntil, type GatewayAt } from '../helpers/gateway-at.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
@@ -142,5 +143,21 @@ describe('backend handshake: a backend that never confirms the session', () => {
     // Only the gateway's own coded error: the backend's words (which quote part of the key) stay in the log.
     expect(device.events.map((e) => (e.type === 'error' ? e.code : e.type))).toEqual(['VG_ERR_BACKEND', 'session.ended']);
     await waitUntil(() => gw!.app.sessions.size === 0, 'the session count back to 0');
+  });
+  it('a device that leaves while the backend is still being reached: the session ends client_closed, not as a backend failure', async () => {
+    backend = await wsBackend(() => {});
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    gw = await startGatewayAt(backend.url, { config: { backendTimeoutMs: 30_000 }, logger });
+    const device = await KioskClient.connect(gw.wsUrl);
+    devices.push(device);
+    await waitUntil(() => backend!.openConnections() === 1, 'the backend connection of the session open');
+    device.close();
+
+    await waitUntil(() => gw!.app.sessions.size === 0, 'the session count back to 0');
+    await waitUntil(() => backend!.openConnections() === 0, 'the backend connection closed by the gateway');
+    const logged = lines.map((line) => JSON.parse(line) as { msg: string; reason?: string; level: number });
+    expect(logged.filter((l) => l.msg === 'session ended').map((l) => l.reason)).toEqual(['client_closed']);
+    expect(logged.filter((l) => l.msg === 'session could not start')).toEqual([]);
   });
 });

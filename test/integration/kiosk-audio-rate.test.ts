@@ -23,7 +23,8 @@ describe('kiosk edge: microphone audio faster than real time', () => {
 
   it('forwards only real time plus a burst, tells the device once, and closes a device that keeps it up', async () => {
     const startedAt = performance.now();
-    const device = await KioskClient.connect(gw.wsUrl);
+    // From its own address: the one it is closed for must wait before it may connect again.
+    const device = await KioskClient.connect(gw.wsUrl, {}, '127.0.0.2');
     await device.waitFor('session.ready');
     const closed = new Promise<{ code: number; reason: string }>((resolve) => {
       device.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));

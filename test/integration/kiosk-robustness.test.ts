@@ -55,11 +55,15 @@ describe('kiosk edge: malformed frames', () => {
 });
 
 describe('kiosk edge: fuzzed frames', () => {
-  it('survives a burst of random frames: every one answered or ignored, the session still serves', async () => {
+  it('survives a burst of random frames: each answered or ignored until the device is closed for them; the gateway still serves', async () => {
     const gw = await startTestGateway({ script: GREETING_SCRIPT });
     try {
-      const device = await KioskClient.connect(gw.wsUrl);
+      // From its own address: the one it may be closed for must wait before it connects again.
+      const device = await KioskClient.connect(gw.wsUrl, {}, '127.0.0.2');
       await device.waitFor('session.ready');
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+        device.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      });
       // A fixed seed keeps a failure reproducible.
       let seed = 0x2545f491;
       const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
@@ -71,13 +75,17 @@ describe('kiosk edge: fuzzed frames', () => {
           device.ws.send(Array.from({ length: Math.floor(rand() * 12) + 1 }, () => pieces[Math.floor(rand() * pieces.length)]).join(''));
         }
       }
-      device.control({ type: 'mode', mode: 'vad' });
-      device.control({ type: 'input_text', text: 'are you still there?' });
-      await device.waitFor('transcript', (e) => e.role === 'user' && e.text === 'are you still there?');
-      expect(device.ws.readyState).toBe(device.ws.OPEN);
+      // Most of them are malformed: past BAD_FRAME_BURST the device is closed with a coded reason.
+      expect(await closed).toEqual({ code: 1007, reason: 'VG_ERR_BAD_FRAME' });
+      expect((await device.waitFor('session.ended')).reason).toBe('bad_frames');
       expect(device.events.filter((e) => e.type === 'error').every((e) => e.code.startsWith('VG_ERR_') || e.code.startsWith('backend.'))).toBe(true);
+
       expect((await fetch(`${gw.httpUrl}/healthz`)).status).toBe(200);
-      device.close();
+      const next = await KioskClient.connect(gw.wsUrl);
+      await next.waitFor('session.ready');
+      next.control({ type: 'input_text', text: 'are you still there?' });
+      await next.waitFor('transcript', (e) => e.role === 'user' && e.text === 'are you still there?');
+      next.close();
     } finally {
       await gw.close();
     }
