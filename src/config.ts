@@ -33,6 +33,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Longest wait for the backend to accept and confirm a session (first connection and each reconnect). */
   readonly backendTimeoutMs: number;
+  /** How often the backend connection is pinged; one silent for one to two of these counts as dropped. */
+  readonly backendPingMs: number;
   /** After SIGTERM, how long live calls may go on before they are ended with a goodbye. */
   readonly drainTimeoutS: number;
   /** The phone edge: Twilio's auth token, which signs its webhooks; unset = the Twilio routes are off. */
@@ -60,6 +62,7 @@ const envSchema = z.object({
   TOOL_TIMEOUT_MS: positiveInt.default(10_000),
   REQUEST_TIMEOUT_MS: positiveInt.default(10_000),
   BACKEND_TIMEOUT_MS: positiveInt.default(10_000),
+  BACKEND_PING_MS: positiveInt.default(5_000),
   DRAIN_TIMEOUT_S: z.coerce.number().int().min(0).default(300),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     backendTimeoutMs: e.BACKEND_TIMEOUT_MS,
+    backendPingMs: e.BACKEND_PING_MS,
     drainTimeoutS: e.DRAIN_TIMEOUT_S,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,

@@ -40,7 +40,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,
-    linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs },
+    linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs, pingIntervalMs: config.backendPingMs },
     toolTimeoutMs: config.toolTimeoutMs,
     maxSessions: config.maxSessions,
   });

@@ -20,12 +20,15 @@ export interface LinkPolicy {
   retryDelaysMs: readonly number[];
   /** A backend session is rolled over onto a new one this long before it expires (at most a fifth of its life). */
   rolloverLeadMs: number;
+  /** A connection that sends nothing, not even a pong, for one to two of these is taken for dropped. */
+  pingIntervalMs: number;
 }
 
 export const DEFAULT_LINK_POLICY: LinkPolicy = {
   confirmTimeoutMs: 10_000,
   retryDelaysMs: [0, 250, 500, 1_000, 2_000, 4_000],
   rolloverLeadMs: 60_000,
+  pingIntervalMs: 5_000,
 };
 
 const LOST_INPUT_NOTE = 'The line dropped for a moment and part of what the caller said was lost. Briefly ask them to repeat it.';

@@ -31,6 +31,11 @@ export interface GatewayTransportOptions {
   holdLimits?: HoldLimits;
   /** Longest wait for the backend's WebSocket upgrade. */
   handshakeTimeoutMs?: number;
+  /**
+   * The connection is pinged this often; one that has sent nothing (not even the pong) by the next
+   * ping is taken for dead and cut, so the link reconnects. 0: no pings.
+   */
+  pingIntervalMs?: number;
 }
 
 /** Meaningless on a restored connection (the items they name are re-created as text). */
@@ -165,14 +170,37 @@ function isOutputOf(event: RealtimeClientMessage, callIds: ReadonlySet<string>):
 
 type MessageListener = (event: WebSocket.MessageEvent) => void;
 
-type AudioHandlers = Pick<GatewayTransportOptions, 'onAudio' | 'onMalformedAudio' | 'onMalformedEvent'>;
+type AudioHandlers = Pick<GatewayTransportOptions, 'onAudio' | 'onMalformedAudio' | 'onMalformedEvent' | 'pingIntervalMs'>;
 
 class AudioFastPathSocket extends WebSocket {
   readonly #handlers: AudioHandlers;
+  /** Whether the backend has sent anything since the last ping. */
+  #heard = true;
 
   constructor(url: string, options: WebSocket.ClientOptions, handlers: AudioHandlers) {
     super(url, options);
     this.#handlers = handlers;
+    const pingMs = handlers.pingIntervalMs ?? 0;
+    if (pingMs > 0) this.once('open', () => this.#watchLiveness(pingMs));
+  }
+
+  /**
+   * A connection can die without a close: a NAT or load balancer that forgets it, a host that
+   * vanished. Nothing would ever tell the SDK; the backend's silence does.
+   */
+  #watchLiveness(pingMs: number): void {
+    this.on('pong', () => (this.#heard = true));
+    const timer = setInterval(() => {
+      if (!this.#heard) {
+        // terminate() closes at once (1006): the SDK sees the disconnect and the link reconnects.
+        this.terminate();
+        return;
+      }
+      this.#heard = false;
+      this.ping();
+    }, pingMs);
+    timer.unref();
+    this.once('close', () => clearInterval(timer));
   }
 
   override addEventListener<K extends keyof WebSocket.WebSocketEventMap>(
@@ -186,6 +214,7 @@ class AudioFastPathSocket extends WebSocket {
     }
     const forward = listener as MessageListener;
     super.addEventListener('message', (event: WebSocket.MessageEvent) => {
+      this.#heard = true;
       if (typeof event.data === 'string' && event.data.includes(AUDIO_DELTA)) {
         const outcome = this.#takeAudio(event.data);
         if (outcome === 'taken') return;

@@ -93,6 +93,7 @@ export class VoiceSession implements SessionCallbacks {
       onInterrupt: (cancel) => this.#turns.interrupt(cancel),
       onToolOutput: (callId, output) => this.#conversation.outputSent(callId, output),
       handshakeTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
+      pingIntervalMs: deps.linkPolicy.pingIntervalMs,
       // Base64 is 4 characters per 3 bytes.
       holdLimits: { maxAudioChars: Math.ceil((bytesPerMs(this.#edge.media.format) * MAX_HELD_AUDIO_MS * 4) / 3), maxEvents: 64 },
     });

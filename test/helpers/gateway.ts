@@ -63,6 +63,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     toolTimeoutMs: 10_000,
     requestTimeoutMs: 10_000,
     backendTimeoutMs: 10_000,
+    backendPingMs: 5_000,
     drainTimeoutS: 300,
     ...overrides,
   };
