@@ -20,6 +20,7 @@ export const ERRORS = {
   VG_ERR_TRANSITION_FAILED: { message: 'The conversation could not move to the next state' },
   VG_ERR_TOOL_INVALID: { message: 'Invalid tool definition', httpStatus: 500 },
   VG_ERR_BAD_FRAME: { message: 'Malformed client frame', wsCloseCode: 1007 },
+  VG_ERR_FRAME_TOO_LARGE: { message: 'Client frame too large', wsCloseCode: 1009 },
   VG_ERR_PTT_TOO_SHORT: { message: 'Push-to-talk released too soon' },
   VG_ERR_PTT_NOT_PRESSED: { message: 'Push-to-talk released without a press' },
   VG_ERR_UNAUTHORIZED: { message: 'Missing or invalid access token', httpStatus: 401, wsCloseCode: 4001 },

@@ -4,7 +4,7 @@ import websocket from '@fastify/websocket';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
-import { kioskEdge, MAX_AUDIO_FRAME_BYTES } from './edges/kiosk-ws.ts';
+import { kioskEdge, MAX_FRAME_BYTES } from './edges/kiosk-ws.ts';
 import { webrtcEdge } from './edges/browser-webrtc.ts';
 import { twilioEdge } from './edges/phone-twilio.ts';
 import { MAX_CONTROL_BYTES } from './edges/control.ts';
@@ -49,7 +49,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   await securityHeaders(app);
 
   // A frame over the cap closes that socket with 1009; other sessions are untouched.
-  await app.register(websocket, { options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_CONTROL_BYTES) } });
+  await app.register(websocket, { options: { maxPayload: Math.max(MAX_FRAME_BYTES, MAX_CONTROL_BYTES) } });
   // One route per file, not a wildcard: a wildcard GET route would also take WebSocket upgrades to
   // unknown paths (upgrading, then closing them) where a plain 404 is the honest answer.
   await app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });

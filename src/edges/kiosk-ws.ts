@@ -39,6 +39,12 @@ const REFUSED_LINGER_MS = 500;
 const MEDIA: EdgeMedia = { format: PCM24K };
 /** Largest binary frame: 500 ms. Devices send 20-100 ms frames. */
 export const MAX_AUDIO_FRAME_BYTES = bytesPerMs(MEDIA.format) * 500;
+/**
+ * What the socket reads at all (its maxPayload). A frame between this and the audio limit gets
+ * an error naming the limit before the close; past this, ws closes with a bare 1009 before the
+ * payload is read, so a huge frame never costs memory.
+ */
+export const MAX_FRAME_BYTES = 2 * MAX_AUDIO_FRAME_BYTES;
 /** Pings well inside the usual load-balancer idle timeouts (60 s). */
 export const HEARTBEAT_MS = 15_000;
 /**
@@ -179,7 +185,13 @@ class KioskEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   }
 
   #onAudio(data: Buffer): void {
-    // Frames over MAX_AUDIO_FRAME_BYTES never get here: the socket's maxPayload closes them (1009).
+    if (data.length > MAX_AUDIO_FRAME_BYTES) {
+      const limit = new VgError('VG_ERR_FRAME_TOO_LARGE',
+        `audio frame of ${data.length} bytes: at most ${MAX_AUDIO_FRAME_BYTES} bytes (500 ms of PCM16 at 24 kHz)`);
+      this.send(errorEvent(limit));
+      this.close('frame_too_large', limit.wsCloseCode, limit.code);
+      return;
+    }
     if (data.length % 2 !== 0) {
       this.#reject(`binary frame of ${data.length} bytes: audio frames are PCM16, an even number of bytes`);
       return;

@@ -80,9 +80,14 @@ export class PlaybackTracker {
     return { itemId: item.itemId, contentIndex: item.contentIndex, audioEndMs: Math.floor(heard) };
   }
 
-  /** A finished response sends no more deltas: forget it, and mark its item complete. */
-  responseDone(responseId: string): void {
+  /**
+   * A finished response sends no more deltas: forget it, and mark its item complete. Returns that
+   * item when its audio was reaching the listener (so the edge can be told the turn's audio is all sent).
+   */
+  responseDone(responseId: string): PlayingItem | undefined {
     this.#interrupted.delete(responseId);
-    if (this.#current?.responseId === responseId) this.#current.complete = true;
+    if (this.#current?.responseId !== responseId) return undefined;
+    this.#current.complete = true;
+    return this.#current;
   }
 }

@@ -154,7 +154,10 @@ export class TurnTaking {
       if (event.response.conversation_id !== null) this.#activeResponse = event.response.id;
     } else if (event.type === 'response.done') {
       if (this.#activeResponse === event.response.id) this.#activeResponse = undefined;
-      if (event.response.id) this.#playback.responseDone(event.response.id);
+      const finished = event.response.id ? this.#playback.responseDone(event.response.id) : undefined;
+      // The final transcript comes long before the last audio is played: this is the device's cue
+      // that the agent will have finished speaking once it has played what it holds.
+      if (finished) this.#edge.send({ type: 'audio.done', item_id: finished.itemId, audio_ms: Math.round(finished.deliveredMs) });
     }
   }
 

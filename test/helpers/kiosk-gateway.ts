@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import websocket from '@fastify/websocket';
 import pino from 'pino';
-import { kioskEdge, MAX_AUDIO_FRAME_BYTES, type KioskEdgeOptions } from '../../src/edges/kiosk-ws.ts';
+import { kioskEdge, MAX_FRAME_BYTES, type KioskEdgeOptions } from '../../src/edges/kiosk-ws.ts';
 import { MAX_CONTROL_BYTES } from '../../src/edges/control.ts';
 import { DEFAULT_LINK_POLICY } from '../../src/session/backend-link.ts';
 import { SessionRegistry } from '../../src/session/registry.ts';
@@ -41,7 +41,7 @@ export async function startKioskGateway(tuning: KioskTuning, script: Conversatio
   });
   const app = Fastify({ loggerInstance: logger });
   app.addHook('preClose', async () => sessions.closeAll('server_shutdown'));
-  await app.register(websocket, { options: { maxPayload: Math.max(MAX_AUDIO_FRAME_BYTES, MAX_CONTROL_BYTES) } });
+  await app.register(websocket, { options: { maxPayload: Math.max(MAX_FRAME_BYTES, MAX_CONTROL_BYTES) } });
   await app.register(kioskEdge, { startSession: sessions.start, tokens: [], refusal: () => sessions.refusal(), ...tuning });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

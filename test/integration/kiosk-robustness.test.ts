@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
-import { MAX_AUDIO_FRAME_BYTES } from '../../src/edges/kiosk-ws.ts';
+import { MAX_AUDIO_FRAME_BYTES, MAX_FRAME_BYTES } from '../../src/edges/kiosk-ws.ts';
 
 describe('kiosk edge: malformed frames', () => {
   let gw: TestGateway;
@@ -42,10 +42,21 @@ describe('kiosk edge: malformed frames', () => {
     good.control({ type: 'input_text', text: 'hello' });
     await good.waitFor('transcript', (e) => e.role === 'user' && e.text === 'hello');
 
-    // A frame over the cap closes only that socket, with 1009.
-    const closed = new Promise<number>((resolve) => bad.ws.once('close', (code) => resolve(code)));
-    bad.ws.send(Buffer.alloc(MAX_AUDIO_FRAME_BYTES * 4));
-    expect(await closed).toBe(1009);
+    // A frame over the cap closes only that socket, with 1009, after an error naming the limit.
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+      bad.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+    bad.ws.send(Buffer.alloc(MAX_AUDIO_FRAME_BYTES + 2));
+    expect(await closed).toEqual({ code: 1009, reason: 'VG_ERR_FRAME_TOO_LARGE' });
+    const tooLarge = bad.events.filter((e) => e.type === 'error' && e.code === 'VG_ERR_FRAME_TOO_LARGE');
+    expect(tooLarge).toEqual([{ type: 'error', code: 'VG_ERR_FRAME_TOO_LARGE', message: expect.stringContaining(`at most ${MAX_AUDIO_FRAME_BYTES} bytes (500 ms`) }]);
+    expect((await bad.waitFor('session.ended')).reason).toBe('frame_too_large');
+    // A frame far over it is cut by the socket before it is read: 1009, nothing else.
+    const huge = await KioskClient.connect(gw.wsUrl);
+    await huge.waitFor('session.ready');
+    const hugeClosed = new Promise<number>((resolve) => huge.ws.once('close', (code) => resolve(code)));
+    huge.ws.send(Buffer.alloc(MAX_FRAME_BYTES + 2));
+    expect(await hugeClosed).toBe(1009);
     good.control({ type: 'input_text', text: 'and now?' });
     await good.waitFor('transcript', (e) => e.role === 'user' && e.text === 'and now?');
     const health = await fetch(`${gw.httpUrl}/healthz`);
