@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   const backend = await startBackend(config, logger);
   const app = await buildServer(config, { runtime, backend: backend.target, logger });
   app.addHook('onClose', async () => backend.close());
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    console.error(`${config.host}:${config.port} is already in use (another gateway running?). Set PORT to use another port, e.g. PORT=3001 npm start`);
+    process.exit(1);
+  }
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

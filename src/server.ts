@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import { VgError } from './errors.ts';
 import { requestTimeoutOptions } from './http/timeouts.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { GatewayLogController, markPageFiles } from './http/request-logging.ts';
 import { BackendReachability } from './backends/reachability.ts';
 import { PenaltyBox } from './edges/kiosk/penalty-box.ts';
 
@@ -36,7 +37,7 @@ const DEVICE_PENALTY_ADDRESSES = 10_000;
  */
 export async function buildServer(config: Config, deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger;
-  const app = Fastify({ loggerInstance: logger, ...requestTimeoutOptions(config.requestTimeoutMs) });
+  const app = Fastify({ loggerInstance: logger, logController: new GatewayLogController(), ...requestTimeoutOptions(config.requestTimeoutMs) });
   const sessions = new SessionRegistry({
     runtime: deps.runtime,
     backend: deps.backend,
@@ -52,7 +53,11 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   await app.register(websocket, { options: { maxPayload: Math.max(MAX_FRAME_BYTES, MAX_CONTROL_BYTES) } });
   // One route per file, not a wildcard: a wildcard GET route would also take WebSocket upgrades to
   // unknown paths (upgrading, then closing them) where a plain 404 is the honest answer.
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
+  // The page's files: their own context, so that only their routes are marked (their request lines are debug).
+  await app.register(async (files) => {
+    markPageFiles(files);
+    await files.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
+  });
   const reachability = new BackendReachability(deps.backend.url);
   app.addHook('onReady', async () => reachability.start());
   app.addHook('onClose', async () => reachability.stop());
