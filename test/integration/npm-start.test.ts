@@ -123,4 +123,20 @@ describe('stopping the gateway', () => {
     run.child.kill('SIGTERM');
     await expect(within(run.exited, 'the gateway to exit')).resolves.toEqual({ code: 0, signal: null });
   }, 2 * WAIT_MS);
+
+  it('a second gateway on a port in use says which variable moves it, and exits 1', async () => {
+    const first = await start(process.execPath, ['--import', 'tsx', 'src/main.ts']);
+    const port = new URL(first.url).port;
+    const second = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT, env: { ...process.env, PORT: port, HOST: '127.0.0.1', OPENAI_API_KEY: '', REALTIME_URL: '', TWILIO_AUTH_TOKEN: '' }, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    second.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await within(new Promise<number | null>((resolve) => second.once('exit', resolve)), 'the second gateway to exit');
+    expect(code).toBe(1);
+    expect(stderr).toContain(`127.0.0.1:${port} is already in use`);
+    expect(stderr).toContain('PORT=');
+    first.child.kill('SIGTERM');
+    await within(first.exited, 'the first gateway to exit');
+  }, 2 * WAIT_MS);
 });
