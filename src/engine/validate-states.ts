@@ -111,13 +111,15 @@ function blankInstructions(views: StateView[]): Problem[] {
 
 function unknownTargets(views: StateView[], opts: StatesValidationOptions): Problem[] {
   const ids = views.flatMap((view) => (view.id === undefined ? [] : [view.id]));
-  const allowed = [...new Set([...ids, TRANSFER_AGENTS, ...opts.handoffTargets])];
+  // "transferAgents" means a handoff: an agent with nowhere to hand off to cannot use it.
+  const transfer = opts.handoffTargets.length > 0 ? [TRANSFER_AGENTS] : [];
+  const allowed = [...new Set([...ids, ...transfer, ...opts.handoffTargets])];
   return views.flatMap(({ index, nextSteps }) =>
     nextSteps
       .filter(({ value }) => !allowed.includes(value))
       .map(({ index: i, value }) => ({
         path: `/${index}/transitions/${i}/next_step`,
-        expected: `a state of this file or a handoff target, one of: ${allowed.join(', ')}`,
+        expected: `${transfer.length > 0 ? 'a state of this file or a handoff target' : 'a state of this file (the agent hands off to no other)'}, one of: ${allowed.join(', ')}`,
         found: JSON.stringify(value),
       })),
   );

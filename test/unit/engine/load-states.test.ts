@@ -98,6 +98,14 @@ describe('loadStatesFile', () => {
     );
   });
 
+  it('does not offer transferAgents to an agent that hands off to no other', () => {
+    const file = join(dir, 'lonely.json');
+    writeFileSync(file, JSON.stringify([state('a', ['b']), state('b', ['transferAgents'])]));
+    expect(() => loadStatesFile(file, { handoffTargets: [] })).toThrow(
+      `${file} /1/transitions/0/next_step: expected a state of this file (the agent hands off to no other), one of: a, b, found "transferAgents"`,
+    );
+  });
+
   it('reports states unreachable from the first state', () => {
     const { file, lines } = problemsOf('unreachable.json', [state('a', ['b']), state('b'), state('c', ['b'])]);
     expect(lines).toEqual([
@@ -124,9 +132,9 @@ describe('loadStatesFile', () => {
 });
 
 describe('validateStates', () => {
-  it('returns no problems for the fixture and handoffs it allows', () => {
+  it('returns no problems for the fixture, for an agent that hands off (its last state says transferAgents)', () => {
     const json = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as unknown;
-    expect(validateStates(json, 'seed.json', { handoffTargets: [] })).toEqual([]);
+    expect(validateStates(json, 'seed.json', { handoffTargets: ['tourGuide'] })).toEqual([]);
   });
 
   it('accepts a direct handoff only to a declared target', () => {
