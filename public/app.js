@@ -142,6 +142,11 @@ function startCall() {
 function onCallState() {
   if (call.state === 'disconnected') showNotice(INTERRUPTED, 'warning');
   else if (call.state === 'connected' && notice === INTERRUPTED) showNotice('');
+  if (call.state === 'closed' || call.state === 'failed') {
+    // The call is over: what the panel showed of it no longer holds.
+    Object.assign(session, { agent: '', state: '', mode: '' });
+    renderSession();
+  }
   if (!isLive()) {
     ptt.release();
     micMeter?.dispose();
@@ -159,6 +164,8 @@ function onGatewayEvent(event) {
       if (preferredMode !== event.mode) call.send({ type: 'mode', mode: preferredMode });
       break;
     case 'state.changed':
+      // A graph comes with a handoff: another agent takes the call.
+      if (event.graph && event.agent !== session.agent) transcript.marker(`→ ${event.agent}`);
       Object.assign(session, { agent: event.agent, state: event.to });
       if (event.graph) session.graph = event.graph;
       break;
@@ -167,7 +174,10 @@ function onGatewayEvent(event) {
       preferredMode = event.mode;
       break;
     case 'transcript':
-      transcript.update(event);
+      transcript.update(event, session.agent);
+      return;
+    case 'turn.cut':
+      transcript.cut(event.item_id);
       return;
     case 'tool.call':
       tools.call(event);
@@ -246,6 +256,7 @@ exposeStatus({
   muted: () => call.muted,
   inputDevice: () => call.deviceLabel,
   transcript: () => transcript.lines(),
+  bubbles: () => transcript.bubbles(),
   toolCalls: () => ({ ...tools.counts }),
   micRms: () => levels.mic,
   remoteRms: () => levels.remote,

@@ -35,6 +35,8 @@ export class ToolLog {
     li.classList.add(error ? 'failed' : 'ok');
     li.querySelector('.tool-status').textContent = `${error ? '✗ error' : '✓ done'} · ${Math.round(durationMs)} ms`;
     li.querySelector('.tool-output').textContent = `→ ${shorten(output)}`;
+    // The result makes the line taller: keep the newest in view.
+    this.#list.scrollTop = this.#list.scrollHeight;
   }
 
   clear() {

@@ -1,51 +1,105 @@
-// The live transcript: one line per item_id; a partial update replaces its line until the final one.
+// The live transcript. Each backend item is one segment; consecutive agent items of the same
+// agent (an answer, a tool call, the rest of the answer) share one bubble, so a turn reads as
+// one. A partial update replaces its segment until the final one; a turn the caller cut off is
+// marked where they stopped hearing it; a handoff is a marker line between the agents' bubbles.
 
-const SPEAKER = { user: 'You', assistant: 'Agent' };
+/**
+ * @typedef {{ role: string, text: string, final: boolean, itemId: string, agent: string, cut: boolean }} Line
+ * @typedef {{ li: HTMLLIElement, body: HTMLElement, role: string, agent: string }} Bubble
+ */
 
 export class Transcript {
   #list;
-  /** @type {Map<string, { li: HTMLLIElement, text: HTMLElement, line: { role: string, text: string, final: boolean, itemId: string } }>} */
-  #lines = new Map();
+  /** @type {Map<string, { span: HTMLElement, bubble: Bubble, line: Line }>} */
+  #segments = new Map();
+  /** The bubble new agent segments join, until a user line or a marker comes between. */
+  /** @type {Bubble | undefined} */
+  #openAgentBubble;
 
   constructor(list) {
     this.#list = list;
   }
 
-  /** Applies one `transcript` event. */
-  update({ role, text, final, item_id: itemId }) {
-    let entry = this.#lines.get(itemId);
-    if (entry?.line.final && !final) return; // a late partial never undoes the final text
-    if (!entry && text === '') return; // nothing said (yet): no empty bubble
-    if (!entry) entry = this.#addLine(role, itemId);
-    entry.line.text = text;
-    entry.line.final = final;
-    entry.text.textContent = text;
-    entry.li.classList.toggle('partial', !final);
-    this.#list.scrollTop = this.#list.scrollHeight;
+  /** Applies one `transcript` event; `agent` is the agent speaking now. */
+  update({ role, text, final, item_id: itemId }, agent) {
+    let segment = this.#segments.get(itemId);
+    if (segment?.line.final && !final) return; // a late partial never undoes the final text
+    if (!segment && text === '') return; // nothing said (yet): no empty bubble
+    if (!segment) segment = this.#addSegment(role, itemId, agent);
+    segment.line.text = text;
+    segment.line.final = final;
+    segment.span.textContent = text;
+    segment.span.classList.toggle('partial', !final);
+    this.#scroll();
   }
 
-  /** A copy of every line, oldest first. */
+  /** The caller cut this agent item off (`turn.cut`): it was heard only in part. */
+  cut(itemId) {
+    const segment = this.#segments.get(itemId);
+    if (!segment) return;
+    segment.line.cut = true;
+    segment.span.classList.add('cut');
+    segment.bubble.li.classList.add('cut');
+    // What comes next is a new turn, not the rest of this one.
+    if (this.#openAgentBubble === segment.bubble) this.#openAgentBubble = undefined;
+  }
+
+  /** A line between bubbles, e.g. "→ tourGuide" for a handoff. */
+  marker(text) {
+    const li = document.createElement('li');
+    li.className = 'marker';
+    li.textContent = text;
+    this.#list.append(li);
+    this.#openAgentBubble = undefined;
+    this.#scroll();
+  }
+
+  /** Every segment, oldest first. */
   lines() {
-    return [...this.#lines.values()].map(({ line }) => ({ ...line }));
+    return [...this.#segments.values()].map(({ line }) => ({ ...line }));
+  }
+
+  /** What the list shows, bubble by bubble: who, the text, and whether it was cut off; markers too. */
+  bubbles() {
+    return [...this.#list.children].map((li) => (li.classList.contains('marker')
+      ? { marker: li.textContent }
+      : { who: li.querySelector('.who')?.textContent ?? '', text: li.querySelector('.body')?.textContent ?? '', cut: li.classList.contains('cut') }));
   }
 
   clear() {
-    this.#lines.clear();
+    this.#segments.clear();
+    this.#openAgentBubble = undefined;
     this.#list.replaceChildren();
   }
 
-  #addLine(role, itemId) {
+  #addSegment(role, itemId, agent) {
+    const isAgent = role === 'assistant';
+    let bubble = isAgent && this.#openAgentBubble?.agent === agent ? this.#openAgentBubble : undefined;
+    if (!bubble) bubble = this.#addBubble(role, agent);
+    this.#openAgentBubble = isAgent ? bubble : undefined;
+    const span = document.createElement('span');
+    span.className = 'segment';
+    if (bubble.body.childElementCount > 0) bubble.body.append(' ');
+    bubble.body.append(span);
+    const segment = { span, bubble, line: { role, text: '', final: false, itemId, agent: isAgent ? agent : '', cut: false } };
+    this.#segments.set(itemId, segment);
+    return segment;
+  }
+
+  #addBubble(role, agent) {
     const li = document.createElement('li');
     li.className = `line ${role === 'user' ? 'user' : 'assistant'}`;
     const who = document.createElement('span');
     who.className = 'who';
-    who.textContent = SPEAKER[role] ?? role;
-    const text = document.createElement('span');
-    text.className = 'text';
-    li.append(who, text);
+    who.textContent = role === 'user' ? 'You' : agent || 'Agent';
+    const body = document.createElement('span');
+    body.className = 'body';
+    li.append(who, body);
     this.#list.append(li);
-    const entry = { li, text, line: { role, text: '', final: false, itemId } };
-    this.#lines.set(itemId, entry);
-    return entry;
+    return { li, body, role, agent };
+  }
+
+  #scroll() {
+    this.#list.scrollTop = this.#list.scrollHeight;
   }
 }

@@ -124,6 +124,7 @@ export class TurnTaking {
         audio_end_ms: truncation.audioEndMs,
       });
       this.#log.debug({ item: truncation.itemId, audio_end_ms: truncation.audioEndMs }, 'agent audio truncated');
+      this.#edge.send({ type: 'turn.cut', item_id: truncation.itemId, heard_ms: truncation.audioEndMs });
     }
   }
 

@@ -30,7 +30,9 @@ interface PageStatus {
   mode: string;
   muted: boolean;
   inputDevice: string;
-  transcript: { role: string; text: string; final: boolean; itemId: string }[];
+  transcript: { role: string; text: string; final: boolean; itemId: string; agent: string; cut: boolean }[];
+  /** What the transcript shows: a bubble per turn (`who`: "You" or the agent), or a handoff marker. */
+  bubbles: ({ who: string; text: string; cut: boolean } | { marker: string })[];
   toolCalls: { started: number; finished: number; failed: number };
   micRms: number;
   remoteRms: number;
@@ -137,7 +139,13 @@ describe('browser client (Chromium)', () => {
     await expect(page.locator('.node.current text').textContent()).resolves.toBe('2_verify');
     await expect(page.locator('.node').count()).resolves.toBe(4); // 3 states + the tourGuide handoff
     await expect(page.locator('.tool.ok .tool-status').textContent()).resolves.toMatch(/done · 150 ms/);
-    await expect(page.locator('.line.user .text').textContent()).resolves.toBe('My name is Ada Lovelace.');
+    await expect(page.locator('.line.user .body').textContent()).resolves.toBe('My name is Ada Lovelace.');
+    // Agent bubbles carry the agent's name; the turn after the tool call is a bubble of its own.
+    expect((await status(page)).bubbles).toEqual([
+      { who: 'frontDesk', text: 'Welcome to the front desk. How can I help you today?', cut: false },
+      { who: 'You', text: 'My name is Ada Lovelace.', cut: false },
+      { who: 'frontDesk', text: 'Thank you, Ada. You are verified.', cut: false },
+    ]);
 
     // The page's own meter hears the fake microphone too.
     await until(page, (s) => s.micRms > 0.05 && s.remoteRms > 0.02, 'both level meters moving', 5_000);
@@ -337,6 +345,17 @@ describe('browser client (Chromium)', () => {
       expect(seen.toolCalls.failed).toBe(0);
       await expect(demo.locator('.tool.ok', { hasText: 'authenticateUser' }).count()).resolves.toBe(1);
       await expect(demo.locator('.node.current text').textContent()).resolves.toBe('1_welcome');
+      // The transcript: one bubble per turn, named for its agent, and the handoff marked between them.
+      const bubbles = seen.bubbles;
+      expect(bubbles.filter((b) => 'marker' in b)).toEqual([{ marker: '→ tourGuide' }]);
+      const speakers = bubbles.map((b) => ('marker' in b ? '→' : b.who));
+      expect(speakers.filter((who, i) => who !== 'You' && who !== '→' && speakers[i - 1] === who)).toEqual([]);
+      expect(new Set(speakers)).toEqual(new Set(['frontDesk', 'You', '→', 'tourGuide']));
+      expect(speakers.indexOf('tourGuide')).toBeGreaterThan(speakers.indexOf('→'));
+      expect(speakers.lastIndexOf('frontDesk')).toBeLessThan(speakers.indexOf('→'));
+      // The newest tool result is in view, not cut off below the list.
+      const tools = await demo.locator('#tools').evaluate((list) => ({ top: list.scrollTop, height: list.clientHeight, content: list.scrollHeight }));
+      expect(tools.top + tools.height).toBeGreaterThanOrEqual(tools.content - 1);
       expect(await cspViolations(demo)).toEqual([]);
 
       // The README's picture: the real product mid-call.
@@ -344,6 +363,9 @@ describe('browser client (Chromium)', () => {
       await demo.screenshot({ path: fileURLToPath(SCREENSHOT) });
       await demo.getByRole('button', { name: 'Hang up' }).click();
       await waitFor(() => gateway.app.sessions.size === 0, 3_000, 'the real session to end');
+      // The panel no longer shows the ended call's agent, state and mode.
+      await until(demo, (s) => s.connectionState === 'closed', 'the call to end in the page');
+      for (const id of ['#agent', '#state', '#mode']) await expect(demo.locator(id).textContent()).resolves.toBe('–');
     } finally {
       await callerBrowser.close();
       await real.close();
