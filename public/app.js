@@ -43,6 +43,7 @@ const ui = {
   mode: $('mode'),
   graph: $('graph'),
   stateDescription: $('state-description'),
+  slots: $('slots'),
   textForm: $('text-form'),
   textInput: $('text-input'),
   remoteAudio: $('remote-audio'),
@@ -51,7 +52,7 @@ const ui = {
 
 const transcript = new Transcript($('transcript'));
 const tools = new ToolLog($('tools'));
-const session = { id: '', agent: '', state: '', mode: '', graph: undefined };
+const session = { id: '', agent: '', state: '', mode: '', graph: undefined, slots: {} };
 const levels = { mic: 0, remote: 0, remotePeak: 0 };
 let preferredMode = 'vad';
 const accessToken = takeAccessToken();
@@ -112,7 +113,7 @@ function startCall() {
   call.setMuted(muted);
   transcript.clear();
   tools.clear();
-  Object.assign(session, { id: '', agent: '', state: '', mode: '', graph: undefined });
+  Object.assign(session, { id: '', agent: '', state: '', mode: '', graph: undefined, slots: {} });
   levels.remotePeak = 0;
   showNotice('');
   call.addEventListener('state', () => onCallState());
@@ -166,8 +167,11 @@ function onGatewayEvent(event) {
     case 'state.changed':
       // A graph comes with a handoff: another agent takes the call.
       if (event.graph && event.agent !== session.agent) transcript.marker(`→ ${event.agent}`);
-      Object.assign(session, { agent: event.agent, state: event.to });
+      Object.assign(session, { agent: event.agent, state: event.to, slots: event.slots ?? session.slots });
       if (event.graph) session.graph = event.graph;
+      break;
+    case 'slots.changed':
+      session.slots = event.slots;
       break;
     case 'mode':
       session.mode = event.mode;
@@ -229,7 +233,27 @@ function renderSession() {
     const current = session.graph.states.find((s) => s.id === session.state);
     ui.stateDescription.textContent = current ? current.description : '';
   }
+  renderSlots();
   renderControls();
+}
+
+/** The values the conversation has collected, name and value, as the gateway sent them. */
+function renderSlots() {
+  const entries = Object.entries(session.slots);
+  if (entries.length === 0) {
+    const none = document.createElement('p');
+    none.className = 'empty';
+    none.textContent = 'Nothing collected yet.';
+    ui.slots.replaceChildren(none);
+    return;
+  }
+  ui.slots.replaceChildren(...entries.flatMap(([name, value]) => {
+    const dt = document.createElement('dt');
+    dt.textContent = name;
+    const dd = document.createElement('dd');
+    dd.textContent = typeof value === 'string' ? value : JSON.stringify(value);
+    return [dt, dd];
+  }));
 }
 
 function showNotice(message, kind = 'info') {
@@ -257,6 +281,7 @@ exposeStatus({
   inputDevice: () => call.deviceLabel,
   transcript: () => transcript.lines(),
   bubbles: () => transcript.bubbles(),
+  slots: () => ({ ...session.slots }),
   toolCalls: () => ({ ...tools.counts }),
   micRms: () => levels.mic,
   remoteRms: () => levels.remote,

@@ -1,8 +1,8 @@
 import { defineTool } from '../../src/tools/define-tool.ts';
 
 export interface AuthenticateUserArgs {
-  first_name: string;
-  last_name: string;
+  first_name?: string;
+  last_name?: string;
 }
 
 interface Member {
@@ -26,20 +26,30 @@ function key(name: string): string {
 
 export const authenticateUser = defineTool<AuthenticateUserArgs>({
   name: 'authenticateUser',
-  description: "Verify the caller against the member directory, using the first and last name they confirmed.",
+  description: "Verify the caller against the member directory, using the first and last name they confirmed (known to the conversation; pass them only if they are not).",
   parameters: {
     type: 'object',
     properties: {
       first_name: { type: 'string', minLength: 1, maxLength: 100, description: "The caller's confirmed first name." },
       last_name: { type: 'string', minLength: 1, maxLength: 100, description: "The caller's confirmed last name." },
     },
-    required: ['first_name', 'last_name'],
     additionalProperties: false,
   },
   timeoutMs: 2_000,
-  handler: async ({ first_name, last_name }) => {
-    const member = MEMBERS.find((m) => key(m.firstName) === key(first_name) && key(m.lastName) === key(last_name));
+  handler: async (args, { slots }) => {
+    // The names the conversation collected and confirmed win over what the model re-typed.
+    const firstName = known(slots.get('first_name')) ?? args.first_name;
+    const lastName = known(slots.get('last_name')) ?? args.last_name;
+    if (firstName === undefined || lastName === undefined) {
+      throw new Error(`the caller's ${firstName === undefined ? 'first' : 'last'} name is not known yet: collect and confirm it first`);
+    }
+    const member = MEMBERS.find((m) => key(m.firstName) === key(firstName) && key(m.lastName) === key(lastName));
     if (member === undefined) return { verified: false, reason: 'No member record matches that name.' };
+    slots.set('member_id', member.memberId);
     return { verified: true, member_id: member.memberId, first_name: member.firstName, last_name: member.lastName, tier: member.tier };
   },
 });
+
+function known(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -37,8 +37,10 @@ export type ClientControl =
 export type ClientEvent =
   | { type: 'session.ready'; session_id: string; agent: string; state: string; mode: 'vad' | 'ptt'; graph: StateGraph }
   | { type: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; item_id: string }
-  /** `graph` comes with a handoff, when the agent (and so the graph) changes. */
-  | { type: 'state.changed'; from: string; to: string; agent: string; graph?: StateGraph }
+  /** `graph` comes with a handoff, when the agent (and so the graph) changes; `slots`: the values collected so far. */
+  | { type: 'state.changed'; from: string; to: string; agent: string; graph?: StateGraph; slots: Record<string, unknown> }
+  /** The values collected so far changed (a move carried them, or a tool set one). */
+  | { type: 'slots.changed'; slots: Record<string, unknown> }
   | { type: 'tool.call'; name: string; call_id: string; arguments: string }
   | { type: 'tool.result'; name: string; call_id: string; output: string; error: boolean; duration_ms: number }
   /** The caller cut the agent's item off (barge-in) after hearing `heard_ms` of it: its transcript runs on past what was said. */

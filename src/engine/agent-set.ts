@@ -58,10 +58,28 @@ export function loadAgentSet(
     loaded.set(agent.name, { definition: agent, states: result.definition });
   }
 
+  problems.push(...sharedSlotProblems([...loaded.values()]));
   if (problems.length > 0) throw new VgError('VG_ERR_AGENT_INVALID', problems.join('\n'));
   if (stateProblems.length > 0) throw statesError(stateProblems);
   const start = startAgent === undefined ? undefined : loaded.get(startAgent);
   // Unreachable: an empty set or an unknown start agent is reported above.
   if (start === undefined) throw new VgError('VG_ERR_AGENT_INVALID', 'no start agent');
   return { start, byName: loaded };
+}
+
+/** A value's name means one value across agents too (it is carried over a handoff): one schema. */
+function sharedSlotProblems(agents: readonly LoadedAgent[]): string[] {
+  const first = new Map<string, { agent: string; schema: string }>();
+  const problems: string[] = [];
+  for (const { definition, states } of agents) {
+    for (const slot of states.states.flatMap((state) => state.collects)) {
+      const schema = JSON.stringify(slot.schema);
+      const seen = first.get(slot.name);
+      if (!seen) first.set(slot.name, { agent: definition.name, schema });
+      else if (seen.agent !== definition.name && seen.schema !== schema) {
+        problems.push(`agent "${definition.name}": the value "${slot.name}" has another schema in "${seen.agent}" (${seen.schema}); one name is one value`);
+      }
+    }
+  }
+  return problems;
 }

@@ -7,6 +7,7 @@ import { findState, type StatesDefinition } from './states.ts';
 import { changeStateTool } from './transition-tools.ts';
 import { allowedTransitions, type AllowedTransition } from './transitions.ts';
 import { UNCLEAR_AUDIO_RULES } from './unclear-audio.ts';
+import type { SlotValues } from './slots.ts';
 
 /** What the session sends in `session.update` while the conversation is in one state. */
 export interface CompiledState {
@@ -25,7 +26,7 @@ export interface CallFacts {
  * Builds the instructions in the prompting guide's section order. Pure and deterministic:
  * the same agent, states, state id and call facts always give the same text (tests compare it).
  */
-export function compileState(agent: AgentDefinition, states: StatesDefinition, stateId: string, call?: CallFacts): CompiledState {
+export function compileState(agent: AgentDefinition, states: StatesDefinition, stateId: string, call?: CallFacts, known?: SlotValues): CompiledState {
   const state = findState(states, stateId);
   if (state === undefined) throw new VgError('VG_ERR_STATES_INVALID', `${states.file}: no state "${stateId}"`);
   const transitions = allowedTransitions(state, agent);
@@ -33,7 +34,7 @@ export function compileState(agent: AgentDefinition, states: StatesDefinition, s
   const headed: [heading: string, body: string | undefined][] = [
     ['Role & Objective', sections.roleAndObjective],
     ['Personality & Tone', sections.personalityAndTone],
-    ['Context', withCallFacts(sections.context, call)],
+    ['Context', withKnownValues(withCallFacts(sections.context, call), known)],
     ['Reference Pronunciations', sections.referencePronunciations],
     ['Tools', sections.tools],
     ['Instructions / Rules', instructionsRules(agent)],
@@ -45,7 +46,7 @@ export function compileState(agent: AgentDefinition, states: StatesDefinition, s
     .join('\n\n');
   const inAgentTargets = transitions.filter((transition) => !transition.handoff).map((transition) => transition.to);
   const tools = agent.tools.map(toolSpec);
-  if (inAgentTargets.length > 0) tools.push(changeStateTool(inAgentTargets));
+  if (inAgentTargets.length > 0) tools.push(changeStateTool(inAgentTargets, state.collects));
   return { instructions, transitions, tools };
 }
 
@@ -56,6 +57,14 @@ function withCallFacts(context: string | undefined, call: CallFacts | undefined)
   ].filter((line) => line !== undefined);
   if (facts.length === 0) return context;
   return [context?.trim(), `## This call\n${facts.join('\n')}`].filter(Boolean).join('\n\n');
+}
+
+/** What the conversation has collected so far (in this agent or before a handoff): the model need not ask again. */
+function withKnownValues(context: string | undefined, known: SlotValues | undefined): string | undefined {
+  const entries = Object.entries(known ?? {});
+  if (entries.length === 0) return context;
+  const lines = entries.map(([name, value]) => `- ${name}: ${JSON.stringify(value)}`);
+  return [context?.trim(), `## Known so far\nAlready collected and confirmed; do not ask for these again.\n${lines.join('\n')}`].filter(Boolean).join('\n\n');
 }
 
 function instructionsRules(agent: AgentDefinition): string {

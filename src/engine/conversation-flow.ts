@@ -8,6 +8,12 @@ export function conversationFlow(state: ConversationState, transitions: readonly
   if (state.examples.length > 0) {
     lines.push('', 'Sample phrases (vary them; do not always repeat them word for word):', ...bullets(state.examples));
   }
+  if (state.collects.length > 0) {
+    const moves = transitions.some((t) => !t.handoff);
+    lines.push('', 'Values to collect in this state:', ...state.collects.map((slot) =>
+      `- ${slot.name}${slot.required ? ' (required before leaving this state)' : ' (optional)'}: ${slot.description}`));
+    if (moves) lines.push(`Pass them in \`${CHANGE_STATE_TOOL}\`'s "values" once the caller has confirmed them.`);
+  }
   lines.push('', '## Transitions');
   if (transitions.length === 0) {
     lines.push('This is the last state: there is no move out of it.');

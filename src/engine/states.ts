@@ -1,4 +1,5 @@
 /** The conversation-state format of the voice-agents guide (see states/schema.json). */
+import type { SlotSpec } from './slots.ts';
 
 export interface StateTransition {
   /** A state id of the same file, an agent name (direct handoff) or `transferAgents`. */
@@ -12,6 +13,8 @@ export interface ConversationState {
   instructions: string[];
   examples: string[];
   transitions: StateTransition[];
+  /** The values this state collects (the `collects` extension; empty when the file has none). */
+  collects: SlotSpec[];
 }
 
 /** A validated states file; `states[0]` is the start state. */

@@ -1,4 +1,5 @@
 import type { ToolSpec } from '../tools/tool.ts';
+import type { SlotSpec } from './slots.ts';
 
 /** The function the model calls to move between states of its own agent. */
 export const CHANGE_STATE_TOOL = 'change_state';
@@ -10,8 +11,19 @@ export function handoffToolName(agentName: string): string {
   return `${HANDOFF_TOOL_PREFIX}${agentName}`;
 }
 
-/** change_state, limited to the moves the current state allows. */
-export function changeStateTool(targets: readonly string[]): ToolSpec {
+/**
+ * change_state, limited to the moves the current state allows. When the state collects values,
+ * the move carries them (`values`), each checked against its schema.
+ */
+export function changeStateTool(targets: readonly string[], collects: readonly SlotSpec[] = []): ToolSpec {
+  const values = collects.length === 0 ? {} : {
+    values: {
+      type: 'object',
+      description: 'The values this state collected, as the caller confirmed them.',
+      properties: Object.fromEntries(collects.map((slot) => [slot.name, { ...slot.schema, description: slot.description }])),
+      additionalProperties: false,
+    },
+  };
   return {
     type: 'function',
     name: CHANGE_STATE_TOOL,
@@ -23,6 +35,7 @@ export function changeStateTool(targets: readonly string[]): ToolSpec {
       properties: {
         next_step: { type: 'string', enum: [...targets], description: 'The state to move to.' },
         reason: { type: 'string', description: 'Which condition was met, in a few words.' },
+        ...values,
       },
       required: ['next_step'],
       additionalProperties: false,

@@ -3,13 +3,15 @@ import statesSchema from '../../states/schema.json' with { type: 'json' };
 import { describeSchemaErrors } from '../tools/schema-errors.ts';
 import { TRANSFER_AGENTS, type ConversationState, type StatesDefinition } from './states.ts';
 import type { StateProblem } from './state-problems.ts';
+import { slotValidator, type SlotSpec } from './slots.ts';
 
 export interface StatesValidationOptions {
   /** Agents this file may name as a `next_step` (direct handoffs). */
   handoffTargets: readonly string[];
 }
 
-type SchemaState = Omit<ConversationState, 'examples'> & { examples?: string[] };
+type SchemaSlot = Omit<SlotSpec, 'required'> & { required?: boolean };
+type SchemaState = Omit<ConversationState, 'examples' | 'collects'> & { examples?: string[]; collects?: SchemaSlot[] };
 
 // Compiled once: every file is checked against the schema editors see.
 const matchesSchema = new Ajv2020({ allErrors: true, verbose: true }).compile<SchemaState[]>(statesSchema);
@@ -27,6 +29,7 @@ export function validateStates(json: unknown, fileName: string, opts: StatesVali
     ...blankInstructions(views),
     ...unknownTargets(views, opts),
     ...unreachableStates(views),
+    ...slotProblems(json),
   ];
   const all = [...problems, ...semantic.map((problem) => ({ file: fileName, ...problem }))];
   // Stable sort by state, so a file's problems read top to bottom.
@@ -52,6 +55,7 @@ export function parseStates(
     instructions: [...state.instructions],
     examples: [...(state.examples ?? [])],
     transitions: state.transitions.map(({ next_step, condition }) => ({ next_step, condition })),
+    collects: (state.collects ?? []).map(({ name, description, schema, required }) => ({ name, description, schema, required: required ?? true })),
   }));
   return { ok: true, definition: { file: fileName, states } };
 }
@@ -123,6 +127,38 @@ function unknownTargets(views: StateView[], opts: StatesValidationOptions): Prob
         found: JSON.stringify(value),
       })),
   );
+}
+
+/**
+ * The `collects` extension: each slot's schema must be a JSON Schema, a name appears once per
+ * state, and a name collected in several states means one value, so its schema is the same.
+ */
+function slotProblems(json: unknown[]): Problem[] {
+  const problems: Problem[] = [];
+  const firstSchema = new Map<string, { at: string; schema: string }>();
+  json.forEach((entry, index) => {
+    const collects = isRecord(entry) && Array.isArray(entry.collects) ? entry.collects : [];
+    const seen = new Set<string>();
+    collects.forEach((slot: unknown, i) => {
+      if (!isRecord(slot) || typeof slot.name !== 'string' || !isRecord(slot.schema)) return;
+      const at = `/${index}/collects/${i}`;
+      if (seen.has(slot.name)) problems.push({ path: `${at}/name`, expected: `a name collected once in this state ("${slot.name}" is already)`, found: JSON.stringify(slot.name) });
+      seen.add(slot.name);
+      try {
+        slotValidator({ name: slot.name, description: '', schema: slot.schema, required: true });
+      } catch (error) {
+        problems.push({ path: `${at}/schema`, expected: `a valid JSON Schema (${error instanceof Error ? error.message : String(error)})`, found: 'an object' });
+        return;
+      }
+      const schema = JSON.stringify(slot.schema);
+      const first = firstSchema.get(slot.name);
+      if (!first) firstSchema.set(slot.name, { at, schema });
+      else if (first.schema !== schema) {
+        problems.push({ path: `${at}/schema`, expected: `the schema "${slot.name}" has at ${first.at} (one name is one value)`, found: schema.length > 60 ? `${schema.slice(0, 60)}…` : schema });
+      }
+    });
+  });
+  return problems;
 }
 
 function unreachableStates(views: StateView[]): Problem[] {

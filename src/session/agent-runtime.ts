@@ -1,8 +1,10 @@
 import type { RealtimeAgent } from '@openai/agents/realtime';
 import type { CallerDetails, StateGraph } from '../edges/edge.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
+import type { SlotSpec, SlotValues } from '../engine/slots.ts';
 
-export type Decision = { ok: true; to: string } | { ok: false; reason: string };
+/** A move `change_state` may make, with the values it carries (checked against their schemas). */
+export type Decision = { ok: true; to: string; values: Record<string, unknown> } | { ok: false; reason: string };
 
 /**
  * What a voice session needs from the agents and their conversation states: the SDK agent that
@@ -15,8 +17,13 @@ export interface AgentRuntime {
   voice(agent: string): string;
   graph(agent: string): StateGraph;
   realtimeAgent(agent: string, state: string): RealtimeAgent<SessionContext>;
-  /** Whether `change_state` with these raw arguments may move the agent out of `state`. */
-  decide(agent: string, state: string, rawArguments: string): Decision;
+  /**
+   * Whether `change_state` with these raw arguments may move the agent out of `state`, given the
+   * values already `known` (the state's required values must be known once the move's are added).
+   */
+  decide(agent: string, state: string, rawArguments: string, known: SlotValues): Decision;
+  /** Every value any agent's states collect, by name: what tools may set. */
+  readonly slots: ReadonlyMap<string, SlotSpec>;
 }
 
 /**
@@ -34,4 +41,6 @@ export interface SessionCallbacks {
   callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string>;
   /** Handles the `change_state` transition tool; returns the model's result text. */
   changeState(callId: string, rawArguments: string): Promise<string>;
+  /** What the conversation has collected so far. */
+  slots(): SlotValues;
 }

@@ -1,9 +1,11 @@
 import { RealtimeAgent, tool, type RealtimeContextData } from '@openai/agents/realtime';
-import type { FunctionTool, RunContext } from '@openai/agents';
+import { handoff, type FunctionTool, type RunContext } from '@openai/agents';
 import type { AgentSet, LoadedAgent } from '../engine/agent-set.ts';
 import { compileState } from '../engine/compile-state.ts';
 import { decideTransition } from '../engine/decide-transition.ts';
 import { stateGraph } from '../engine/state-graph.ts';
+import { findState } from '../engine/states.ts';
+import { checkSlotValues, missingSlots, type SlotSpec } from '../engine/slots.ts';
 import { CHANGE_STATE_TOOL } from '../engine/transition-tools.ts';
 import type { StateGraph } from '../edges/edge.ts';
 import type { ToolSpec } from '../tools/tool.ts';
@@ -40,21 +42,29 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     const agent = new RealtimeAgent<SessionContext>({
       name,
       voice: definition.voice,
-      // Per call: the caller's details (a phone number) go into the Context section.
+      // Per call: the caller's details (a phone number) and what is known so far go into the Context section.
       instructions: (runContext) => {
-        const caller = runContext.context.caller;
-        return caller ? compileState(definition, states, stateId, caller).instructions : compiled.instructions;
+        const { caller, session } = runContext.context;
+        const known = session.slots();
+        return caller || Object.keys(known).length > 0 ? compileState(definition, states, stateId, caller, known).instructions : compiled.instructions;
       },
       handoffDescription: `${name}: ${definition.sections.roleAndObjective.split('\n')[0]}`,
       tools: compiled.tools.map((spec) => sdkTool(definition.tools, spec)),
     });
     // Cached before its handoffs are built, so agents that hand off to each other terminate.
     agents.set(key, agent);
+    // A handoff is offered only once the state's required values are known (the session re-sends
+    // the configuration when a tool supplies the last of them).
+    const collects = findState(states, stateId)?.collects ?? [];
     for (const transition of compiled.transitions.filter((t) => t.handoff)) {
-      agent.handoffs.push(realtimeAgent(transition.to, startState(transition.to)));
+      const target = realtimeAgent(transition.to, startState(transition.to));
+      agent.handoffs.push(collects.some((slot) => slot.required)
+        ? handoff(target, { isEnabled: ({ runContext }) => missingSlots(collects, runContext.context.session.slots()).length === 0 })
+        : target);
     }
     return agent;
   };
+  const slots = slotCatalog(set);
 
   return {
     startAgent: set.start.definition.name,
@@ -70,17 +80,34 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
       return graph;
     },
     realtimeAgent,
-    decide: (name, stateId, rawArguments): Decision => {
-      const requested = nextStep(rawArguments);
-      if (requested === undefined) return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };
+    slots,
+    decide: (name, stateId, rawArguments, known): Decision => {
+      const args = parseArguments(rawArguments);
+      if (typeof args?.next_step !== 'string') return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };
+      const requested = args.next_step;
       const { definition, states } = loaded(name);
       const decision = decideTransition(states, stateId, requested, definition);
-      if (decision.ok && decision.handoff) {
-        return { ok: false, reason: `'${requested}' is another agent: call transfer_to_${decision.handoff} instead` };
+      if (!decision.ok) return decision;
+      if (decision.handoff) return { ok: false, reason: `'${requested}' is another agent: call transfer_to_${decision.handoff} instead` };
+      const collects = findState(states, stateId)?.collects ?? [];
+      const checked = checkSlotValues(args.values, new Map(collects.map((slot) => [slot.name, slot])));
+      if (!checked.ok) return { ok: false, reason: `values: ${checked.reason}` };
+      const missing = missingSlots(collects, { ...known, ...checked.values });
+      if (missing.length > 0) {
+        return { ok: false, reason: `${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} required before ${decision.to}: ask the caller, confirm, and pass ${missing.length === 1 ? 'it' : 'them'} in "values"` };
       }
-      return decision;
+      return { ok: true, to: decision.to, values: checked.values };
     },
   };
+}
+
+/** Every slot of every agent's states, by name (loadAgentSet has checked that one name has one schema). */
+function slotCatalog(set: AgentSet): Map<string, SlotSpec> {
+  const catalog = new Map<string, SlotSpec>();
+  for (const { states } of set.byName.values()) {
+    for (const state of states.states) for (const slot of state.collects) if (!catalog.has(slot.name)) catalog.set(slot.name, slot);
+  }
+  return catalog;
 }
 
 /** The SDK tool for one compiled tool spec: the transition tool, or an agent tool run by runTool. */
@@ -104,11 +131,10 @@ function sdkTool(agentTools: LoadedAgent['definition']['tools'], spec: ToolSpec)
   });
 }
 
-function nextStep(rawArguments: string): string | undefined {
+function parseArguments(rawArguments: string): { next_step?: unknown; values?: unknown } | undefined {
   try {
     const args: unknown = JSON.parse(rawArguments);
-    const step = (args as { next_step?: unknown } | null)?.next_step;
-    return typeof step === 'string' ? step : undefined;
+    return typeof args === 'object' && args !== null && !Array.isArray(args) ? args : undefined;
   } catch {
     return undefined;
   }

@@ -6,6 +6,8 @@ import { bytesPerMs } from '../audio/format.ts';
 import type { AgentRuntime, SessionCallbacks, SessionContext } from './agent-runtime.ts';
 import { BackendLink, type BackendTarget, type LinkDownReason, type LinkPolicy } from './backend-link.ts';
 import { ConversationLog } from './conversation-log.ts';
+import { ConversationData } from './conversation-data.ts';
+import type { SlotValues } from '../engine/slots.ts';
 import { checkServerEvent } from './server-event-check.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
@@ -60,6 +62,7 @@ export class VoiceSession implements SessionCallbacks {
   readonly #keypad: KeypadEntry;
   readonly #transcripts: TranscriptRelay;
   readonly #conversation = new ConversationLog();
+  readonly #data: ConversationData;
   readonly #link: BackendLink;
 
   #lifecycle: Lifecycle = 'connecting';
@@ -84,6 +87,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#agent = this.#runtime.startAgent;
     this.#state = this.#runtime.startState(this.#agent);
     this.#transcripts = new TranscriptRelay(this.#edge);
+    this.#data = new ConversationData(this.#runtime.slots);
     this.#config = new SdkSessionConfig(this.#edge.media.format);
     this.#transport = new GatewayTransport({
       url: this.#backend.url,
@@ -206,15 +210,26 @@ export class VoiceSession implements SessionCallbacks {
 
   // --- SessionCallbacks: tools run inside the SDK's function-call handling -------------------
 
+  slots(): SlotValues {
+    return this.#data.values;
+  }
+
   async callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string> {
     const { name } = tool;
     this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
     this.#toolsRunning++;
+    const version = this.#data.version;
     const outcome = await runTool(
       tool, rawArguments,
-      { sessionId: this.id, logger: this.#log, signal: this.#abort.signal },
+      { sessionId: this.id, logger: this.#log, signal: this.#abort.signal, slots: this.#data.access() },
       { defaultTimeoutMs: this.#toolTimeoutMs },
     ).finally(() => this.#toolsRunning--);
+    if (this.#data.version !== version) {
+      this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
+      // The state's handoffs wait for its required values: re-send the configuration, before the
+      // model has the result, so a handoff the tool just made possible is offered.
+      await this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state)));
+    }
     this.#edge.send({
       type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs,
     });
@@ -227,22 +242,27 @@ export class VoiceSession implements SessionCallbacks {
   async changeState(callId: string, rawArguments: string): Promise<string> {
     this.#edge.send({ type: 'tool.call', name: 'change_state', call_id: callId, arguments: rawArguments });
     const started = performance.now();
-    const decision = this.#runtime.decide(this.#agent, this.#state, rawArguments);
+    const decision = this.#runtime.decide(this.#agent, this.#state, rawArguments, this.#data.values);
     let output: string;
     let moved = false;
     if (decision.ok) {
       const from = this.#state;
+      // The move's values first: the new state's instructions list them as known.
+      const before = this.#data.values;
+      const collected = this.#data.merge(decision.values);
       // One session.update carrying the new state's instructions and tools; the state moves only
       // once the backend has it, so the gateway and the backend never disagree about it.
       moved = await this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, decision.to)));
       if (moved) {
         this.#state = decision.to;
         this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
-        this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent });
+        this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
+        if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
         publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
         // The SDK now holds the refused agent as current: put the state the backend has back.
+        if (collected) this.#data.restore(before);
         await this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, from));
         this.#log.warn({ agent: this.#agent, from, to: decision.to }, 'the backend did not take the new state; staying');
         const error = new VgError('VG_ERR_TRANSITION_FAILED', `the backend did not take the configuration of ${decision.to}; the conversation stays in ${from}`);
@@ -372,7 +392,7 @@ export class VoiceSession implements SessionCallbacks {
       this.#log.warn({ voice: pinned, wanted: this.#runtime.voice(to) }, 'voice kept: the backend cannot change it once audio exists');
     }
     this.#log.info({ from, to, state: this.#state }, 'handoff');
-    this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to) });
+    this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
     publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true });
   }
 

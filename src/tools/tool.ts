@@ -8,6 +8,15 @@ export interface ToolContext {
   logger: Logger;
   /** Aborted when the call times out (or the caller gives up); handlers should stop their I/O. */
   signal: AbortSignal;
+  /** The values the conversation has collected (the states' `collects`); personal data: never log them. */
+  slots: SlotAccess;
+}
+
+/** A tool's view of the conversation's values. */
+export interface SlotAccess {
+  get(name: string): unknown;
+  /** Sets a value the states declare; throws (failing the tool call) for an unknown name or a value its schema refuses. */
+  set(name: string, value: unknown): void;
 }
 
 /** A function tool's parameters: a JSON Schema object, sent to the model as is. */

@@ -33,6 +33,8 @@ interface PageStatus {
   transcript: { role: string; text: string; final: boolean; itemId: string; agent: string; cut: boolean }[];
   /** What the transcript shows: a bubble per turn (`who`: "You" or the agent), or a handoff marker. */
   bubbles: ({ who: string; text: string; cut: boolean } | { marker: string })[];
+  /** The values the conversation collected, as the page shows them. */
+  slots: Record<string, unknown>;
   toolCalls: { started: number; finished: number; failed: number };
   micRms: number;
   remoteRms: number;
@@ -345,6 +347,10 @@ describe('browser client (Chromium)', () => {
       expect(seen.toolCalls.failed).toBe(0);
       await expect(demo.locator('.tool.ok', { hasText: 'authenticateUser' }).count()).resolves.toBe(1);
       await expect(demo.locator('.node.current text').textContent()).resolves.toBe('1_welcome');
+      // What the front desk collected, carried over the handoff, beside the graph.
+      expect(seen.slots).toEqual({ first_name: 'Jane', last_name: 'Doe', member_id: 'M-1001' });
+      await expect(demo.locator('#slots dt').allTextContents()).resolves.toEqual(['first_name', 'last_name', 'member_id']);
+      await expect(demo.locator('#slots dd').allTextContents()).resolves.toEqual(['Jane', 'Doe', 'M-1001']);
       // The transcript: one bubble per turn, named for its agent, and the handoff marked between them.
       const bubbles = seen.bubbles;
       expect(bubbles.filter((b) => 'marker' in b)).toEqual([{ marker: '→ tourGuide' }]);

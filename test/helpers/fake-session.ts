@@ -129,7 +129,7 @@ export class FakeSessions {
       });
       later(350, () => {
         send({ type: 'tool.result', name: 'authenticateUser', call_id: 'call_1', output: '{"verified":true}', error: false, duration_ms: 150 });
-        send({ type: 'state.changed', from: '1_greeting', to: '2_verify', agent: FAKE_GRAPH.agent });
+        send({ type: 'state.changed', from: '1_greeting', to: '2_verify', agent: FAKE_GRAPH.agent, slots: {} });
         send({ type: 'transcript', role: 'assistant', text: 'Thank you, Ada. You are verified.', final: true, item_id: 'reply_1' });
       });
     }

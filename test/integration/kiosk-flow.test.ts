@@ -69,10 +69,14 @@ describe('kiosk edge: the whole front-desk flow by voice, against the emulator',
     await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.create'
       && JSON.stringify(e.event).includes('4_next_steps'));
     const moves = device.events.filter((e) => e.type === 'state.changed').slice(0, 3);
+    // Each name is collected by the move that leaves its state, and carried on.
     expect(moves).toEqual([
-      { type: 'state.changed', from: '1_greeting', to: '2_get_first_name', agent: 'frontDesk' },
-      { type: 'state.changed', from: '2_get_first_name', to: '3_get_last_name', agent: 'frontDesk' },
-      { type: 'state.changed', from: '3_get_last_name', to: '4_next_steps', agent: 'frontDesk' },
+      { type: 'state.changed', from: '1_greeting', to: '2_get_first_name', agent: 'frontDesk', slots: {} },
+      { type: 'state.changed', from: '2_get_first_name', to: '3_get_last_name', agent: 'frontDesk', slots: { first_name: 'Jane' } },
+      { type: 'state.changed', from: '3_get_last_name', to: '4_next_steps', agent: 'frontDesk', slots: { first_name: 'Jane', last_name: 'Doe' } },
+    ]);
+    expect(device.events.filter((e) => e.type === 'slots.changed').slice(0, 2).map((e) => e.type === 'slots.changed' && e.slots)).toEqual([
+      { first_name: 'Jane' }, { first_name: 'Jane', last_name: 'Doe' },
     ]);
     for (const call of callsOnWire(gw.tap.events).filter((c) => c.name === 'change_state')) {
       const updates = sessionUpdates(call.clientEventsBeforeOutput);
@@ -91,10 +95,18 @@ describe('kiosk edge: the whole front-desk flow by voice, against the emulator',
     const result = await device.waitFor('tool.result', (e) => e.name === 'authenticateUser');
     expect(result.error).toBe(false);
     expect(JSON.parse(result.output)).toMatchObject({ verified: true });
+    // The tool recorded the member id; only then is the handoff offered (4_next_steps requires it).
+    await device.waitFor('slots.changed', (e) => e.slots.member_id === 'M-1001');
+    const verify = callsOnWire(gw.tap.events).find((c) => c.name === 'authenticateUser');
+    const refreshed = sessionUpdates(verify?.clientEventsBeforeOutput ?? []);
+    expect(refreshed).toHaveLength(1);
+    expect(refreshed[0].tools?.map((t) => t.name)).toContain('transfer_to_tourGuide');
+    const intoLastState = callsOnWire(gw.tap.events).find((c) => c.name === 'change_state' && c.arguments.next_step === '4_next_steps');
+    expect(sessionUpdates(intoLastState?.clientEventsBeforeOutput ?? [])[0].tools?.map((t) => t.name)).not.toContain('transfer_to_tourGuide');
 
     const handoff = await device.waitFor('state.changed', (e) => e.agent === 'tourGuide');
     const afterHandoff = device.events.indexOf(handoff);
-    expect(handoff).toMatchObject({ from: '4_next_steps', to: '1_welcome', agent: 'tourGuide' });
+    expect(handoff).toMatchObject({ from: '4_next_steps', to: '1_welcome', agent: 'tourGuide', slots: { first_name: 'Jane', last_name: 'Doe', member_id: 'M-1001' } });
     expect(handoff.graph?.agent).toBe('tourGuide');
     await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.create'
       && (e.event.item as { type?: string }).type === 'function_call_output' && JSON.stringify(e.event).includes('tourGuide'));
@@ -102,6 +114,8 @@ describe('kiosk edge: the whole front-desk flow by voice, against the emulator',
     const updates = sessionUpdates(transfer?.clientEventsBeforeOutput ?? []);
     expect(updates).toHaveLength(1);
     expect(updates[0].instructions).toContain('## Current state: 1_welcome');
+    // The tour guide knows what the front desk learned.
+    expect(updates[0].instructions).toContain('## Known so far\nAlready collected and confirmed; do not ask for these again.\n- first_name: "Jane"\n- last_name: "Doe"\n- member_id: "M-1001"');
     expect(updates[0].tools?.map((t) => t.name)).toContain('getFacilityInfo');
     expect(updates[0].tools?.map((t) => t.name)).not.toContain('authenticateUser');
     // The backend accepted it: the voice stayed the one already heard (a change would be refused

@@ -8,6 +8,10 @@ import { compileState } from '../../../src/engine/compile-state.ts';
 import { decideTransition } from '../../../src/engine/decide-transition.ts';
 import { CHANGE_STATE_TOOL, HANDOFF_TOOL_PREFIX } from '../../../src/engine/transition-tools.ts';
 import { runTool } from '../../../src/tools/run-tool.ts';
+import { ConversationData } from '../../../src/session/conversation-data.ts';
+import { createAgentRuntime } from '../../../src/session/realtime-agents.ts';
+import { missingSlots } from '../../../src/engine/slots.ts';
+import { findState } from '../../../src/engine/states.ts';
 
 // The emulator's conversation-script format, as far as this file uses it.
 const Step = z.union([
@@ -21,7 +25,7 @@ const Script = z.strictObject({
 type Script = z.infer<typeof Script>;
 
 const set = loadAgentSet(agents, statesDir, startAgent);
-const ctx = { sessionId: 'script', logger: pino({ level: 'silent' }), signal: new AbortController().signal };
+const runtime = createAgentRuntime(set);
 
 function readScript(): Script {
   return Script.parse(JSON.parse(readFileSync(new URL('../../../agents/front-desk.script.json', import.meta.url), 'utf8')));
@@ -38,6 +42,8 @@ async function walk(script: Script): Promise<{ path: string[]; results: unknown[
   let handedOff = false;
   const path = [`${agent.definition.name}/${state}`];
   const results: unknown[] = [];
+  const data = new ConversationData(runtime.slots);
+  const ctx = { sessionId: 'script', logger: pino({ level: 'silent' }), signal: new AbortController().signal, slots: data.access() };
   for (const [t, turn] of script.turns.entries()) {
     const where = `turn ${t}`;
     // Only the session start and a new agent's first words come without user input.
@@ -56,15 +62,18 @@ async function walk(script: Script): Promise<{ path: string[]; results: unknown[
       if (call === undefined) continue;
       const compiled = compileState(agent.definition, agent.states, state);
       if (call.call === CHANGE_STATE_TOOL) {
-        const requested = String(call.arguments.next_step);
-        const decision = decideTransition(agent.states, state, requested, agent.definition);
-        if (!decision.ok || decision.handoff !== undefined) throw new Error(`${where}: change_state refused: ${decision.ok ? 'a handoff' : decision.reason}`);
+        // As the session decides: the move, and the values the state collects.
+        const decision = runtime.decide(agent.definition.name, state, JSON.stringify(call.arguments), data.values);
+        if (!decision.ok) throw new Error(`${where}: change_state refused: ${decision.reason}`);
+        data.merge(decision.values);
         state = decision.to;
       } else if (call.call.startsWith(HANDOFF_TOOL_PREFIX)) {
         const target = call.call.slice(HANDOFF_TOOL_PREFIX.length);
         const decision = decideTransition(agent.states, state, target, agent.definition);
         const next = set.byName.get(target);
         if (!decision.ok || decision.handoff !== target || next === undefined) throw new Error(`${where}: handoff to ${target} refused`);
+        const missing = missingSlots(findState(agent.states, state)?.collects ?? [], data.values);
+        if (missing.length > 0) throw new Error(`${where}: handoff to ${target} before ${missing.join(', ')} known`);
         agent = next;
         state = next.states.states[0]?.id ?? '';
         handedOff = true;
@@ -94,6 +103,13 @@ describe('front-desk.script.json', () => {
       'tourGuide/3_wrap_up',
     ]);
     expect(results[0]).toMatchObject({ verified: true, first_name: 'Jane', last_name: 'Doe' });
+  });
+
+  it('collects the first and last name on the way, and would be refused without them', async () => {
+    const script = readScript();
+    const move = script.turns[1]?.responses[1]?.find((step) => 'call' in step);
+    if (move && 'call' in move) delete move.arguments.values;
+    await expect(walk(script)).rejects.toThrow('turn 1: change_state refused: first_name is required before 3_get_last_name');
   });
 
   it('calls only change_state, the agents\' tools and transfer_to_tourGuide', () => {

@@ -38,6 +38,7 @@ function state(id: string, transitions: [string, string][]): ConversationState {
     instructions: [`Instruction of ${id}.`],
     examples: [`Example of ${id}.`],
     transitions: transitions.map(([next_step, condition]) => ({ next_step, condition })),
+    collects: [],
   };
 }
 

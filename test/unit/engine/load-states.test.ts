@@ -39,8 +39,9 @@ function problemsOf(name: string, content: unknown): { file: string; lines: stri
 describe('loadStatesFile', () => {
   it('loads the voice-agents guide fixture unchanged', () => {
     const definition = loadStatesFile(SEED_STATES, opts);
-    const seed = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as unknown;
-    expect(definition.states).toEqual(seed);
+    const seed = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as object[];
+    // The guide's file has no `collects` (an extension): each state collects nothing.
+    expect(definition.states).toEqual(seed.map((state) => ({ ...state, collects: [] })));
     expect(definition.states[0]?.id).toBe('1_greeting');
   });
 
@@ -104,6 +105,28 @@ describe('loadStatesFile', () => {
     expect(() => loadStatesFile(file, { handoffTargets: [] })).toThrow(
       `${file} /1/transitions/0/next_step: expected a state of this file (the agent hands off to no other), one of: a, b, found "transferAgents"`,
     );
+  });
+
+  it('loads the values a state collects, required unless it says otherwise', () => {
+    const file = join(dir, 'collects.json');
+    const slot = { name: 'first_name', description: 'the first name', schema: { type: 'string', minLength: 1 } };
+    writeFileSync(file, JSON.stringify([{ ...state('a', ['b']), collects: [slot, { ...slot, name: 'nickname', required: false }] }, state('b')]));
+    const definition = loadStatesFile(file, opts);
+    expect(definition.states[0]?.collects).toEqual([{ ...slot, required: true }, { ...slot, name: 'nickname', required: false }]);
+    expect(definition.states[1]?.collects).toEqual([]);
+  });
+
+  it('reports a collected value with a bad name, a schema that is not one, a name twice, or two schemas for one name', () => {
+    const slot = (name: string, schema: object) => ({ name, description: 'a value', schema });
+    const { file, lines } = problemsOf('bad-collects.json', [
+      { ...state('a', ['b']), collects: [slot('First Name', { type: 'string' }), slot('age', { type: 'strin' }), slot('city', { type: 'string' }), slot('city', { type: 'string' })] },
+      { ...state('b'), collects: [slot('city', { type: 'number' }), { name: 'zip', schema: { type: 'string' } }] },
+    ]);
+    expect(lines).toContain(`${file} /0/collects/0/name: expected a string matching /^[a-z][a-z0-9_]{0,63}$/ (the value's snake_case name, e.g. "first_name"), found "First Name"`);
+    expect(lines.find((l) => l.startsWith(`${file} /0/collects/1/schema: expected a valid JSON Schema (`))).toBeDefined();
+    expect(lines).toContain(`${file} /0/collects/3/name: expected a name collected once in this state ("city" is already), found "city"`);
+    expect(lines).toContain(`${file} /1/collects/0/schema: expected the schema "city" has at /0/collects/2 (one name is one value), found {"type":"number"}`);
+    expect(lines).toContain(`${file} /1/collects/1/description: expected property "description" (what the value is, in a few words the model sees), found nothing`);
   });
 
   it('reports states unreachable from the first state', () => {

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { VgError } from '../../../src/errors.ts';
 import { defineTool, toolSpec } from '../../../src/tools/define-tool.ts';
 import { runTool } from '../../../src/tools/run-tool.ts';
+import { ConversationData } from '../../../src/session/conversation-data.ts';
 
 const parameters = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] } as const;
 
@@ -43,7 +44,7 @@ describe('defineTool', () => {
     const compile = vi.spyOn(Ajv.prototype, 'compile');
     const tool = defineTool<{ q: string }>({ name: 'search', description: 'd', parameters, handler: async ({ q }) => q });
     expect(compile).toHaveBeenCalledTimes(1);
-    const ctx = { sessionId: 's', logger: pino({ level: 'silent' }), signal: new AbortController().signal };
+    const ctx = { sessionId: 's', logger: pino({ level: 'silent' }), signal: new AbortController().signal, slots: new ConversationData(new Map()).access() };
     for (const q of ['a', 'b', 'c']) await runTool(tool, JSON.stringify({ q }), ctx, { defaultTimeoutMs: 1_000 });
     expect(compile).toHaveBeenCalledTimes(1);
   });

@@ -4,6 +4,7 @@ import { VgError } from '../../../src/errors.ts';
 import { defineTool } from '../../../src/tools/define-tool.ts';
 import { runTool } from '../../../src/tools/run-tool.ts';
 import type { ToolContext } from '../../../src/tools/tool.ts';
+import { ConversationData } from '../../../src/session/conversation-data.ts';
 
 interface LogLine {
   level: number;
@@ -14,7 +15,7 @@ interface LogLine {
 function context(level: 'info' | 'debug' = 'info'): { ctx: ToolContext; lines: LogLine[] } {
   const lines: LogLine[] = [];
   const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { ctx: { sessionId: 's-1', logger, signal: new AbortController().signal }, lines };
+  return { ctx: { sessionId: 's-1', logger, signal: new AbortController().signal, slots: new ConversationData(new Map()).access() }, lines };
 }
 
 const opts = { defaultTimeoutMs: 10_000 };
