@@ -1,7 +1,7 @@
 /** The conversation-state format of the voice-agents guide (see states/schema.json). */
 
 export interface StateTransition {
-  /** A state id of the same file, an agent name (direct handoff) or `transferAgents`. */
+  /** A state id of the same file, an agent name (direct handoff), `transferAgents` or `transferHuman`. */
   next_step: string;
   condition: string;
 }
@@ -12,6 +12,8 @@ export interface ConversationState {
   instructions: string[];
   examples: string[];
   transitions: StateTransition[];
+  /** The call ends once the agent has spoken in this state (a final state: it has no transitions). */
+  hangup?: boolean;
 }
 
 /** A validated states file; `states[0]` is the start state. */
@@ -22,6 +24,9 @@ export interface StatesDefinition {
 
 /** The `next_step` meaning "hand off to the agent the agent file names". */
 export const TRANSFER_AGENTS = 'transferAgents';
+
+/** The `next_step` meaning "transfer the call to a person" (the agent file names where). */
+export const TRANSFER_HUMAN = 'transferHuman';
 
 export function findState(states: StatesDefinition, id: string): ConversationState | undefined {
   return states.states.find((state) => state.id === id);

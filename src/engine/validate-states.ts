@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import statesSchema from '../../states/schema.json' with { type: 'json' };
 import { describeSchemaErrors } from '../tools/schema-errors.ts';
-import { TRANSFER_AGENTS, type ConversationState, type StatesDefinition } from './states.ts';
+import { TRANSFER_AGENTS, TRANSFER_HUMAN, type ConversationState, type StatesDefinition } from './states.ts';
 import type { StateProblem } from './state-problems.ts';
 
 export interface StatesValidationOptions {
@@ -26,6 +26,7 @@ export function validateStates(json: unknown, fileName: string, opts: StatesVali
     ...idProblems(views, opts),
     ...blankInstructions(views),
     ...unknownTargets(views, opts),
+    ...hangupWithTransitions(views),
     ...unreachableStates(views),
   ];
   const all = [...problems, ...semantic.map((problem) => ({ file: fileName, ...problem }))];
@@ -52,6 +53,7 @@ export function parseStates(
     instructions: [...state.instructions],
     examples: [...(state.examples ?? [])],
     transitions: state.transitions.map(({ next_step, condition }) => ({ next_step, condition })),
+    ...(state.hangup === true ? { hangup: true } : {}),
   }));
   return { ok: true, definition: { file: fileName, states } };
 }
@@ -63,6 +65,7 @@ interface StateView {
   id?: string;
   instructions: unknown[];
   nextSteps: { index: number; value: string }[];
+  hangup: boolean;
 }
 
 function viewOf(entry: unknown, index: number): StateView {
@@ -72,6 +75,7 @@ function viewOf(entry: unknown, index: number): StateView {
     index,
     id: typeof record.id === 'string' && record.id !== '' ? record.id : undefined,
     instructions: Array.isArray(record.instructions) ? record.instructions : [],
+    hangup: record.hangup === true,
     nextSteps: transitions.flatMap((transition: unknown, i) =>
       isRecord(transition) && typeof transition.next_step === 'string' && transition.next_step !== ''
         ? [{ index: i, value: transition.next_step }]
@@ -91,8 +95,8 @@ function idProblems(views: StateView[], opts: StatesValidationOptions): Problem[
     } else {
       firstIndex.set(id, index);
     }
-    if (id === TRANSFER_AGENTS || opts.handoffTargets.includes(id)) {
-      problems.push({ path: `/${index}/id`, expected: `an id that is neither "${TRANSFER_AGENTS}" nor an agent name`, found: JSON.stringify(id) });
+    if (id === TRANSFER_AGENTS || id === TRANSFER_HUMAN || opts.handoffTargets.includes(id)) {
+      problems.push({ path: `/${index}/id`, expected: `an id that is neither "${TRANSFER_AGENTS}", "${TRANSFER_HUMAN}" nor an agent name`, found: JSON.stringify(id) });
     }
   }
   return problems;
@@ -111,7 +115,7 @@ function blankInstructions(views: StateView[]): Problem[] {
 
 function unknownTargets(views: StateView[], opts: StatesValidationOptions): Problem[] {
   const ids = views.flatMap((view) => (view.id === undefined ? [] : [view.id]));
-  const allowed = [...new Set([...ids, TRANSFER_AGENTS, ...opts.handoffTargets])];
+  const allowed = [...new Set([...ids, TRANSFER_AGENTS, TRANSFER_HUMAN, ...opts.handoffTargets])];
   return views.flatMap(({ index, nextSteps }) =>
     nextSteps
       .filter(({ value }) => !allowed.includes(value))
@@ -121,6 +125,17 @@ function unknownTargets(views: StateView[], opts: StatesValidationOptions): Prob
         found: JSON.stringify(value),
       })),
   );
+}
+
+// A state that ends the call cannot lead anywhere: its moves would never be taken.
+function hangupWithTransitions(views: StateView[]): Problem[] {
+  return views
+    .filter((view) => view.hangup && view.nextSteps.length > 0)
+    .map((view) => ({
+      path: `/${view.index}/transitions`,
+      expected: 'no transitions in a state with "hangup": true (the call ends there)',
+      found: `${view.nextSteps.length} transition${view.nextSteps.length === 1 ? '' : 's'}`,
+    }));
 }
 
 function unreachableStates(views: StateView[]): Problem[] {

@@ -17,6 +17,10 @@ export interface AgentRuntime {
   realtimeAgent(agent: string, state: string): RealtimeAgent<SessionContext>;
   /** Whether `change_state` with these raw arguments may move the agent out of `state`. */
   decide(agent: string, state: string, rawArguments: string): Decision;
+  /** Whether the call ends once the agent has spoken in this state (`"hangup": true`). */
+  endsCall(agent: string, state: string): boolean;
+  /** Where the agent transfers a call to a person (its `transferHumanTarget`), if anywhere. */
+  transferTarget(agent: string): string | undefined;
 }
 
 /**
@@ -34,4 +38,6 @@ export interface SessionCallbacks {
   callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string>;
   /** Handles the `change_state` transition tool; returns the model's result text. */
   changeState(callId: string, rawArguments: string): Promise<string>;
+  /** Handles the `transfer_call` tool (transfer to a person); returns the model's result text. */
+  transferCall(callId: string, rawArguments: string): Promise<string>;
 }

@@ -4,7 +4,8 @@ import type { AgentSet, LoadedAgent } from '../engine/agent-set.ts';
 import { compileState } from '../engine/compile-state.ts';
 import { decideTransition } from '../engine/decide-transition.ts';
 import { stateGraph } from '../engine/state-graph.ts';
-import { CHANGE_STATE_TOOL } from '../engine/transition-tools.ts';
+import { CHANGE_STATE_TOOL, TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
+import { findState } from '../engine/states.ts';
 import type { StateGraph } from '../edges/edge.ts';
 import type { ToolSpec } from '../tools/tool.ts';
 import { VgError } from '../errors.ts';
@@ -70,6 +71,8 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
       return graph;
     },
     realtimeAgent,
+    endsCall: (name, stateId) => findState(loaded(name).states, stateId)?.hangup === true,
+    transferTarget: (name) => loaded(name).definition.transferHumanTarget,
     decide: (name, stateId, rawArguments): Decision => {
       const requested = nextStep(rawArguments);
       if (requested === undefined) return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };
@@ -98,6 +101,7 @@ function sdkTool(agentTools: LoadedAgent['definition']['tools'], spec: ToolSpec)
       const call = details?.toolCall;
       if (!session || !call) throw new Error(`${spec.name} called outside a voice session`);
       if (spec.name === CHANGE_STATE_TOOL) return session.changeState(call.callId, call.arguments);
+      if (spec.name === TRANSFER_CALL_TOOL) return session.transferCall(call.callId, call.arguments);
       if (!definition) throw new Error(`no handler for tool ${spec.name}`);
       return session.callTool(definition, call.callId, call.arguments);
     },

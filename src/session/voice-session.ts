@@ -10,12 +10,16 @@ import { checkServerEvent } from './server-event-check.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
+import { callAcceptParams } from './call-accept.ts';
+import { transferCall } from './call-transfer.ts';
+import { HangupAfterGoodbye } from './hangup-after-goodbye.ts';
 import { TranscriptRelay } from './transcript-relay.ts';
 import { TurnTaking } from './turn-taking.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import { channels, publish } from '../observability/channels.ts';
 import { errorEvent } from '../edges/errors.ts';
+import { TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
 import { VgError } from '../errors.ts';
 
 export interface VoiceSessionDeps {
@@ -61,6 +65,7 @@ export class VoiceSession implements SessionCallbacks {
   readonly #transcripts: TranscriptRelay;
   readonly #conversation = new ConversationLog();
   readonly #link: BackendLink;
+  readonly #hangup: HangupAfterGoodbye;
 
   #lifecycle: Lifecycle = 'connecting';
   #toolsRunning = 0;
@@ -84,7 +89,11 @@ export class VoiceSession implements SessionCallbacks {
     this.#agent = this.#runtime.startAgent;
     this.#state = this.#runtime.startState(this.#agent);
     this.#transcripts = new TranscriptRelay(this.#edge);
-    this.#config = new SdkSessionConfig(this.#edge.media.format);
+    const { media } = this.#edge;
+    this.#config = new SdkSessionConfig(media === 'none' ? 'none' : media.format);
+    // With no audio at the gateway it cannot see the first audio play: the voice is fixed from the
+    // start, so a handoff's session.update never changes it (cannot_update_voice).
+    if (media === 'none') this.#config.pinVoice(this.#runtime.voice(this.#agent));
     this.#transport = new GatewayTransport({
       url: this.#backend.url,
       onAudio: (chunk) => this.#onAgentAudio(chunk),
@@ -94,7 +103,8 @@ export class VoiceSession implements SessionCallbacks {
       onToolOutput: (callId, output) => this.#conversation.outputSent(callId, output),
       handshakeTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
       // Base64 is 4 characters per 3 bytes.
-      holdLimits: { maxAudioChars: Math.ceil((bytesPerMs(this.#edge.media.format) * MAX_HELD_AUDIO_MS * 4) / 3), maxEvents: 64 },
+      holdLimits: { maxAudioChars: media === 'none' ? 0 : Math.ceil((bytesPerMs(media.format) * MAX_HELD_AUDIO_MS * 4) / 3), maxEvents: 64 },
+      configuresAudioFormats: media !== 'none',
     });
     this.#turns = new TurnTaking({
       edge: this.#edge,
@@ -103,6 +113,7 @@ export class VoiceSession implements SessionCallbacks {
       log: this.#log,
       onBargeIn: (truncated) => publish(channels.bargeIn, { sessionId: this.id, edge: this.#edge.kind, truncated }),
     });
+    this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#session = new RealtimeSession<SessionContext>(this.#runtime.realtimeAgent(this.#agent, this.#state), {
       transport: this.#transport,
@@ -135,6 +146,8 @@ export class VoiceSession implements SessionCallbacks {
   /** Connects the backend, tells the client it is live, and asks the agent to open the call. */
   async start(): Promise<void> {
     this.#wire();
+    // A SIP call is accepted with the configuration the session is about to send.
+    if (this.#edge.acceptCall) await this.#edge.acceptCall(await callAcceptParams(this.#session, this.#transport));
     await this.#link.open();
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
@@ -232,6 +245,7 @@ export class VoiceSession implements SessionCallbacks {
         this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
         this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent });
         publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
+        if (this.#runtime.endsCall(this.#agent, this.#state)) this.#hangup.arm();
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
         // The SDK now holds the refused agent as current: put the state the backend has back.
@@ -250,6 +264,20 @@ export class VoiceSession implements SessionCallbacks {
       duration_ms: Math.round(performance.now() - started),
     });
     return output;
+  }
+
+  async transferCall(callId: string, rawArguments: string): Promise<string> {
+    const name = TRANSFER_CALL_TOOL;
+    this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
+    const started = performance.now();
+    const outcome = await transferCall(this.#edge, this.#runtime.transferTarget(this.#agent), this.#log);
+    this.#edge.send({
+      type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok,
+      duration_ms: Math.round(performance.now() - started),
+    });
+    // The caller has left for the person: this session is over once the SDK has the result.
+    if (outcome.ok) setImmediate(() => void this.end('transferred'));
+    return outcome.output;
   }
 
   // --- wiring ---------------------------------------------------------------------------------
@@ -334,6 +362,7 @@ export class VoiceSession implements SessionCallbacks {
     const echo = this.#conversation.isRestoredEcho(event);
     this.#conversation.serverEvent(event);
     this.#turns.serverEvent(event);
+    this.#hangup.serverEvent(event);
     if (echo) return;
     switch (event.type) {
       case 'error':
@@ -366,6 +395,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to) });
     publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true });
+    if (this.#runtime.endsCall(to, this.#state)) this.#hangup.arm();
   }
 
   async #close(reason: string): Promise<void> {
@@ -375,6 +405,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#lifecycle = 'closing';
     this.#abort.abort();
     this.#keypad.dispose();
+    this.#hangup.dispose();
     this.#link.close();
     try {
       this.#session.close();

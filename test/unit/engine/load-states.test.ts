@@ -94,7 +94,7 @@ describe('loadStatesFile', () => {
   it('reports a next_step that is neither a state nor a handoff target, listing the allowed values', () => {
     const { file, lines } = problemsOf('target.json', [state('a', ['b']), state('b', ['c_missing'])]);
     expect(lines).toContain(
-      `${file} /1/transitions/0/next_step: expected a state of this file or a handoff target, one of: a, b, transferAgents, tourGuide, found "c_missing"`,
+      `${file} /1/transitions/0/next_step: expected a state of this file or a handoff target, one of: a, b, transferAgents, transferHuman, tourGuide, found "c_missing"`,
     );
   });
 
@@ -108,7 +108,7 @@ describe('loadStatesFile', () => {
 
   it('refuses a state named like a handoff target', () => {
     const { file, lines } = problemsOf('clash.json', [state('a', ['tourGuide']), state('tourGuide')]);
-    expect(lines).toContain(`${file} /1/id: expected an id that is neither "transferAgents" nor an agent name, found "tourGuide"`);
+    expect(lines).toContain(`${file} /1/id: expected an id that is neither "transferAgents", "transferHuman" nor an agent name, found "tourGuide"`);
   });
 
   it('lists every problem at once, one per line', () => {
