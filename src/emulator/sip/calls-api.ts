@@ -82,7 +82,7 @@ function act(call: SipCall, action: 'accept' | 'reject' | 'refer' | 'hangup', bo
       return { status: 200 };
     }
     case 'refer': {
-      if (call.state !== 'accepted') return wrongState(call, 'transferred');
+      if (call.state !== 'accepted' || call.referredTo !== undefined) return wrongState(call, 'transferred');
       const parsed = referBody.safeParse(body);
       if (!parsed.success) return { status: 400, error: zodError(parsed.error) };
       call.refer(parsed.data.target_uri);

@@ -22,6 +22,8 @@ export interface AttachedSession {
 
 /** Calls kept at most (the oldest finished ones are forgotten first). */
 const MAX_CALLS = 1_000;
+/** From the answered REFER to the end of this leg of the call. */
+const REFER_COMPLETES_MS = 100;
 /** Requests kept per call, for tests and logs. */
 const MAX_REQUESTS = 100;
 
@@ -94,9 +96,10 @@ export class SipCall {
     this.#move('accepted');
   }
 
+  /** The carrier takes the transfer a moment after the REFER is answered; then this call is over. */
   refer(targetUri: string): void {
     this.#referredTo = targetUri;
-    this.end('transferred');
+    setTimeout(() => this.end('transferred'), REFER_COMPLETES_MS).unref();
   }
 
   /** Ends the call; its sideband socket closes (1000). */
