@@ -37,6 +37,21 @@ function problemsOf(name: string, content: unknown): { file: string; lines: stri
 }
 
 describe('loadStatesFile', () => {
+  it('takes the extensions: a transferHuman move, and a final state that hangs up', () => {
+    const file = join(dir, 'extensions.json');
+    writeFileSync(file, JSON.stringify([state('a', ['b', 'transferHuman']), state('b', [], { hangup: true })]));
+    const loaded = loadStatesFile(file, opts);
+    expect(loaded.states[1].hangup).toBe(true);
+    expect(loaded.states[0].hangup).toBeUndefined();
+    expect(loaded.states[0].transitions.map((t) => t.next_step)).toEqual(['b', 'transferHuman']);
+  });
+
+  it('refuses a state that hangs up but has moves out, and a hangup that is not a boolean', () => {
+    const { file, lines } = problemsOf('hangup.json', [state('a', ['b'], { hangup: true }), state('b', [], { hangup: 'yes' })]);
+    expect(lines).toContain(`${file} /0/transitions: expected no transitions in a state with "hangup": true (the call ends there), found 1 transition`);
+    expect(lines.some((line) => line.startsWith(`${file} /1/hangup: expected`) && line.includes('boolean'))).toBe(true);
+  });
+
   it('loads the voice-agents guide fixture unchanged', () => {
     const definition = loadStatesFile(SEED_STATES, opts);
     const seed = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as unknown;
