@@ -75,7 +75,7 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
   });
 
   it('accepts a call once, with the start agent\'s session; the sideband walks the demo flow; the gateway hangs up at the end', async () => {
-    const placed = await place({ from: '+14155550123', to: '+18005550199', playbackSpeed: 4 });
+    const placed = await place({ from: '+14155550123', to: '+18005550199', playbackSpeed: 8 });
     expect(placed.delivery.status).toBe(200);
     // OpenAI retries a delivery it thinks failed: the same webhook-id is handled once.
     expect((await placed.redeliver()).status).toBe(200);
@@ -132,7 +132,7 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
   });
 
   it('transfers the call to the person the agent names, by REFER, and does not hang up over it', async () => {
-    const placed = await place({ script: TRANSFER_SCRIPT, playbackSpeed: 4 });
+    const placed = await place({ script: TRANSFER_SCRIPT, playbackSpeed: 8 });
     expect(placed.delivery.status).toBe(200);
     expect(await placed.call.waitFor('ended', 'transferred', 'rejected')).toBe('transferred');
     expect(placed.call.referredTo).toBe('sip:concierge@example.com');
