@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationScript, PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
 import { webhookSignature } from '../../src/emulator/sip/webhook.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 // A made-up secret in OpenAI's format, for this test only.
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -139,6 +139,27 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'refer 200']);
     await waitUntil(() => gw.app.sessions.size === 0);
     expect(forgedCall?.requests).toEqual([]);
+  });
+
+  it('rejects a call while draining (SIP 503), with no session', async () => {
+    gw.app.sessions.drain();
+    const placed = await place({});
+    expect(placed.delivery.status).toBe(200);
+    expect(await placed.call.waitFor('accepted', 'rejected')).toBe('rejected');
+    expect(placed.call.requests).toEqual([{ action: 'reject', status: 200, body: { status_code: 503 } }]);
+    expect(gw.app.sessions.size).toBe(0);
+  });
+});
+
+describe('SIP edge: off without OPENAI_WEBHOOK_SECRET', () => {
+  it('has no webhook route (404), rather than an open one', async () => {
+    const off = await startTestGateway({ script: GREETING_SCRIPT });
+    try {
+      const res = await fetch(`${off.httpUrl}/openai/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(404);
+    } finally {
+      await off.close();
+    }
   });
 });
 
