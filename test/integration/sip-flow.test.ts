@@ -7,6 +7,8 @@ import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/
 // A made-up secret in OpenAI's format, for this test only.
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+/** The whole demo flow is about ten spoken turns (some 20 s here): room for a loaded machine. */
+const FLOW_TIMEOUT_MS = 90_000;
 
 interface SentSession {
   instructions?: string;
@@ -129,7 +131,7 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     // Accepted once despite the retry; hung up by the gateway after the goodbye.
     expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'hangup 200']);
     await waitUntil(() => gw.app.sessions.size === 0);
-  });
+  }, FLOW_TIMEOUT_MS);
 
   it('transfers the call to the person the agent names, by REFER, and does not hang up over it', async () => {
     const placed = await place({ script: TRANSFER_SCRIPT, playbackSpeed: 8 });
