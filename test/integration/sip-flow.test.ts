@@ -143,6 +143,25 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     expect(forgedCall?.requests).toEqual([]);
   });
 
+  it('re-attaches to the same call when the sideband drops, and hangs up when the gateway closes', async () => {
+    const earlier = gw.tap.connectionsOpened();
+    const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] }, playbackSpeed: 8 });
+    await placed.call.waitFor('accepted');
+    // This call's sideband connections (earlier calls' are closed).
+    const isCall = (e: { connection: number; event: { type: string; session?: unknown } }) => e.connection >= earlier
+      && e.event.type === 'session.created' && JSON.stringify(e.event.session).includes('Current state: 1_greeting');
+    const first = await gw.tap.waitFor((e) => e.direction === 'server' && isCall(e));
+    await gw.tap.waitFor((e) => e.connection === first.connection && e.event.type === 'output_audio_buffer.stopped');
+    gw.tap.dropConnections();
+    // The new connection attached to the call: it starts from the call's accepted session.
+    const again = await gw.tap.waitFor((e) => e.direction === 'server' && e.connection > first.connection && isCall(e));
+    await gw.tap.waitFor((e) => e.connection === again.connection && e.direction === 'server' && e.event.type === 'session.updated');
+    expect(placed.call.state).toBe('accepted');
+    await gw.app.sessions.closeAll('server_shutdown');
+    expect(await placed.call.waitFor('ended', 'transferred', 'rejected')).toBe('ended');
+    expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'hangup 200']);
+  });
+
   it('rejects a call while draining (SIP 503), with no session', async () => {
     gw.app.sessions.drain();
     const placed = await place({});
