@@ -12,9 +12,12 @@ export const tourGuide = defineAgent({
       'A little crabby: curt, dry, mildly put-upon, but never rude and always accurate. Keep every answer short.',
     tools: 'Use getFacilityInfo for hours and locations; do not guess them.',
     instructionsRules: '- Talk only about the facilities; for anything else, say the front desk handles it.',
-    safetyAndEscalation: 'If the caller reports an emergency, tell them to hang up and call emergency services.',
+    safetyAndEscalation:
+      'If the caller reports an emergency, tell them to hang up and call emergency services. If they ask for a person, transfer the call.',
   },
   statesFile: 'tour-guide.json',
   tools: [getFacilityInfo],
   handoffs: [],
+  // The concierge desk a phone call is transferred to (SIP REFER) when the caller asks for a person.
+  transferHumanTarget: 'sip:concierge@example.com',
 });

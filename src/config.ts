@@ -41,6 +41,10 @@ export interface Config {
   readonly twilioAuthToken?: string;
   /** The origin the world reaches this gateway at (Twilio signs URLs on it); required with Twilio. */
   readonly publicUrl?: string;
+  /** The SIP edge: the secret OpenAI signs its webhooks with (`whsec_…`); unset = `POST /openai/webhook` is off. */
+  readonly openaiWebhookSecret?: string;
+  /** OpenAI's REST API (the Calls API of SIP calls), e.g. an emulator's `http://127.0.0.1:8787/v1`; default OpenAI's. */
+  readonly openaiBaseUrl?: string;
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -65,6 +69,8 @@ const envSchema = z.object({
   BACKEND_PING_MS: positiveInt.default(5_000),
   DRAIN_TIMEOUT_S: z.coerce.number().int().min(0).default(300),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  OPENAI_WEBHOOK_SECRET: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .refine((url) => new URL(url).pathname === '/' && !new URL(url).search, 'must be an origin only (scheme, host, port), with no path')
     .optional(),
@@ -105,5 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainTimeoutS: e.DRAIN_TIMEOUT_S,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
+    openaiWebhookSecret: e.OPENAI_WEBHOOK_SECRET,
+    openaiBaseUrl: e.OPENAI_BASE_URL?.replace(/\/+$/, ''),
   });
 }

@@ -25,6 +25,8 @@ export const ERRORS = {
   VG_ERR_PTT_NOT_PRESSED: { message: 'Push-to-talk released without a press' },
   VG_ERR_UNAUTHORIZED: { message: 'Missing or invalid access token', httpStatus: 401, wsCloseCode: 4001 },
   VG_ERR_BAD_SIGNATURE: { message: 'Missing or invalid request signature', httpStatus: 403 },
+  /** A webhook whose Standard Webhooks signature is wrong or stale (OpenAI retries only on its own schedule). */
+  VG_ERR_WEBHOOK_SIGNATURE: { message: 'Invalid or stale webhook signature', httpStatus: 401 },
   VG_ERR_BAD_REQUEST: { message: 'Malformed request', httpStatus: 400 },
   VG_ERR_BAD_SDP: { message: 'Invalid SDP offer', httpStatus: 400 },
   VG_ERR_UNSUPPORTED_MEDIA_TYPE: { message: 'Unsupported media type', httpStatus: 415 },

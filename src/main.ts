@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   // Agents and their states are checked before anything listens: a bad file stops the start.
   const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
   const backend = await startBackend(config, logger);
-  const app = await buildServer(config, { runtime, backend: backend.target, logger });
+  const app = await buildServer(config, { runtime, backend: backend.target, restBaseUrl: backend.restBaseUrl, logger });
   app.addHook('onClose', async () => backend.close());
   try {
     await app.listen({ host: config.host, port: config.port });

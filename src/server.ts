@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { kioskEdge, MAX_FRAME_BYTES } from './edges/kiosk-ws.ts';
 import { webrtcEdge } from './edges/browser-webrtc.ts';
 import { twilioEdge } from './edges/phone-twilio.ts';
+import { sipEdge } from './edges/phone-sip.ts';
+import { OPENAI_REST_URL } from './backends/sideband.ts';
 import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
 import { createMetrics } from './observability/metrics.ts';
@@ -23,6 +25,8 @@ import { PenaltyBox } from './edges/kiosk/penalty-box.ts';
 export interface ServerDeps {
   runtime: AgentRuntime;
   backend: BackendTarget;
+  /** The backend's REST API (the Calls API of SIP calls) when it is not OpenAI's: the embedded emulator's. */
+  restBaseUrl?: string;
   logger: Logger;
 }
 
@@ -104,6 +108,16 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
       hasRoom: () => sessions.hasRoom(),
       authToken: config.twilioAuthToken,
       publicUrl: config.publicUrl,
+    });
+  }
+  // SIP calls are off (the webhook 404s) unless OpenAI's webhook secret is configured.
+  if (config.openaiWebhookSecret) {
+    await app.register(sipEdge, {
+      startSession: sessions.start,
+      refusal: () => sessions.refusal(),
+      webhookSecret: config.openaiWebhookSecret,
+      backend: deps.backend,
+      restBaseUrl: config.openaiBaseUrl ?? deps.restBaseUrl ?? OPENAI_REST_URL,
     });
   }
   return app;

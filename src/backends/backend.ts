@@ -4,5 +4,7 @@ import type { BackendTarget } from '../session/backend-link.ts';
 export interface Backend {
   readonly kind: 'openai' | 'emulator' | 'external';
   readonly target: BackendTarget;
+  /** Its REST API (the Calls API) when that is not OpenAI's. */
+  readonly restBaseUrl?: string;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ export async function emulatorBackend(opts: { model: string; script?: string; lo
     kind: 'emulator',
     // The emulator checks no key unless it is given one; any bearer will do.
     target: { url: withModel(emulator.url, opts.model), apiKey: 'emulator', model: opts.model },
+    restBaseUrl: emulator.restUrl,
     close: () => emulator.close(),
   };
 }

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { CallAcceptParams } from 'openai/resources/realtime/calls';
 import type { AudioFormat } from '../audio/format.ts';
 
 /**
@@ -9,9 +10,15 @@ import type { AudioFormat } from '../audio/format.ts';
  */
 
 /** The audio an edge carries. The session derives the backend's formats and every byte/ms figure from it. */
-export interface EdgeMedia {
+export interface AudioMedia {
   readonly format: AudioFormat;
 }
+
+/**
+ * `'none'`: no audio crosses the gateway (a SIP call: it flows between the carrier and the
+ * backend, which owns playback and truncation). The session configures no formats then.
+ */
+export type EdgeMedia = AudioMedia | 'none';
 
 /** What an edge knows of the caller (a phone call's numbers); the agent sees it as context. */
 export interface CallerDetails {
@@ -79,9 +86,16 @@ export interface EdgeEvents {
 }
 
 export interface EdgeTransport extends EventEmitter<EdgeEvents> {
-  readonly kind: 'kiosk' | 'webrtc' | 'twilio';
+  readonly kind: 'kiosk' | 'webrtc' | 'twilio' | 'sip';
   readonly media: EdgeMedia;
   readonly caller?: CallerDetails;
+  /**
+   * For a call that must be answered with its session configuration before the backend connection
+   * opens (a SIP call, accepted through the Calls API). Rejects when the call cannot be answered.
+   */
+  acceptCall?(session: CallAcceptParams): Promise<void>;
+  /** Transfers the call to a person at a `sip:`/`tel:` URI; only edges that can do it have it. */
+  transfer?(targetUri: string): Promise<void>;
   /** Queue agent audio for the listener: a base64 payload in `media.format`. */
   sendAudio(payload: string): void;
   /** Drop all agent audio not yet heard (barge-in). */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { bytesPerMs, durationMs, PCM24K } from '../audio/format.ts';
-import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport, SessionRateLimit } from './edge.ts';
+import type { AudioMedia, ClientEvent, EdgeEvents, EdgeTransport, SessionRateLimit } from './edge.ts';
 import { parseControl } from './control.ts';
 import { errorEvent, replyError } from './errors.ts';
 import { startFailure } from './start-failure.ts';
@@ -36,7 +36,7 @@ export interface KioskEdgeOptions {
 const REFUSED_LINGER_MS = 500;
 
 /** Devices speak PCM16 24 kHz both ways. */
-const MEDIA: EdgeMedia = { format: PCM24K };
+const MEDIA: AudioMedia = { format: PCM24K };
 /** Largest binary frame: 500 ms. Devices send 20-100 ms frames. */
 export const MAX_AUDIO_FRAME_BYTES = bytesPerMs(MEDIA.format) * 500;
 /**

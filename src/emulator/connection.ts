@@ -20,6 +20,8 @@ import { ResponseRegistry } from './response/registry.ts';
 import { RateLimitWindow } from './response/usage.ts';
 import type { SpeechSynthesizer } from './speech/index.ts';
 import { TurnDetector } from './turn-detection.ts';
+import { CallLeg } from './sip/call-leg.ts';
+import type { SipCall } from './sip/calls.ts';
 
 // One emulated Realtime session on one WebSocket. Inbound frames and internal work (idle
 // timeouts) go through a single queue, one step at a time, so events are answered in the order
@@ -35,6 +37,8 @@ export interface ConnectionInit {
   script: LoadedScript | undefined;
   sessionMaxMs: number;
   maxEventBytes: number;
+  /** A sideband socket (`?call_id=`) of an accepted SIP call: it starts from the call's session. */
+  call?: SipCall;
 }
 
 /**
@@ -67,6 +71,9 @@ export class RealtimeConnection implements SessionContext {
 
   readonly #ws: WebSocket;
   readonly #maxEventBytes: number;
+  readonly #call: SipCall | undefined;
+  /** The SIP leg, for a call's sideband socket: the agent's audio goes there, the caller's comes from it. */
+  readonly #leg: CallLeg | undefined;
   #state: State = 'open';
   #queue: Task[] = [];
   #pumping = false;
@@ -86,9 +93,14 @@ export class RealtimeConnection implements SessionContext {
     this.#maxEventBytes = init.maxEventBytes;
     const id = newSessionId();
     this.logger = init.logger.child({ sessionId: id });
-    this.session = defaultSession(id, init.model, Math.round((Date.now() + init.sessionMaxMs) / 1000), init.choices.defaultSilenceDurationMs);
+    this.#call = init.call;
+    this.session = init.call?.session
+      ? structuredClone(init.call.session)
+      : defaultSession(id, init.model, Math.round((Date.now() + init.sessionMaxMs) / 1000), init.choices.defaultSilenceDurationMs);
     this.buffer = new InputAudioBuffer(this.session.audio.input.format);
-    this.responder = new Responder(init.script, this.logger);
+    this.responder = new Responder(init.call?.script ?? init.script, this.logger);
+    this.#leg = init.call ? new CallLeg(this, init.call, this) : undefined;
+    init.call?.attach(this);
 
     ws.on('message', (data, isBinary) => this.#enqueue({ kind: 'frame', data, isBinary }));
     ws.on('close', (code) => this.#onClose(code));
@@ -118,8 +130,10 @@ export class RealtimeConnection implements SessionContext {
   send(event: ServerEvent): void {
     if (this.#state !== 'open') return;
     const { type, ...fields } = event;
+    if (this.#leg?.swallows(event)) return;
     const padding = OBFUSCATED.has(type) ? { obfuscation: base62(randomInt(1, 17)) } : {};
     this.#ws.send(JSON.stringify({ type, event_id: newEventId(), ...fields, ...padding }));
+    this.#leg?.sent(event);
   }
 
   fail(error: ProtocolError, eventId: string | null): void {
@@ -234,6 +248,11 @@ export class RealtimeConnection implements SessionContext {
       return;
     }
     const eventId = clientEventId(raw);
+    // Only a call's sideband may clear the output buffer: the service plays the audio there (§3.11).
+    if (this.#leg && (raw as { type?: unknown } | null)?.type === 'output_audio_buffer.clear') {
+      this.#leg.clear();
+      return;
+    }
     const parsed = parseClientEvent(raw);
     if (!parsed.ok) {
       this.fail(parsed.error, eventId);
@@ -285,5 +304,7 @@ export class RealtimeConnection implements SessionContext {
     this.cancelIdle();
     this.responses.abortAll();
     this.turns.dispose();
+    this.#leg?.dispose();
+    this.#call?.detach(this);
   }
 }

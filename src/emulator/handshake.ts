@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import {
   betaShapeDisabled,
+  callNotActive,
   conflictingTarget,
   invalidApiKey,
   invalidIntent,
@@ -11,11 +12,12 @@ import {
   type FatalError,
 } from './protocol/errors.ts';
 import { isRealtimeModel, type SessionKind } from './protocol/session-config.ts';
+import type { SipCall } from './sip/calls.ts';
 
 // Checks made after the 101, as the live service makes them (§1.1): a failure is an `error`
 // event then a close, never an HTTP status, so clients meet the same failure path.
 
-type Handshake = { ok: true; kind: SessionKind; model: string } | { ok: false; fatal: FatalError };
+type Handshake = { ok: true; kind: SessionKind; model: string; call?: SipCall } | { ok: false; fatal: FatalError };
 
 /** A sideband (`?call_id=`) session has no model in its URL; the emulator gives it this one. */
 const SIDEBAND_MODEL = 'gpt-realtime';
@@ -28,7 +30,7 @@ function offeredProtocols(req: IncomingMessage): string[] {
   return header ? header.split(',').map((p) => p.trim()).filter(Boolean) : [];
 }
 
-export function checkHandshake(req: IncomingMessage, url: URL, apiKey: string | undefined): Handshake {
+export function checkHandshake(req: IncomingMessage, url: URL, apiKey: string | undefined, findCall: (id: string) => SipCall | undefined): Handshake {
   const protocols = offeredProtocols(req);
   // Servers use the Authorization header; browsers, which cannot set it, a subprotocol (§1.1).
   const key = bearerToken(req.headers.authorization) ?? protocols.find((p) => p.startsWith(KEY_PROTOCOL))?.slice(KEY_PROTOCOL.length);
@@ -45,8 +47,14 @@ export function checkHandshake(req: IncomingMessage, url: URL, apiKey: string | 
   const targets = [model, callId, intent === 'transcription' ? intent : null].filter((t) => t !== null).length;
   if (targets > 1) return { ok: false, fatal: conflictingTarget() };
   if (intent === 'transcription') return { ok: true, kind: 'transcription', model: '' };
-  // There are no calls to attach to offline: a sideband socket gets a fresh realtime session.
-  if (callId !== null) return { ok: true, kind: 'realtime', model: SIDEBAND_MODEL };
+  if (callId !== null) {
+    const call = findCall(callId);
+    // A call placed here attaches only once accepted; any other id (no call placed through this
+    // emulator) gets a fresh realtime session, as before calls were emulated.
+    if (!call) return { ok: true, kind: 'realtime', model: SIDEBAND_MODEL };
+    if (call.state !== 'accepted') return { ok: false, fatal: callNotActive(callId, call.state) };
+    return { ok: true, kind: 'realtime', model: call.session?.model ?? SIDEBAND_MODEL, call };
+  }
   if (!model) return { ok: false, fatal: missingModel() };
   if (!isRealtimeModel(model)) return { ok: false, fatal: invalidModel(model) };
   return { ok: true, kind: 'realtime', model };

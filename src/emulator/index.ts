@@ -2,6 +2,8 @@ import pino from 'pino';
 import { loadScript } from './responder/script.ts';
 import { DEFAULT_CHOICES, DEFAULT_MAX_EVENT_BYTES, DEFAULT_SESSION_MAX_MS, DEFAULT_TIMING, type EmulatorOptions } from './options.ts';
 import { listen, REALTIME_PATH } from './server.ts';
+import { SipCalls } from './sip/calls.ts';
+import { placeCall, placeCallHandler, type PlaceCallOptions, type PlacedCall } from './sip/place-call.ts';
 import { SpeechSynthesizer } from './speech/index.ts';
 import { selfSignedCertificate } from './tls.ts';
 
@@ -11,13 +13,19 @@ export type { EmulatorOptions, EmulatorTiming, ProtocolChoices } from './options
 export { DEFAULT_CHOICES, DEFAULT_TIMING } from './options.ts';
 export type { ConversationScript } from './responder/script.ts';
 export { loadScript } from './responder/script.ts';
+export type { PlaceCallOptions, PlacedCall, WebhookTarget } from './sip/place-call.ts';
+export type { CallRequest, CallState, SipCall } from './sip/calls.ts';
 
 export interface RunningEmulator {
   /** ws(s)://127.0.0.1:PORT/v1/realtime — add `?model=gpt-realtime` (or `?intent=transcription`). */
   url: string;
   port: number;
+  /** http(s)://127.0.0.1:PORT/v1 — the REST base URL (the Calls API of SIP calls). */
+  restUrl: string;
   /** PEM of the self-signed certificate, when `tls: true`: pass it as the client's `ca`. */
   ca?: string;
+  /** Places a simulated incoming SIP call: it rings and its signed webhook is delivered. */
+  placeSipCall(opts?: PlaceCallOptions): Promise<PlacedCall>;
   close(): Promise<void>;
 }
 
@@ -29,6 +37,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   const ownSynthesizer = opts.synthesizer === undefined;
   const synthesizer = opts.synthesizer ?? SpeechSynthesizer.create();
   const host = opts.host ?? '127.0.0.1';
+  const calls = new SipCalls();
   let server;
   try {
     server = await listen({
@@ -43,6 +52,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       script,
       sessionMaxMs: opts.sessionMaxMs ?? DEFAULT_SESSION_MAX_MS,
       maxEventBytes: opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+      calls,
+      placeCall: opts.webhook ? placeCallHandler(calls, opts.webhook) : undefined,
     });
   } catch (err) {
     if (ownSynthesizer) await synthesizer.close();
@@ -50,12 +61,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   }
   const port = server.port;
   const url = `${tls ? 'wss' : 'ws'}://${urlHost(host)}:${port}${REALTIME_PATH}`;
+  const restUrl = `${tls ? 'https' : 'http'}://${urlHost(host)}:${port}/v1`;
   logger.info({ url }, 'realtime emulator listening');
   let closing: Promise<void> | undefined;
   return {
     url,
     port,
+    restUrl,
     ...(tls ? { ca: tls.cert } : {}),
+    placeSipCall: (callOpts) => placeCall(calls, opts.webhook, callOpts),
     close() {
       closing ??= (async () => {
         await server.close();

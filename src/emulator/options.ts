@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SpeechSynthesizer } from './speech/index.ts';
 import type { ConversationScript } from './responder/script.ts';
+import type { WebhookTarget } from './sip/place-call.ts';
 
 /**
  * Latencies and pace of the emulated service. Defaults are the observations of
@@ -86,6 +87,8 @@ export interface EmulatorOptions {
   logger?: Logger;
   /** Shared across sessions; created (and closed by close()) when absent. */
   synthesizer?: SpeechSynthesizer;
+  /** Where simulated SIP calls post their signed `realtime.call.incoming` (see docs/emulator.md). */
+  webhook?: WebhookTarget;
 }
 
 /** 15 MiB of audio is 20 MiB of base64; 64 KiB more covers the JSON around it. */

@@ -8,18 +8,27 @@ import { RealtimeConnection, type ConnectionInit } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { newEventId } from './ids.ts';
 import type { FatalError } from './protocol/errors.ts';
+import { handleCallsRequest } from './sip/calls-api.ts';
+import type { SipCalls } from './sip/calls.ts';
 
 // The HTTP(S) listener: `/v1/realtime` upgrades to a session, any other path is a plain 404
-// before the upgrade; auth and model problems are answered after it, as the service does.
+// before the upgrade; auth and model problems are answered after it, as the service does. Plain
+// requests: the Calls API of SIP calls, and (when webhooks are configured) the emulator's own
+// `POST /emulator/sip/calls`, which places a simulated incoming call.
 
 export const REALTIME_PATH = '/v1/realtime';
 
-export interface ServerInit extends Omit<ConnectionInit, 'kind' | 'model'> {
+export interface ServerInit extends Omit<ConnectionInit, 'kind' | 'model' | 'call'> {
   host: string;
   port: number;
   tls: { cert: string; key: string } | undefined;
   apiKey: string | undefined;
+  calls: SipCalls;
+  /** Answers `POST /emulator/sip/calls` (place a simulated call); absent, that path is a 404. */
+  placeCall?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }
+
+export const PLACE_CALL_PATH = '/emulator/sip/calls';
 
 export interface ListeningServer {
   port: number;
@@ -29,6 +38,13 @@ export interface ListeningServer {
 export async function listen(init: ServerInit): Promise<ListeningServer> {
   const sessions = new Set<RealtimeConnection>();
   const logger: Logger = init.logger;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const callsApi = { calls: init.calls, apiKey: init.apiKey, sessionMaxMs: init.sessionMaxMs, silenceMs: init.choices.defaultSilenceDurationMs };
+    if (handleCallsRequest(req, res, path, callsApi)) return;
+    if (path === PLACE_CALL_PATH && req.method === 'POST' && init.placeCall) return init.placeCall(req, res);
+    notFound(path, res);
+  };
   const server = init.tls ? https.createServer({ cert: init.tls.cert, key: init.tls.key }, onRequest) : http.createServer(onRequest);
   const wss = new WebSocketServer({
     noServer: true,
@@ -47,12 +63,12 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const handshake = checkHandshake(req, url, init.apiKey);
+      const handshake = checkHandshake(req, url, init.apiKey, (id) => init.calls.get(id));
       if (!handshake.ok) {
         rejectAfterUpgrade(ws, handshake.fatal);
         return;
       }
-      const session = new RealtimeConnection(ws, { ...init, kind: handshake.kind, model: handshake.model });
+      const session = new RealtimeConnection(ws, { ...init, kind: handshake.kind, model: handshake.model, call: handshake.call });
       sessions.add(session);
       void session.closed.then(() => sessions.delete(session));
     });
@@ -70,6 +86,7 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
   return {
     port: (server.address() as AddressInfo).port,
     async close() {
+      init.calls.endAll();
       for (const session of sessions) session.close(1001, 'server shutting down');
       await Promise.all([...sessions].map((s) => Promise.race([s.closed, new Promise((r) => setTimeout(r, 1000).unref())])));
       for (const client of wss.clients) client.terminate();
@@ -80,8 +97,7 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
   };
 }
 
-function onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+function notFound(path: string, res: http.ServerResponse): void {
   const status = path === REALTIME_PATH ? 426 : 404;
   res.writeHead(status, { 'content-type': 'application/json', ...(status === 426 ? { upgrade: 'websocket' } : {}) });
   res.end(JSON.stringify({ error: { message: status === 426 ? 'Use a WebSocket upgrade for /v1/realtime.' : 'Not found.', type: 'invalid_request_error' } }));

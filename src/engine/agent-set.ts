@@ -3,7 +3,7 @@ import { VgError } from '../errors.ts';
 import { agentProblems, type AgentDefinition } from './agent.ts';
 import { readStatesFile } from './load-states.ts';
 import { statesError, type StateProblem } from './state-problems.ts';
-import { TRANSFER_AGENTS, type StatesDefinition } from './states.ts';
+import { TRANSFER_AGENTS, TRANSFER_HUMAN, type StatesDefinition } from './states.ts';
 
 export interface LoadedAgent {
   definition: AgentDefinition;
@@ -47,12 +47,19 @@ export function loadAgentSet(
       stateProblems.push(...result.problems);
       continue;
     }
-    const transfers = result.definition.states.filter((state) =>
-      state.transitions.some((transition) => transition.next_step === TRANSFER_AGENTS),
-    );
+    const using = (keyword: string) => result.definition.states
+      .filter((state) => state.transitions.some((transition) => transition.next_step === keyword))
+      .map((state) => state.id);
+    const transfers = using(TRANSFER_AGENTS);
     if (transfers.length > 0 && agent.transferAgentsTarget === undefined) {
       problems.push(
-        `agent "${agent.name}": ${agent.statesFile} hands off with "${TRANSFER_AGENTS}" (in ${transfers.map((state) => state.id).join(', ')}) but the agent sets no transferAgentsTarget`,
+        `agent "${agent.name}": ${agent.statesFile} hands off with "${TRANSFER_AGENTS}" (in ${transfers.join(', ')}) but the agent sets no transferAgentsTarget`,
+      );
+    }
+    const toHuman = using(TRANSFER_HUMAN);
+    if (toHuman.length > 0 && agent.transferHumanTarget === undefined) {
+      problems.push(
+        `agent "${agent.name}": ${agent.statesFile} transfers the call with "${TRANSFER_HUMAN}" (in ${toHuman.join(', ')}) but the agent sets no transferHumanTarget`,
       );
     }
     loaded.set(agent.name, { definition: agent, states: result.definition });

@@ -1,7 +1,7 @@
 import { VgError } from '../errors.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
-import { TRANSFER_AGENTS } from './states.ts';
-import { CHANGE_STATE_TOOL, HANDOFF_TOOL_PREFIX } from './transition-tools.ts';
+import { TRANSFER_AGENTS, TRANSFER_HUMAN } from './states.ts';
+import { CHANGE_STATE_TOOL, HANDOFF_TOOL_PREFIX, TRANSFER_CALL_TOOL } from './transition-tools.ts';
 
 /** The labeled sections of the Realtime prompting guide that an agent writes itself. */
 export interface AgentSections {
@@ -29,11 +29,17 @@ export interface AgentDefinition {
   handoffs: readonly string[];
   /** What a `next_step` of "transferAgents" means; must be one of `handoffs`. */
   transferAgentsTarget?: string;
+  /**
+   * Where a `next_step` of "transferHuman" sends the call: a `sip:`, `sips:` or `tel:` URI (the
+   * SIP REFER's Refer-To), e.g. 'tel:+14155550123'. Only a SIP call can be transferred.
+   */
+  transferHumanTarget?: string;
 }
 
 // 'transfer_to_' + name must fit the 64-character limit on function names.
 const AGENT_NAME = /^[A-Za-z][A-Za-z0-9]{0,51}$/;
 const STATES_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
+const TRANSFER_URI = /^(sips?|tel):[^\s<>"]+$/;
 
 /** Checks what one agent file can check alone; loadAgentSet checks references across agents. */
 export function defineAgent(definition: AgentDefinition): AgentDefinition {
@@ -54,18 +60,21 @@ export function agentProblems(agent: AgentDefinition): string[] {
   const toolNames = agent.tools.map((tool) => tool.name);
   for (const name of duplicates(toolNames)) problems.push(`${at}: tool "${name}" is declared twice`);
   for (const name of toolNames) {
-    if (name === CHANGE_STATE_TOOL || name.startsWith(HANDOFF_TOOL_PREFIX)) {
-      problems.push(`${at}: tool name "${name}" is reserved for state changes and handoffs`);
+    if (name === CHANGE_STATE_TOOL || name === TRANSFER_CALL_TOOL || name.startsWith(HANDOFF_TOOL_PREFIX)) {
+      problems.push(`${at}: tool name "${name}" is reserved for state changes, handoffs and transfers`);
     }
   }
   for (const name of duplicates(agent.handoffs)) problems.push(`${at}: handoff "${name}" is listed twice`);
   for (const target of agent.handoffs) {
     if (!AGENT_NAME.test(target)) problems.push(`${at}: handoff "${target}" is not a valid agent name`);
     if (target === agent.name) problems.push(`${at}: an agent cannot hand off to itself`);
-    if (target === TRANSFER_AGENTS) problems.push(`${at}: "${TRANSFER_AGENTS}" is a next_step keyword, not an agent name`);
+    if (target === TRANSFER_AGENTS || target === TRANSFER_HUMAN) problems.push(`${at}: "${target}" is a next_step keyword, not an agent name`);
   }
   if (agent.transferAgentsTarget !== undefined && !agent.handoffs.includes(agent.transferAgentsTarget)) {
     problems.push(`${at}: transferAgentsTarget "${agent.transferAgentsTarget}" must be one of handoffs (${agent.handoffs.join(', ') || 'none'})`);
+  }
+  if (agent.transferHumanTarget !== undefined && !TRANSFER_URI.test(agent.transferHumanTarget)) {
+    problems.push(`${at}: transferHumanTarget ${JSON.stringify(agent.transferHumanTarget)} must be a sip:, sips: or tel: URI, e.g. "tel:+14155550123"`);
   }
   return problems;
 }

@@ -4,7 +4,7 @@ import type { ToolSpec } from '../tools/tool.ts';
 import type { AgentDefinition } from './agent.ts';
 import { conversationFlow } from './conversation-flow.ts';
 import { findState, type StatesDefinition } from './states.ts';
-import { changeStateTool } from './transition-tools.ts';
+import { changeStateTool, transferCallTool } from './transition-tools.ts';
 import { allowedTransitions, type AllowedTransition } from './transitions.ts';
 import { UNCLEAR_AUDIO_RULES } from './unclear-audio.ts';
 import type { SlotValues } from './slots.ts';
@@ -44,9 +44,10 @@ export function compileState(agent: AgentDefinition, states: StatesDefinition, s
   const instructions = headed
     .flatMap(([heading, body]) => (body === undefined || body.trim() === '' ? [] : [`# ${heading}\n${body.trim()}`]))
     .join('\n\n');
-  const inAgentTargets = transitions.filter((transition) => !transition.handoff).map((transition) => transition.to);
+  const inAgentTargets = transitions.filter((transition) => !transition.handoff && !transition.human).map((transition) => transition.to);
   const tools = agent.tools.map(toolSpec);
   if (inAgentTargets.length > 0) tools.push(changeStateTool(inAgentTargets, state.collects));
+  if (transitions.some((transition) => transition.human)) tools.push(transferCallTool());
   return { instructions, transitions, tools };
 }
 

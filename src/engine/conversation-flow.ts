@@ -1,6 +1,6 @@
 import type { ConversationState } from './states.ts';
 import type { AllowedTransition } from './transitions.ts';
-import { CHANGE_STATE_TOOL, handoffToolName } from './transition-tools.ts';
+import { CHANGE_STATE_TOOL, handoffToolName, TRANSFER_CALL_TOOL } from './transition-tools.ts';
 
 /** The Conversation Flow section: the current state only, and the moves out of it. */
 export function conversationFlow(state: ConversationState, transitions: readonly AllowedTransition[]): string {
@@ -16,7 +16,9 @@ export function conversationFlow(state: ConversationState, transitions: readonly
   }
   lines.push('', '## Transitions');
   if (transitions.length === 0) {
-    lines.push('This is the last state: there is no move out of it.');
+    lines.push(state.hangup
+      ? 'This is the last state: the call ends once you have said it. Do not ask anything.'
+      : 'This is the last state: there is no move out of it.');
   } else {
     lines.push(...transitions.map(transitionLine));
     lines.push(
@@ -27,7 +29,8 @@ export function conversationFlow(state: ConversationState, transitions: readonly
   return lines.join('\n');
 }
 
-function transitionLine({ to, condition, handoff }: AllowedTransition): string {
+function transitionLine({ to, condition, handoff, human }: AllowedTransition): string {
+  if (human) return `- ${condition} → tell the caller, then call \`${TRANSFER_CALL_TOOL}\` to transfer the call to a person.`;
   return handoff
     ? `- ${condition} → call \`${handoffToolName(to)}\` to hand the caller over to ${to}.`
     : `- ${condition} → call \`${CHANGE_STATE_TOOL}\` with next_step "${to}".`;

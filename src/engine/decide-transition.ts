@@ -1,6 +1,6 @@
 import { findState, TRANSFER_AGENTS, type StatesDefinition } from './states.ts';
 import { allowedTransitions, type AllowedTransition, type HandoffRules } from './transitions.ts';
-import { handoffToolName } from './transition-tools.ts';
+import { handoffToolName, TRANSFER_CALL_TOOL } from './transition-tools.ts';
 
 /**
  * `to` is the next state, or for a handoff the agent taking over (then also in `handoff`).
@@ -20,6 +20,7 @@ export function decideTransition(
   const allowed = allowedTransitions(current, rules);
   const target = requested === TRANSFER_AGENTS ? rules.transferAgentsTarget : requested;
   const match = allowed.find((transition) => transition.to === target);
+  if (match?.human) return { ok: false, reason: `a transfer to a person is not a state move: call ${TRANSFER_CALL_TOOL} instead` };
   if (match !== undefined) return match.handoff ? { ok: true, to: match.to, handoff: match.to } : { ok: true, to: match.to };
   const known = findState(states, requested) !== undefined || rules.handoffs.includes(requested);
   return {
@@ -33,6 +34,8 @@ export function decideTransition(
 function describe(allowed: readonly AllowedTransition[]): string {
   if (allowed.length === 0) return 'none (this is the last state)';
   return allowed
-    .map((transition) => (transition.handoff ? `${transition.to} (handoff: call ${handoffToolName(transition.to)})` : transition.to))
+    .map((transition) => (transition.handoff
+      ? `${transition.to} (handoff: call ${handoffToolName(transition.to)})`
+      : transition.human ? `a person (call ${TRANSFER_CALL_TOOL})` : transition.to))
     .join(', ');
 }

@@ -2,7 +2,7 @@
 import type { SlotSpec } from './slots.ts';
 
 export interface StateTransition {
-  /** A state id of the same file, an agent name (direct handoff) or `transferAgents`. */
+  /** A state id of the same file, an agent name (direct handoff), `transferAgents` or `transferHuman`. */
   next_step: string;
   condition: string;
 }
@@ -15,6 +15,8 @@ export interface ConversationState {
   transitions: StateTransition[];
   /** The values this state collects (the `collects` extension; empty when the file has none). */
   collects: SlotSpec[];
+  /** The call ends once the agent has spoken in this state (a final state: it has no transitions). */
+  hangup?: boolean;
 }
 
 /** A validated states file; `states[0]` is the start state. */
@@ -25,6 +27,9 @@ export interface StatesDefinition {
 
 /** The `next_step` meaning "hand off to the agent the agent file names". */
 export const TRANSFER_AGENTS = 'transferAgents';
+
+/** The `next_step` meaning "transfer the call to a person" (the agent file names where). */
+export const TRANSFER_HUMAN = 'transferHuman';
 
 export function findState(states: StatesDefinition, id: string): ConversationState | undefined {
   return states.states.find((state) => state.id === id);

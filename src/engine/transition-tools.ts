@@ -7,6 +7,9 @@ export const CHANGE_STATE_TOOL = 'change_state';
 /** The Agents SDK names each handoff tool `transfer_to_<agent>` (agent names here are plain alphanumerics). */
 export const HANDOFF_TOOL_PREFIX = 'transfer_to_';
 
+/** The function the model calls to transfer the call to a person (a `transferHuman` transition). */
+export const TRANSFER_CALL_TOOL = 'transfer_call';
+
 export function handoffToolName(agentName: string): string {
   return `${HANDOFF_TOOL_PREFIX}${agentName}`;
 }
@@ -38,6 +41,22 @@ export function changeStateTool(targets: readonly string[], collects: readonly S
         ...values,
       },
       required: ['next_step'],
+      additionalProperties: false,
+    },
+  };
+}
+
+/** transfer_call: where the call goes is the agent file's business, not the model's. */
+export function transferCallTool(): ToolSpec {
+  return {
+    type: 'function',
+    name: TRANSFER_CALL_TOOL,
+    description:
+      'Transfer the call to a person once the transition condition for it is met. Tell the caller first. ' +
+      'The result says whether the transfer was made.',
+    parameters: {
+      type: 'object',
+      properties: { reason: { type: 'string', description: 'Why the caller is transferred, in a few words.' } },
       additionalProperties: false,
     },
   };

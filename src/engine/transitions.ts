@@ -1,5 +1,5 @@
 import { VgError } from '../errors.ts';
-import { TRANSFER_AGENTS, type ConversationState } from './states.ts';
+import { TRANSFER_AGENTS, TRANSFER_HUMAN, type ConversationState } from './states.ts';
 
 /** A move out of the current state: to another state, or (handoff) to another agent. */
 export interface AllowedTransition {
@@ -7,6 +7,8 @@ export interface AllowedTransition {
   to: string;
   condition: string;
   handoff: boolean;
+  /** A transfer of the call to a person (`to` is "transferHuman"): the transfer_call tool, not change_state. */
+  human?: true;
 }
 
 /** What an agent file says about handoffs (an AgentDefinition satisfies it). */
@@ -18,6 +20,7 @@ export interface HandoffRules {
 
 export function allowedTransitions(state: ConversationState, rules: HandoffRules): AllowedTransition[] {
   return state.transitions.map(({ next_step, condition }) => {
+    if (next_step === TRANSFER_HUMAN) return { to: TRANSFER_HUMAN, condition, handoff: false, human: true };
     if (next_step !== TRANSFER_AGENTS) return { to: next_step, condition, handoff: rules.handoffs.includes(next_step) };
     // loadAgentSet refuses this case at startup; reaching it means the agent set was bypassed.
     if (rules.transferAgentsTarget === undefined) {

@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import statesSchema from '../../states/schema.json' with { type: 'json' };
 import { describeSchemaErrors } from '../tools/schema-errors.ts';
-import { TRANSFER_AGENTS, type ConversationState, type StatesDefinition } from './states.ts';
+import { TRANSFER_AGENTS, TRANSFER_HUMAN, type ConversationState, type StatesDefinition } from './states.ts';
 import type { StateProblem } from './state-problems.ts';
 import { slotValidator, type SlotSpec } from './slots.ts';
 
@@ -28,6 +28,7 @@ export function validateStates(json: unknown, fileName: string, opts: StatesVali
     ...idProblems(views, opts),
     ...blankInstructions(views),
     ...unknownTargets(views, opts),
+    ...hangupWithTransitions(views),
     ...unreachableStates(views),
     ...slotProblems(json),
   ];
@@ -56,6 +57,7 @@ export function parseStates(
     examples: [...(state.examples ?? [])],
     transitions: state.transitions.map(({ next_step, condition }) => ({ next_step, condition })),
     collects: (state.collects ?? []).map(({ name, description, schema, required }) => ({ name, description, schema, required: required ?? true })),
+    ...(state.hangup === true ? { hangup: true } : {}),
   }));
   return { ok: true, definition: { file: fileName, states } };
 }
@@ -67,6 +69,7 @@ interface StateView {
   id?: string;
   instructions: unknown[];
   nextSteps: { index: number; value: string }[];
+  hangup: boolean;
 }
 
 function viewOf(entry: unknown, index: number): StateView {
@@ -76,6 +79,7 @@ function viewOf(entry: unknown, index: number): StateView {
     index,
     id: typeof record.id === 'string' && record.id !== '' ? record.id : undefined,
     instructions: Array.isArray(record.instructions) ? record.instructions : [],
+    hangup: record.hangup === true,
     nextSteps: transitions.flatMap((transition: unknown, i) =>
       isRecord(transition) && typeof transition.next_step === 'string' && transition.next_step !== ''
         ? [{ index: i, value: transition.next_step }]
@@ -95,8 +99,8 @@ function idProblems(views: StateView[], opts: StatesValidationOptions): Problem[
     } else {
       firstIndex.set(id, index);
     }
-    if (id === TRANSFER_AGENTS || opts.handoffTargets.includes(id)) {
-      problems.push({ path: `/${index}/id`, expected: `an id that is neither "${TRANSFER_AGENTS}" nor an agent name`, found: JSON.stringify(id) });
+    if (id === TRANSFER_AGENTS || id === TRANSFER_HUMAN || opts.handoffTargets.includes(id)) {
+      problems.push({ path: `/${index}/id`, expected: `an id that is neither "${TRANSFER_AGENTS}", "${TRANSFER_HUMAN}" nor an agent name`, found: JSON.stringify(id) });
     }
   }
   return problems;
@@ -117,7 +121,7 @@ function unknownTargets(views: StateView[], opts: StatesValidationOptions): Prob
   const ids = views.flatMap((view) => (view.id === undefined ? [] : [view.id]));
   // "transferAgents" means a handoff: an agent with nowhere to hand off to cannot use it.
   const transfer = opts.handoffTargets.length > 0 ? [TRANSFER_AGENTS] : [];
-  const allowed = [...new Set([...ids, ...transfer, ...opts.handoffTargets])];
+  const allowed = [...new Set([...ids, ...transfer, TRANSFER_HUMAN, ...opts.handoffTargets])];
   return views.flatMap(({ index, nextSteps }) =>
     nextSteps
       .filter(({ value }) => !allowed.includes(value))
@@ -159,6 +163,17 @@ function slotProblems(json: unknown[]): Problem[] {
     });
   });
   return problems;
+}
+
+// A state that ends the call cannot lead anywhere: its moves would never be taken.
+function hangupWithTransitions(views: StateView[]): Problem[] {
+  return views
+    .filter((view) => view.hangup && view.nextSteps.length > 0)
+    .map((view) => ({
+      path: `/${view.index}/transitions`,
+      expected: 'no transitions in a state with "hangup": true (the call ends there)',
+      found: `${view.nextSteps.length} transition${view.nextSteps.length === 1 ? '' : 's'}`,
+    }));
 }
 
 function unreachableStates(views: StateView[]): Problem[] {

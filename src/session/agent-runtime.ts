@@ -24,6 +24,10 @@ export interface AgentRuntime {
   decide(agent: string, state: string, rawArguments: string, known: SlotValues): Decision;
   /** Every value any agent's states collect, by name: what tools may set. */
   readonly slots: ReadonlyMap<string, SlotSpec>;
+  /** Whether the call ends once the agent has spoken in this state (`"hangup": true`). */
+  endsCall(agent: string, state: string): boolean;
+  /** Where the agent transfers a call to a person (its `transferHumanTarget`), if anywhere. */
+  transferTarget(agent: string): string | undefined;
 }
 
 /**
@@ -43,4 +47,6 @@ export interface SessionCallbacks {
   changeState(callId: string, rawArguments: string): Promise<string>;
   /** What the conversation has collected so far. */
   slots(): SlotValues;
+  /** Handles the `transfer_call` tool (transfer to a person); returns the model's result text. */
+  transferCall(callId: string, rawArguments: string): Promise<string>;
 }

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { OpenAIRealtimeWebSocket, type RealtimeClientMessage } from '@openai/agents/realtime';
 import { isBase64 } from '../audio/base64.ts';
 import { HeldOutbox, type HoldLimits } from './held-outbox.ts';
+import { withoutAudioFormats } from './sdk-session-config.ts';
 
 /** One chunk of agent audio, taken off the socket before the SDK sees it. */
 export interface AgentAudioChunk {
@@ -36,6 +37,8 @@ export interface GatewayTransportOptions {
    * ping is taken for dead and cut, so the link reconnects. 0: no pings.
    */
   pingIntervalMs?: number;
+  /** False when the edge carries no audio: session updates then leave the formats to the backend. */
+  configuresAudioFormats?: boolean;
 }
 
 /** Meaningless on a restored connection (the items they name are re-created as text). */
@@ -67,6 +70,7 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
   readonly #onInterrupt: (cancel: boolean) => void;
   readonly #onToolOutput: ((callId: string, output: string) => void) | undefined;
   readonly #holdLimits: HoldLimits;
+  readonly #configuresAudioFormats: boolean;
   /** Set while the link is down or being restored: what the session sends waits here. */
   #held: HeldOutbox | undefined;
 
@@ -84,6 +88,7 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
     this.#onInterrupt = opts.onInterrupt;
     this.#onToolOutput = opts.onToolOutput;
     this.#holdLimits = opts.holdLimits ?? DEFAULT_HOLD;
+    this.#configuresAudioFormats = opts.configuresAudioFormats ?? true;
   }
 
   get held(): HeldOutbox | undefined {
@@ -116,6 +121,8 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
   }
 
   override sendEvent(event: RealtimeClientMessage): void {
+    // The SDK fills in PCM16 formats wherever none is configured.
+    if (!this.#configuresAudioFormats && event.type === 'session.update') event = { ...event, session: withoutAudioFormats(event.session) };
     if (event.type === 'conversation.item.create' && event.item.type === 'function_call_output') {
       this.#onToolOutput?.(event.item.call_id, event.item.output);
     }

@@ -6,7 +6,7 @@ import { decideTransition } from '../engine/decide-transition.ts';
 import { stateGraph } from '../engine/state-graph.ts';
 import { findState } from '../engine/states.ts';
 import { checkSlotValues, missingSlots, type SlotSpec } from '../engine/slots.ts';
-import { CHANGE_STATE_TOOL } from '../engine/transition-tools.ts';
+import { CHANGE_STATE_TOOL, TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
 import type { StateGraph } from '../edges/edge.ts';
 import type { ToolSpec } from '../tools/tool.ts';
 import { VgError } from '../errors.ts';
@@ -81,6 +81,8 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     },
     realtimeAgent,
     slots,
+    endsCall: (name, stateId) => findState(loaded(name).states, stateId)?.hangup === true,
+    transferTarget: (name) => loaded(name).definition.transferHumanTarget,
     decide: (name, stateId, rawArguments, known): Decision => {
       const args = parseArguments(rawArguments);
       if (typeof args?.next_step !== 'string') return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };
@@ -125,6 +127,7 @@ function sdkTool(agentTools: LoadedAgent['definition']['tools'], spec: ToolSpec)
       const call = details?.toolCall;
       if (!session || !call) throw new Error(`${spec.name} called outside a voice session`);
       if (spec.name === CHANGE_STATE_TOOL) return session.changeState(call.callId, call.arguments);
+      if (spec.name === TRANSFER_CALL_TOOL) return session.transferCall(call.callId, call.arguments);
       if (!definition) throw new Error(`no handler for tool ${spec.name}`);
       return session.callTool(definition, call.callId, call.arguments);
     },

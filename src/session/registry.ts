@@ -64,7 +64,7 @@ export class SessionRegistry {
     await Promise.allSettled([...this.#live.values()].map((s) => s.farewell(reason)));
   }
 
-  readonly start: StartSession = async (edge: EdgeTransport, { log }): Promise<SessionHandle> => {
+  readonly start: StartSession = async (edge: EdgeTransport, { log, backend }): Promise<SessionHandle> => {
     const refusal = this.refusal();
     if (refusal) throw refusal;
     const id = `vs_${randomBytes(9).toString('base64url')}`;
@@ -72,7 +72,7 @@ export class SessionRegistry {
       id,
       edge,
       runtime: this.#opts.runtime,
-      backend: this.#opts.backend,
+      backend: backend ?? this.#opts.backend,
       linkPolicy: this.#opts.linkPolicy,
       toolTimeoutMs: this.#opts.toolTimeoutMs,
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),

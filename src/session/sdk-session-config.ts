@@ -12,12 +12,19 @@ export const SERVER_VAD = {
   interrupt_response: true,
 } as const;
 
-export type TurnDetection = typeof SERVER_VAD | null;
+/**
+ * Turn detection for a call whose audio the backend owns (SIP): the Calls API refuses `threshold`,
+ * `prefix_padding_ms` and `silence_duration_ms` for SIP sessions (REALTIME_PROTOCOL.md §1.4).
+ */
+export const SEMANTIC_VAD = { type: 'semantic_vad', create_response: true, interrupt_response: true } as const;
+
+export type TurnDetection = typeof SERVER_VAD | typeof SEMANTIC_VAD | null;
 
 interface AudioConfig {
   audio: {
-    input: { format: RealtimeAudioFormat; transcription: { model: string }; turnDetection: TurnDetection };
-    output: { format: RealtimeAudioFormat; voice?: string };
+    /** No `format` when the edge carries no audio (the carrier and the backend agree on it). */
+    input: { format?: RealtimeAudioFormat; transcription: { model: string }; turnDetection: TurnDetection };
+    output: { format?: RealtimeAudioFormat; voice?: string };
   };
 }
 
@@ -35,14 +42,15 @@ export class SdkSessionConfig {
   /** Handed to `new RealtimeSession({ config })`, and mutated in place from then on. */
   readonly config: AudioConfig;
 
-  constructor(edgeFormat: AudioFormat) {
+  /** `'none'`: the edge carries no audio, so no format is configured and turn detection is SIP's. */
+  constructor(edgeFormat: AudioFormat | 'none') {
+    const transcription = { model: 'gpt-4o-mini-transcribe' };
+    if (edgeFormat === 'none') {
+      this.config = { audio: { input: { transcription, turnDetection: SEMANTIC_VAD }, output: {} } };
+      return;
+    }
     const format = sdkFormat(edgeFormat);
-    this.config = {
-      audio: {
-        input: { format, transcription: { model: 'gpt-4o-mini-transcribe' }, turnDetection: SERVER_VAD },
-        output: { format },
-      },
-    };
+    this.config = { audio: { input: { format, transcription, turnDetection: SERVER_VAD }, output: { format } } };
   }
 
   get turnDetection(): TurnDetection {
@@ -67,4 +75,19 @@ export class SdkSessionConfig {
 function sdkFormat(format: AudioFormat): RealtimeAudioFormat {
   const type = formatType(format);
   return type === 'audio/pcm' ? { type, rate: sampleRateOf(format) } : { type };
+}
+
+/**
+ * A session payload without audio formats. The SDK fills in PCM16 24 kHz wherever the config has
+ * no format; for a call whose audio the backend owns, the formats are the SIP leg's business.
+ */
+export function withoutAudioFormats<T extends object>(session: T): T {
+  const audio = (session as { audio?: unknown }).audio as { input?: Record<string, unknown>; output?: Record<string, unknown> } | undefined;
+  if (!audio) return session;
+  const strip = (part: Record<string, unknown> | undefined) => {
+    if (!part) return part;
+    const { format: _format, ...rest } = part;
+    return rest;
+  };
+  return { ...session, audio: { ...audio, input: strip(audio.input), output: strip(audio.output) } };
 }

@@ -36,6 +36,10 @@ const schemas: Record<string, z.ZodType> = {
   'response.output_text.done': z.looseObject({ item_id: id, text }),
   'conversation.item.truncated': z.looseObject({ item_id: id, audio_end_ms: z.number().nonnegative() }),
   'conversation.item.deleted': z.looseObject({ item_id: id }),
+  // The backend's own playback, when it owns the audio (SIP): only the type is read.
+  'output_audio_buffer.started': z.looseObject({}),
+  'output_audio_buffer.stopped': z.looseObject({}),
+  'output_audio_buffer.cleared': z.looseObject({}),
 };
 
 export type CheckedEvent = { ok: true; event: RealtimeServerEvent } | { ok: false; problem: string } | { ok: false; ignored: true };

@@ -26,7 +26,9 @@ export interface TurnTakingDeps {
 /**
  * Who speaks when: hands-free (server VAD) or push-to-talk, and barge-in (clear the listener's
  * playback, cancel the answer, truncate it at what was heard). Every byte/ms figure comes from
- * the edge's audio format.
+ * the edge's audio format. An edge with no media (SIP) leaves playback and truncation to the
+ * backend: a barge-in only cancels the answer, and the backend's `output_audio_buffer.*` events
+ * say when the caller is hearing the agent.
  */
 export class TurnTaking {
   readonly #edge: EdgeTransport;
@@ -39,6 +41,8 @@ export class TurnTaking {
   #pressed = false;
   #pressedBytes = 0;
   #activeResponse: string | undefined;
+  /** The backend's own playback (no media at the gateway): between `output_audio_buffer.started` and `stopped`/`cleared`. */
+  #backendPlaying = false;
 
   constructor(deps: TurnTakingDeps) {
     this.#edge = deps.edge;
@@ -75,7 +79,8 @@ export class TurnTaking {
       return;
     }
     this.#pressed = false;
-    const heldMs = this.#pressedBytes / bytesPerMs(this.#edge.media.format);
+    const { media } = this.#edge;
+    const heldMs = media === 'none' ? 0 : this.#pressedBytes / bytesPerMs(media.format);
     if (heldMs < MIN_COMMIT_MS) {
       this.#transport.sendEvent({ type: 'input_audio_buffer.clear' });
       this.#sendError('VG_ERR_PTT_TOO_SHORT', `held for ${Math.round(heldMs)} ms of audio; at least ${MIN_COMMIT_MS} ms is needed`);
@@ -111,6 +116,7 @@ export class TurnTaking {
       if (cancel) this.#transport.cancelResponse();
       this.#playback.silence(active);
     }
+    if (this.#edge.media === 'none') return;
     const heard = this.#edge.playedMs();
     if (!this.#playback.audible(heard)) return;
     const truncation = this.#playback.interrupt(heard);
@@ -130,13 +136,16 @@ export class TurnTaking {
 
   /** Agent audio on its way to the listener: its length in ms, or undefined when it belongs to an interrupted answer. */
   agentAudio(chunk: AgentAudioChunk): number | undefined {
-    const ms = payloadMs(this.#edge.media.format, chunk.payload);
+    const { media } = this.#edge;
+    if (media === 'none') return undefined; // the backend plays it; nothing to relay
+    const ms = payloadMs(media.format, chunk.payload);
     return this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms) ? ms : undefined;
   }
 
   /** Whether the agent is answering or still being heard. */
   busy(): boolean {
-    return this.#activeResponse !== undefined || this.#playback.audible(this.#edge.playedMs());
+    if (this.#activeResponse !== undefined || this.#backendPlaying) return true;
+    return this.#edge.media !== 'none' && this.#playback.audible(this.#edge.playedMs());
   }
 
   /**
@@ -146,6 +155,7 @@ export class TurnTaking {
   connectionLost(): boolean {
     const wasAnswering = this.#activeResponse !== undefined;
     this.#activeResponse = undefined;
+    this.#backendPlaying = false;
     this.#playback.connectionLost();
     return wasAnswering;
   }
@@ -159,6 +169,10 @@ export class TurnTaking {
       // The final transcript comes long before the last audio is played: this is the device's cue
       // that the agent will have finished speaking once it has played what it holds.
       if (finished) this.#edge.send({ type: 'audio.done', item_id: finished.itemId, audio_ms: Math.round(finished.deliveredMs) });
+    } else if (event.type === 'output_audio_buffer.started') {
+      this.#backendPlaying = true;
+    } else if (event.type === 'output_audio_buffer.stopped' || event.type === 'output_audio_buffer.cleared') {
+      this.#backendPlaying = false;
     }
   }
 

@@ -12,12 +12,16 @@ import { checkServerEvent } from './server-event-check.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
+import { callAcceptParams } from './call-accept.ts';
+import { transferCall } from './call-transfer.ts';
+import { HangupAfterGoodbye } from './hangup-after-goodbye.ts';
 import { TranscriptRelay } from './transcript-relay.ts';
 import { TurnTaking } from './turn-taking.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import { channels, publish } from '../observability/channels.ts';
 import { errorEvent } from '../edges/errors.ts';
+import { TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
 import { VgError } from '../errors.ts';
 
 export interface VoiceSessionDeps {
@@ -64,6 +68,7 @@ export class VoiceSession implements SessionCallbacks {
   readonly #conversation = new ConversationLog();
   readonly #data: ConversationData;
   readonly #link: BackendLink;
+  readonly #hangup: HangupAfterGoodbye;
 
   #lifecycle: Lifecycle = 'connecting';
   #toolsRunning = 0;
@@ -88,7 +93,11 @@ export class VoiceSession implements SessionCallbacks {
     this.#state = this.#runtime.startState(this.#agent);
     this.#transcripts = new TranscriptRelay(this.#edge);
     this.#data = new ConversationData(this.#runtime.slots);
-    this.#config = new SdkSessionConfig(this.#edge.media.format);
+    const { media } = this.#edge;
+    this.#config = new SdkSessionConfig(media === 'none' ? 'none' : media.format);
+    // With no audio at the gateway it cannot see the first audio play: the voice is fixed from the
+    // start, so a handoff's session.update never changes it (cannot_update_voice).
+    if (media === 'none') this.#config.pinVoice(this.#runtime.voice(this.#agent));
     this.#transport = new GatewayTransport({
       url: this.#backend.url,
       onAudio: (chunk) => this.#onAgentAudio(chunk),
@@ -99,7 +108,8 @@ export class VoiceSession implements SessionCallbacks {
       handshakeTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
       pingIntervalMs: deps.linkPolicy.pingIntervalMs,
       // Base64 is 4 characters per 3 bytes.
-      holdLimits: { maxAudioChars: Math.ceil((bytesPerMs(this.#edge.media.format) * MAX_HELD_AUDIO_MS * 4) / 3), maxEvents: 64 },
+      holdLimits: { maxAudioChars: media === 'none' ? 0 : Math.ceil((bytesPerMs(media.format) * MAX_HELD_AUDIO_MS * 4) / 3), maxEvents: 64 },
+      configuresAudioFormats: media !== 'none',
     });
     this.#turns = new TurnTaking({
       edge: this.#edge,
@@ -108,6 +118,7 @@ export class VoiceSession implements SessionCallbacks {
       log: this.#log,
       onBargeIn: (truncated) => publish(channels.bargeIn, { sessionId: this.id, edge: this.#edge.kind, truncated }),
     });
+    this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#session = new RealtimeSession<SessionContext>(this.#runtime.realtimeAgent(this.#agent, this.#state), {
       transport: this.#transport,
@@ -140,6 +151,8 @@ export class VoiceSession implements SessionCallbacks {
   /** Connects the backend, tells the client it is live, and asks the agent to open the call. */
   async start(): Promise<void> {
     this.#wire();
+    // A SIP call is accepted with the configuration the session is about to send.
+    if (this.#edge.acceptCall) await this.#edge.acceptCall(await callAcceptParams(this.#session, this.#transport));
     try {
       await this.#link.open();
     } catch (err) {
@@ -259,6 +272,7 @@ export class VoiceSession implements SessionCallbacks {
         this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
         if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
         publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
+        if (this.#runtime.endsCall(this.#agent, this.#state)) this.#hangup.arm();
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
         // The SDK now holds the refused agent as current: put the state the backend has back.
@@ -278,6 +292,20 @@ export class VoiceSession implements SessionCallbacks {
       duration_ms: Math.round(performance.now() - started),
     });
     return output;
+  }
+
+  async transferCall(callId: string, rawArguments: string): Promise<string> {
+    const name = TRANSFER_CALL_TOOL;
+    this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
+    const started = performance.now();
+    const outcome = await transferCall(this.#edge, this.#runtime.transferTarget(this.#agent), this.#log);
+    this.#edge.send({
+      type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok,
+      duration_ms: Math.round(performance.now() - started),
+    });
+    // The caller has left for the person: this session is over once the SDK has the result.
+    if (outcome.ok) setImmediate(() => void this.end('transferred'));
+    return outcome.output;
   }
 
   // --- wiring ---------------------------------------------------------------------------------
@@ -362,6 +390,7 @@ export class VoiceSession implements SessionCallbacks {
     const echo = this.#conversation.isRestoredEcho(event);
     this.#conversation.serverEvent(event);
     this.#turns.serverEvent(event);
+    this.#hangup.serverEvent(event);
     if (echo) return;
     switch (event.type) {
       case 'error':
@@ -394,6 +423,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
     publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true });
+    if (this.#runtime.endsCall(to, this.#state)) this.#hangup.arm();
   }
 
   async #close(reason: string): Promise<void> {
@@ -403,6 +433,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#lifecycle = 'closing';
     this.#abort.abort();
     this.#keypad.dispose();
+    this.#hangup.dispose();
     this.#link.close();
     try {
       this.#session.close();

@@ -47,6 +47,8 @@ export interface TestGatewayOptions {
   logger?: Logger;
   /** The emulator's backend-session time limit (`session_expired` after it). */
   sessionMaxMs?: number;
+  /** Turns the SIP edge on with this webhook secret, its Calls API on the emulator. */
+  sipWebhookSecret?: string;
 }
 
 /** The gateway's configuration for tests: loopback, quiet, generous limits. */
@@ -76,7 +78,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
   const tap = await startWsTap(emulator.url);
   const agents = opts.agents ?? demoAgents;
   const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
-  const config = testConfig(opts.config);
+  const sip = opts.sipWebhookSecret ? { openaiWebhookSecret: opts.sipWebhookSecret, openaiBaseUrl: emulator.restUrl } : {};
+  const config = testConfig({ ...sip, ...opts.config });
   const app = await buildServer(config, {
     runtime,
     backend: { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },

@@ -28,6 +28,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLIC_URL: 'ftp://gw.example.com' })).toThrow(/PUBLIC_URL: must be an http/);
   });
 
+  it('turns the SIP edge on with a webhook secret, and takes OpenAI\'s REST base URL without a trailing slash', () => {
+    const config = loadConfig({ OPENAI_WEBHOOK_SECRET: 'whsec_abc', OPENAI_BASE_URL: 'http://127.0.0.1:8787/v1/' });
+    expect(config).toMatchObject({ openaiWebhookSecret: 'whsec_abc', openaiBaseUrl: 'http://127.0.0.1:8787/v1' });
+    expect(loadConfig({}).openaiWebhookSecret).toBeUndefined();
+    expect(() => loadConfig({ OPENAI_BASE_URL: 'ws://127.0.0.1:8787/v1' })).toThrow(/OPENAI_BASE_URL: must be an http:\/\/ or https:\/\/ URL/);
+  });
+
   it('takes a browser session-token secret of at least 32 characters, and never echoes a bad one', () => {
     const secret = 'x'.repeat(32);
     expect(loadConfig({ WEBRTC_TOKEN_SECRET: secret }).webrtcTokenSecret).toBe(secret);

@@ -3,12 +3,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { base64ByteLength } from '../../audio/base64.ts';
 import { bytesPerMs, PCMU } from '../../audio/format.ts';
-import type { CallerDetails, ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport } from '../edge.ts';
+import type { AudioMedia, CallerDetails, ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
 import { parseTwilioMessage, type StartMessage, type TwilioMessage } from './messages.ts';
 import type { TokenCheck } from './stream-token.ts';
 
 /** G.711 u-law both ways, passed through: Twilio's payloads are the backend's, byte for byte. */
-const MEDIA: EdgeMedia = { format: PCMU };
+const MEDIA: AudioMedia = { format: PCMU };
 /** Twilio sends `start` right after connecting; a stream that has not started by then is dropped. */
 const START_TIMEOUT_MS = 10_000;
 /** Twilio reads as fast as it plays; this much unsent (minutes of audio) means it stopped reading. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import { VgError } from '../../errors.ts';
 import { PCM24K } from '../../audio/format.ts';
-import type { ClientEvent, EdgeEvents, EdgeMedia, EdgeTransport } from '../edge.ts';
+import type { AudioMedia, ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
 import { MicrophoneInput } from './audio-in.ts';
 import { AudioPump, MAX_QUEUED_MS } from './audio-out.ts';
 import { parseControl } from '../control.ts';
@@ -36,7 +36,7 @@ export interface WebrtcEdgeInit {
 export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   readonly kind = 'webrtc' as const;
   /** The peer's Opus is decoded and resampled to PCM16 24 kHz here, and back on the way out. */
-  readonly media: EdgeMedia = { format: PCM24K };
+  readonly media: AudioMedia = { format: PCM24K };
   #log: FastifyBaseLogger;
   readonly #connectTimeoutMs: number;
   readonly #pc: RTCPeerConnection;

@@ -24,6 +24,11 @@ export async function appendAudio(ctx: SessionContext, audio: string, eventId: s
     ctx.fail(bytes, eventId);
     return;
   }
+  await appendBytes(ctx, bytes);
+}
+
+/** Audio into the input buffer and the turn detector: appended by a client, or (SIP) from the call's leg. */
+export async function appendBytes(ctx: SessionContext, bytes: Buffer): Promise<void> {
   ctx.buffer.append(bytes);
   for (const event of ctx.turns.process(bytes)) await onVadEvent(ctx, event);
 }

@@ -177,6 +177,10 @@ export const conflictingTarget = (): FatalError =>
 export const invalidIntent = (intent: string): FatalError =>
   fatal(protocolError('invalid_value', `Invalid value: '${intent}'. Supported values are: 'realtime' and 'transcription'.`, 'intent'), 4000);
 
+/** [E] A sideband attach to a SIP call that is not (or no longer) accepted; the live reply is unknown. */
+export const callNotActive = (callId: string, state: string): FatalError =>
+  fatal(protocolError('call_not_active', `Call '${callId}' is ${state}; only an accepted call can be attached to.`, 'call_id'), 4000);
+
 /** Like the service, show only the ends of a key. */
 function maskKey(key: string): string {
   if (key.length <= 8) return '*'.repeat(key.length);

@@ -43,6 +43,16 @@ export class Responder {
     return input.kind === 'text' ? input.text : placeholderTranscript(input.durationMs);
   }
 
+  /**
+   * The next scripted user line (a simulated SIP caller speaks it), once the model has given every
+   * scripted answer before it; undefined while answers are owed or when the model speaks next.
+   */
+  nextUserLine(): { turn: number; text: string } | undefined {
+    if (this.#pending.length > 0 || this.#fresh) return undefined;
+    const turn = this.#turns[this.#nextTurn];
+    return turn?.user === undefined ? undefined : { turn: this.#nextTurn, text: turn.user };
+  }
+
   /** The steps of the next default-conversation response. */
   respond(): ResponseSteps {
     const fresh = this.#fresh;

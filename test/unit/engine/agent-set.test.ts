@@ -28,6 +28,12 @@ function errorOf(agents: AgentDefinition[], start?: string): VgError {
 }
 
 describe('loadAgentSet', () => {
+  it('refuses a transferHuman move when the agent names no transferHumanTarget', () => {
+    writeFileSync(join(dir, 'to-human.json'), JSON.stringify([{ id: 'a', description: 'd', instructions: ['i'], transitions: [{ next_step: 'transferHuman', condition: 'c' }] }]));
+    const error = errorOf([testAgent({ statesFile: 'to-human.json', handoffs: [], transferAgentsTarget: undefined })]);
+    expect(error.message).toContain('to-human.json transfers the call with "transferHuman" (in a) but the agent sets no transferHumanTarget');
+  });
+
   it('loads every agent and starts with the first by default', () => {
     const set = loadAgentSet([desk, helper], dir);
     expect(set.start.definition.name).toBe('desk');

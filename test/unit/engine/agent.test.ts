@@ -34,6 +34,10 @@ describe('defineAgent', () => {
     [{ handoffs: ['helper', 'helper'] }, 'handoff "helper" is listed twice'],
     [{ handoffs: ['transferAgents'], transferAgentsTarget: undefined }, '"transferAgents" is a next_step keyword'],
     [{ transferAgentsTarget: 'nobody' }, 'transferAgentsTarget "nobody" must be one of handoffs (helper, billing)'],
+    [{ transferHumanTarget: 'https://example.com/agent' }, 'transferHumanTarget "https://example.com/agent" must be a sip:, sips: or tel: URI'],
+    [{ transferHumanTarget: 'sip:desk@example.com>;evil' }, 'must be a sip:, sips: or tel: URI'],
+    [{ handoffs: ['transferHuman'], transferAgentsTarget: undefined }, '"transferHuman" is a next_step keyword'],
+    [{ tools: [defineTool({ name: 'transfer_call', description: 'mine', parameters: { type: 'object', properties: {} }, handler: async () => null })] }, 'tool name "transfer_call" is reserved'],
   ])('refuses %j', (overrides, expected) => {
     expect(problemsOf(() => testAgent(overrides))).toContain(expected);
   });

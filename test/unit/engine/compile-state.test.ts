@@ -94,6 +94,25 @@ describe('compileState', () => {
     });
   });
 
+  it('offers transfer_call for a transferHuman move (never change_state), and says when the call ends', () => {
+    const agent = testAgent({ transferHumanTarget: 'tel:+14155550123' });
+    const states = {
+      file: 'desk.json',
+      states: [
+        { id: 'start', description: 'Start.', instructions: ['Go.'], examples: [], collects: [], transitions: [
+          { next_step: 'done', condition: 'When answered.' }, { next_step: 'transferHuman', condition: 'If they ask for a person.' }] },
+        { id: 'done', description: 'Bye.', instructions: ['Say goodbye.'], examples: [], collects: [], transitions: [], hangup: true },
+      ],
+    };
+    const start = compileState(agent, states, 'start');
+    expect(start.tools.map((t) => t.name)).toEqual(['lookup', 'change_state', 'transfer_call']);
+    const changeState = start.tools.find((t) => t.name === 'change_state');
+    expect(JSON.stringify(changeState?.parameters)).not.toContain('transferHuman');
+    expect(start.instructions).toContain('- If they ask for a person. → tell the caller, then call `transfer_call` to transfer the call to a person.');
+    expect(start.instructions).not.toContain('tel:+14155550123');
+    expect(compileState(agent, states, 'done').instructions).toContain('the call ends once you have said it');
+  });
+
   it('is deterministic: equal input, equal output', () => {
     const a = compileState(testAgent(), deskStates, 'ask');
     const b = compileState(testAgent(), structuredClone(deskStates), 'ask');

@@ -20,6 +20,11 @@ describe('decideTransition', () => {
     });
   });
 
+  it('refuses a transfer to a person as a state move: that is transfer_call', () => {
+    const states = { file: 'x.json', states: [{ id: 'a', description: 'd', instructions: ['i'], examples: [], collects: [], transitions: [{ next_step: 'transferHuman', condition: 'c' }] }] };
+    expect(decideTransition(states, 'a', 'transferHuman', rules)).toEqual({ ok: false, reason: 'a transfer to a person is not a state move: call transfer_call instead' });
+  });
+
   it('refuses going back unless declared', () => {
     const decision = decideTransition(seed, '3_get_last_name', '2_get_first_name', rules);
     expect(decision.ok).toBe(false);

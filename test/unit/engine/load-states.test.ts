@@ -37,6 +37,21 @@ function problemsOf(name: string, content: unknown): { file: string; lines: stri
 }
 
 describe('loadStatesFile', () => {
+  it('takes the extensions: a transferHuman move, and a final state that hangs up', () => {
+    const file = join(dir, 'extensions.json');
+    writeFileSync(file, JSON.stringify([state('a', ['b', 'transferHuman']), state('b', [], { hangup: true })]));
+    const loaded = loadStatesFile(file, opts);
+    expect(loaded.states[1].hangup).toBe(true);
+    expect(loaded.states[0].hangup).toBeUndefined();
+    expect(loaded.states[0].transitions.map((t) => t.next_step)).toEqual(['b', 'transferHuman']);
+  });
+
+  it('refuses a state that hangs up but has moves out, and a hangup that is not a boolean', () => {
+    const { file, lines } = problemsOf('hangup.json', [state('a', ['b'], { hangup: true }), state('b', [], { hangup: 'yes' })]);
+    expect(lines).toContain(`${file} /0/transitions: expected no transitions in a state with "hangup": true (the call ends there), found 1 transition`);
+    expect(lines.some((line) => line.startsWith(`${file} /1/hangup: expected`) && line.includes('boolean'))).toBe(true);
+  });
+
   it('loads the voice-agents guide fixture unchanged', () => {
     const definition = loadStatesFile(SEED_STATES, opts);
     const seed = JSON.parse(readFileSync(SEED_STATES, 'utf8')) as object[];
@@ -95,7 +110,7 @@ describe('loadStatesFile', () => {
   it('reports a next_step that is neither a state nor a handoff target, listing the allowed values', () => {
     const { file, lines } = problemsOf('target.json', [state('a', ['b']), state('b', ['c_missing'])]);
     expect(lines).toContain(
-      `${file} /1/transitions/0/next_step: expected a state of this file or a handoff target, one of: a, b, transferAgents, tourGuide, found "c_missing"`,
+      `${file} /1/transitions/0/next_step: expected a state of this file or a handoff target, one of: a, b, transferAgents, transferHuman, tourGuide, found "c_missing"`,
     );
   });
 
@@ -103,7 +118,7 @@ describe('loadStatesFile', () => {
     const file = join(dir, 'lonely.json');
     writeFileSync(file, JSON.stringify([state('a', ['b']), state('b', ['transferAgents'])]));
     expect(() => loadStatesFile(file, { handoffTargets: [] })).toThrow(
-      `${file} /1/transitions/0/next_step: expected a state of this file (the agent hands off to no other), one of: a, b, found "transferAgents"`,
+      `${file} /1/transitions/0/next_step: expected a state of this file (the agent hands off to no other), one of: a, b, transferHuman, found "transferAgents"`,
     );
   });
 
@@ -139,7 +154,7 @@ describe('loadStatesFile', () => {
 
   it('refuses a state named like a handoff target', () => {
     const { file, lines } = problemsOf('clash.json', [state('a', ['tourGuide']), state('tourGuide')]);
-    expect(lines).toContain(`${file} /1/id: expected an id that is neither "transferAgents" nor an agent name, found "tourGuide"`);
+    expect(lines).toContain(`${file} /1/id: expected an id that is neither "transferAgents", "transferHuman" nor an agent name, found "tourGuide"`);
   });
 
   it('lists every problem at once, one per line', () => {

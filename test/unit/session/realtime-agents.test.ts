@@ -9,7 +9,7 @@ import { agents, startAgent, statesDir } from '../../../agents/index.ts';
 const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
 const unused = async (): Promise<string> => { throw new Error('not called'); };
 const context = (caller?: SessionContext['caller'], known: Record<string, unknown> = {}) =>
-  new RunContext<RealtimeContextData<SessionContext>>({ session: { callTool: unused, changeState: unused, slots: () => known }, caller, history: [] });
+  new RunContext<RealtimeContextData<SessionContext>>({ session: { callTool: unused, changeState: unused, transferCall: unused, slots: () => known }, caller, history: [] });
 
 describe('agent runtime (engine → Agents SDK)', () => {
   it('starts with the start agent in its first state', () => {

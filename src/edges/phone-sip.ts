@@ -1,0 +1,76 @@
+import type { FastifyPluginAsync } from 'fastify';
+import OpenAI from 'openai';
+import type { BackendTarget } from '../session/backend-link.ts';
+import type { StartSession } from '../session/starter.ts';
+import { sidebandTarget } from '../backends/sideband.ts';
+import type { VgError } from '../errors.ts';
+import { replyError } from './errors.ts';
+import { startFailure } from './start-failure.ts';
+import { callerFromSipHeaders } from './sip/sip-headers.ts';
+import { SeenDeliveries } from './sip/seen-deliveries.ts';
+import { SipEdge } from './sip/sip-edge.ts';
+import { checkDelivery, type IncomingCall } from './sip/webhook.ts';
+
+export interface SipEdgeOptions {
+  startSession: StartSession;
+  /** Why another session would be refused now (the call is then rejected), or undefined. */
+  refusal: () => VgError | undefined;
+  /** OPENAI_WEBHOOK_SECRET: it signs OpenAI's webhooks. */
+  webhookSecret: string;
+  /** The Realtime backend: its key drives the Calls API, its URL the sideband connection. */
+  backend: BackendTarget;
+  /** OpenAI's REST API (OPENAI_BASE_URL), or an emulator's. */
+  restBaseUrl: string;
+}
+
+export const WEBHOOK_PATH = '/openai/webhook';
+/** A webhook event is a few KB; a SIP INVITE's headers, at most a few dozen. */
+const WEBHOOK_BODY_LIMIT = 256 * 1024;
+
+/**
+ * The SIP edge (OpenAI SIP calls): OpenAI posts a signed `realtime.call.incoming` to
+ * `POST /openai/webhook`; the gateway answers at once and, in the background, accepts the call
+ * with the start agent's session (or rejects it when it is full or draining), then attaches a
+ * sideband WebSocket (`?call_id=`) on which the session runs the states, tools and handoffs.
+ * Not wrapped in fastify-plugin on purpose: the raw-body JSON parser stays inside this plugin.
+ */
+export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => {
+  // The signature covers the body byte for byte: keep it as the string that came.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  const client = new OpenAI({ apiKey: opts.backend.apiKey, baseURL: opts.restBaseUrl, webhookSecret: opts.webhookSecret, maxRetries: 2, timeout: 10_000 });
+  const seen = new SeenDeliveries();
+
+  app.post(WEBHOOK_PATH, async (req, reply) => {
+    const raw = typeof req.body === 'string' ? req.body : '';
+    const delivery = await checkDelivery(client, opts.webhookSecret, raw, req.headers);
+    if (!delivery.ok) {
+      req.log.warn({ code: delivery.error.code, detail: delivery.error.message }, 'OpenAI webhook refused');
+      return replyError(reply, delivery.error);
+    }
+    if (!seen.firstTime(delivery.webhookId)) {
+      req.log.info({ webhook_id: delivery.webhookId }, 'OpenAI webhook retried: already handled');
+    } else if ('ignored' in delivery) {
+      req.log.info({ type: delivery.ignored }, 'OpenAI webhook event not handled here: acknowledged');
+    } else {
+      // Answered at once: OpenAI waits for the reply, and the accept can take a while.
+      setImmediate(() => answer(delivery.call));
+    }
+    return reply.code(200).send({ received: true });
+  });
+
+  function answer(call: IncomingCall): void {
+    const callId = call.data.call_id;
+    const log = app.log.child({ call_id: callId });
+    const edge = new SipEdge({ callId, caller: callerFromSipHeaders(call.data.sip_headers), calls: client.realtime.calls, log });
+    const refusal = opts.refusal();
+    if (refusal) {
+      log.warn({ code: refusal.code }, 'SIP call rejected');
+      edge.close(startFailure(refusal).reason);
+      return;
+    }
+    opts.startSession(edge, { log, backend: sidebandTarget(opts.backend, callId) }).catch((err: unknown) => {
+      log.error({ err }, 'SIP session could not start');
+      edge.close(startFailure(err).reason);
+    });
+  }
+};

@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyBaseLogger } from 'fastify';
+import type OpenAI from 'openai';
+import type { CallAcceptParams } from 'openai/resources/realtime/calls';
+import type { CallerDetails, ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
+
+/** The Calls API as the edge uses it (the `openai` package's `realtime.calls`). */
+export type CallControl = Pick<OpenAI['realtime']['calls'], 'accept' | 'reject' | 'refer' | 'hangup'>;
+
+/** SIP statuses of a call the gateway will not take. */
+const BUSY_HERE = 486;
+const SERVICE_UNAVAILABLE = 503;
+
+type CallState = 'ringing' | 'accepted' | 'transferred' | 'ended';
+
+/**
+ * One OpenAI SIP call. The audio flows between the carrier and OpenAI, never through the gateway
+ * (`media: 'none'`); the session drives the call over its sideband connection and, through this
+ * edge, the Calls API: accept with the session's configuration, REFER to a person, hang up. There
+ * is no client socket: what the session tells a client is only logged, at debug.
+ */
+export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
+  readonly kind = 'sip' as const;
+  readonly media = 'none' as const;
+  readonly caller: CallerDetails;
+  readonly callId: string;
+  readonly #calls: CallControl;
+  readonly #log: FastifyBaseLogger;
+  #state: CallState = 'ringing';
+  #closed = false;
+
+  constructor(init: { callId: string; caller: CallerDetails; calls: CallControl; log: FastifyBaseLogger }) {
+    super();
+    this.callId = init.callId;
+    this.caller = init.caller;
+    this.#calls = init.calls;
+    this.#log = init.log;
+  }
+
+  async acceptCall(session: CallAcceptParams): Promise<void> {
+    await this.#calls.accept(this.callId, session);
+    if (this.#closed) return;
+    this.#state = 'accepted';
+    this.#log.info('SIP call accepted');
+  }
+
+  async transfer(targetUri: string): Promise<void> {
+    await this.#calls.refer(this.callId, { target_uri: targetUri });
+    this.#state = 'transferred';
+  }
+
+  // No media at the gateway: the backend plays, clears and times the agent's audio itself.
+  sendAudio(_payload: string): void {}
+  clearAudio(): void {}
+  playedMs(): number {
+    return 0;
+  }
+
+  send(event: ClientEvent): void {
+    this.#log.debug({ event: event.type }, 'SIP call event (no client channel)');
+  }
+
+  /** Ends the call: hung up once accepted, refused while ringing, left alone once transferred. */
+  close(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    void this.#endCall(reason);
+    this.emit('close', reason);
+  }
+
+  async #endCall(reason: string): Promise<void> {
+    const state = this.#state;
+    this.#state = 'ended';
+    try {
+      if (state === 'accepted') await this.#calls.hangup(this.callId);
+      else if (state === 'ringing') {
+        await this.#calls.reject(this.callId, { status_code: reason === 'server_shutdown' ? SERVICE_UNAVAILABLE : BUSY_HERE });
+      }
+      this.#log.info({ reason, was: state }, 'SIP call ended');
+    } catch (err) {
+      // The call may already be gone (the caller hung up): nothing left to end.
+      this.#log.warn({ err, reason }, 'ending the SIP call failed');
+    }
+  }
+}

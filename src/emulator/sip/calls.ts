@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import type { LoadedScript } from '../responder/script.ts';
+import type { SessionObject } from '../protocol/session-config.ts';
+
+// The SIP calls of one emulator (REALTIME_PROTOCOL.md §1.4): a call rings until the Calls API
+// accepts or rejects it; an accepted call takes one sideband socket (`?call_id=`) at a time and
+// ends when it is hung up, transferred (REFER) or the caller hangs up.
+
+export type CallState = 'ringing' | 'accepted' | 'rejected' | 'transferred' | 'ended';
+
+/** One Calls API request as the emulator answered it. */
+export interface CallRequest {
+  action: 'accept' | 'reject' | 'refer' | 'hangup';
+  status: number;
+  body: unknown;
+}
+
+/** What a call needs of the sideband session attached to it. */
+export interface AttachedSession {
+  close(code: number, reason: string): void;
+}
+
+/** Calls kept at most (the oldest finished ones are forgotten first). */
+const MAX_CALLS = 1_000;
+/** From the answered REFER to the end of this leg of the call. */
+const REFER_COMPLETES_MS = 100;
+/** Requests kept per call, for tests and logs. */
+const MAX_REQUESTS = 100;
+
+export interface CallInit {
+  from: string;
+  to: string;
+  /** The caller's side and the model's, for this call only; default the emulator's script. */
+  script?: LoadedScript;
+  /** How many times faster than real time the caller hears the agent (the SIP leg's playback). */
+  playbackSpeed: number;
+}
+
+export class SipCall {
+  /** `rtc_` + 32 hex characters, as SIP call ids look (§1.5). */
+  readonly id = `rtc_${randomBytes(16).toString('hex')}`;
+  readonly from: string;
+  readonly to: string;
+  readonly script: LoadedScript | undefined;
+  readonly playbackSpeed: number;
+  readonly requests: CallRequest[] = [];
+  #state: CallState = 'ringing';
+  /** The session the call was accepted with: every sideband socket starts from it. */
+  #session: SessionObject | undefined;
+  #referredTo: string | undefined;
+  #attached: AttachedSession | undefined;
+  readonly #waiters = new Set<{ states: readonly CallState[]; resolve: (state: CallState) => void }>();
+
+  constructor(init: CallInit) {
+    this.from = init.from;
+    this.to = init.to;
+    this.script = init.script;
+    this.playbackSpeed = init.playbackSpeed;
+  }
+
+  get state(): CallState {
+    return this.#state;
+  }
+
+  get session(): SessionObject | undefined {
+    return this.#session;
+  }
+
+  /** The `target_uri` of the REFER that transferred the call. */
+  get referredTo(): string | undefined {
+    return this.#referredTo;
+  }
+
+  get ended(): boolean {
+    return this.#state !== 'ringing' && this.#state !== 'accepted';
+  }
+
+  /** The SIP headers of the INVITE, as the webhook carries them. */
+  sipHeaders(): { name: string; value: string }[] {
+    return [
+      { name: 'From', value: `<sip:${this.from}@sip.emulator.invalid>;tag=${randomBytes(4).toString('hex')}` },
+      { name: 'To', value: `<sip:${this.to}@sip.api.openai.com>` },
+      { name: 'Call-ID', value: `${randomBytes(8).toString('hex')}@sip.emulator.invalid` },
+      { name: 'CSeq', value: '1 INVITE' },
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'Content-Type', value: 'application/sdp' },
+    ];
+  }
+
+  record(request: CallRequest): void {
+    if (this.requests.length < MAX_REQUESTS) this.requests.push(request);
+  }
+
+  accept(session: SessionObject): void {
+    this.#session = session;
+    this.#move('accepted');
+  }
+
+  /** The carrier takes the transfer a moment after the REFER is answered; then this call is over. */
+  refer(targetUri: string): void {
+    this.#referredTo = targetUri;
+    setTimeout(() => this.end('transferred'), REFER_COMPLETES_MS).unref();
+  }
+
+  /** Ends the call; its sideband socket closes (1000). */
+  end(state: Exclude<CallState, 'ringing' | 'accepted'>): void {
+    if (this.ended) return;
+    this.#move(state);
+    const attached = this.#attached;
+    this.#attached = undefined;
+    attached?.close(1000, `call ${state}`);
+  }
+
+  /** A new sideband socket takes the call over; an earlier one stays open but hears no caller. */
+  attach(session: AttachedSession): void {
+    this.#attached = session;
+  }
+
+  isAttached(session: AttachedSession): boolean {
+    return this.#attached === session;
+  }
+
+  detach(session: AttachedSession): void {
+    if (this.#attached === session) this.#attached = undefined;
+  }
+
+  /** Resolves once the call is in one of `states` (at once if it is). */
+  waitFor(...states: CallState[]): Promise<CallState> {
+    if (states.includes(this.#state)) return Promise.resolve(this.#state);
+    return new Promise((resolve) => this.#waiters.add({ states, resolve }));
+  }
+
+  #move(state: CallState): void {
+    this.#state = state;
+    for (const waiter of [...this.#waiters]) {
+      if (!waiter.states.includes(state)) continue;
+      this.#waiters.delete(waiter);
+      waiter.resolve(state);
+    }
+  }
+}
+
+export class SipCalls {
+  readonly #calls = new Map<string, SipCall>();
+
+  add(call: SipCall): void {
+    this.#calls.set(call.id, call);
+    if (this.#calls.size <= MAX_CALLS) return;
+    for (const [id, old] of this.#calls) {
+      if (old.ended) {
+        this.#calls.delete(id);
+        return;
+      }
+    }
+  }
+
+  get(id: string): SipCall | undefined {
+    return this.#calls.get(id);
+  }
+
+  endAll(): void {
+    for (const call of this.#calls.values()) call.end('ended');
+  }
+}
