@@ -24,6 +24,9 @@ export interface Truncation {
   audioEndMs: number;
 }
 
+/** How close to the end of what was sent counts as heard in full (whole-ms rounding). */
+const HEARD_IN_FULL_MS = 1;
+
 export class PlaybackTracker {
   #sentMs = 0;
   #current: PlayingItem | undefined;
@@ -41,9 +44,12 @@ export class PlaybackTracker {
     return true;
   }
 
-  /** Whether the listener has agent audio still to hear: handed to the edge, not yet played. */
+  /**
+   * Whether the listener has agent audio still to hear: handed to the edge, not yet played. A
+   * listener counting whole milliseconds may report up to 1 ms short of the end: that is the end.
+   */
   audible(playedMs: number): boolean {
-    return this.#current !== undefined && playedMs < this.#sentMs;
+    return this.#current !== undefined && playedMs + HEARD_IN_FULL_MS < this.#sentMs;
   }
 
   /** Drops whatever audio a response still sends (it was interrupted before any reached the edge). */

@@ -24,9 +24,9 @@ const TRANSFER_SCRIPT: ConversationScript = {
     { user: 'I am Jane Doe.',
       responses: [
         [{ call: 'change_state', arguments: { next_step: '2_get_first_name' } }],
-        [{ call: 'change_state', arguments: { next_step: '3_get_last_name' } }],
-        [{ call: 'change_state', arguments: { next_step: '4_next_steps' } }],
-        [{ call: 'authenticateUser', arguments: { first_name: 'Jane', last_name: 'Doe' } }],
+        [{ call: 'change_state', arguments: { next_step: '3_get_last_name', values: { first_name: 'Jane' } } }],
+        [{ call: 'change_state', arguments: { next_step: '4_next_steps', values: { last_name: 'Doe' } } }],
+        [{ call: 'authenticateUser', arguments: {} }],
         [{ call: 'transfer_to_tourGuide', arguments: {} }],
       ] },
     { responses: [[{ say: 'Tour desk.' }]] },
