@@ -13,5 +13,5 @@ export function sidebandTarget(target: BackendTarget, callId: string): BackendTa
   url.searchParams.delete('model');
   url.searchParams.delete('intent');
   url.searchParams.set('call_id', callId);
-  return { ...target, url: url.toString() };
+  return { ...target, url: url.toString(), resumes: true };
 }

@@ -60,7 +60,7 @@ export class RealtimeConnection implements SessionContext {
   readonly timing: EmulatorTiming;
   readonly choices: ProtocolChoices;
   readonly synthesizer: SpeechSynthesizer;
-  readonly conversation = new Conversation();
+  readonly conversation: Conversation;
   readonly buffer: InputAudioBuffer;
   readonly turns = new TurnDetector();
   readonly responder: Responder;
@@ -98,7 +98,10 @@ export class RealtimeConnection implements SessionContext {
       ? structuredClone(init.call.session)
       : defaultSession(id, init.model, Math.round((Date.now() + init.sessionMaxMs) / 1000), init.choices.defaultSilenceDurationMs);
     this.buffer = new InputAudioBuffer(this.session.audio.input.format);
-    this.responder = new Responder(init.call?.script ?? init.script, this.logger);
+    // A call's sideband carries on the call's conversation; any other socket starts a new one.
+    this.conversation = init.call?.conversation ?? new Conversation();
+    this.responder = init.call?.responder ?? new Responder(init.call?.script ?? init.script, this.logger);
+    if (init.call) Object.assign(init.call, { conversation: this.conversation, responder: this.responder });
     this.#leg = init.call ? new CallLeg(this, init.call, this) : undefined;
     init.call?.attach(this);
 
@@ -305,6 +308,6 @@ export class RealtimeConnection implements SessionContext {
     this.responses.abortAll();
     this.turns.dispose();
     this.#leg?.dispose();
-    this.#call?.detach(this);
+    this.#call?.detach(this, this.session);
   }
 }

@@ -10,6 +10,11 @@ export interface BackendTarget {
   url: string;
   apiKey: string;
   model: string;
+  /**
+   * The backend keeps the conversation across connections (a SIP call's sideband re-attaches to
+   * the call): a reconnect restores the configuration and what waited, not the items.
+   */
+  resumes?: boolean;
 }
 
 /** How hard the link tries, and when it rolls over. */
@@ -147,7 +152,7 @@ export class BackendLink {
       confirmed.cancel();
     }
     if (this.#closed) return;
-    const items = conversation.restoreItems();
+    const items = target.resumes ? [] : conversation.restoreItems();
     for (const item of items) transport.sendRestoring({ type: 'conversation.item.create', item });
     const restoredOutputs = new Set(items.flatMap((item) => (item.type === 'function_call_output' ? [item.call_id] : [])));
     let owesAnswer = this.#deps.owesAnswer() && !transport.held?.holdsResponse;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationScript, PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
 import { webhookSignature } from '../../src/emulator/sip/webhook.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { channels, type BackendReconnect } from '../../src/observability/channels.ts';
 
 // A made-up secret in OpenAI's format, for this test only.
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -152,13 +153,28 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
       && e.event.type === 'session.created' && JSON.stringify(e.event.session).includes('Current state: 1_greeting');
     const first = await gw.tap.waitFor((e) => e.direction === 'server' && isCall(e));
     await gw.tap.waitFor((e) => e.connection === first.connection && e.event.type === 'output_audio_buffer.stopped');
+    const restored = new Promise<void>((resolve) => {
+      const onReconnect = (message: unknown) => {
+        if ((message as BackendReconnect).outcome !== 'restored') return;
+        channels.backendReconnect.unsubscribe(onReconnect);
+        resolve();
+      };
+      channels.backendReconnect.subscribe(onReconnect);
+    });
     gw.tap.dropConnections();
     // The new connection attached to the call: it starts from the call's accepted session.
     const again = await gw.tap.waitFor((e) => e.direction === 'server' && e.connection > first.connection && isCall(e));
     await gw.tap.waitFor((e) => e.connection === again.connection && e.direction === 'server' && e.event.type === 'session.updated');
     expect(placed.call.state).toBe('accepted');
+    await restored;
     await gw.app.sessions.closeAll('server_shutdown');
     expect(await placed.call.waitFor('ended', 'transferred', 'rejected')).toBe('ended');
+    // The call's conversation lives on at the service: the re-attached link sent none of it again
+    // (all it sent is in the tap once the connection has closed).
+    await waitUntil(() => gw.tap.openConnections() === 0);
+    expect(gw.tap.events.filter((e) => e.connection === again.connection && e.direction === 'client' && e.event.type === 'conversation.item.create')).toEqual([]);
+    const greetings = placed.call.conversation?.items.filter((item) => item.type === 'message' && item.role === 'assistant') ?? [];
+    expect(greetings).toHaveLength(1);
     expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'hangup 200']);
   });
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { LoadedScript } from '../responder/script.ts';
 import type { SessionObject } from '../protocol/session-config.ts';
+import type { Conversation } from '../conversation.ts';
+import type { Responder } from '../responder/responder.ts';
 
 // The SIP calls of one emulator (REALTIME_PROTOCOL.md §1.4): a call rings until the Calls API
 // accepts or rejects it; an accepted call takes one sideband socket (`?call_id=`) at a time and
@@ -45,8 +47,14 @@ export class SipCall {
   readonly playbackSpeed: number;
   readonly requests: CallRequest[] = [];
   #state: CallState = 'ringing';
-  /** The session the call was accepted with: every sideband socket starts from it. */
+  /** The call's session: accepted with it, then as its sideband sockets left it; each new socket starts from it. */
   #session: SessionObject | undefined;
+  /**
+   * The conversation and the model's place in its script belong to the call, not to one socket:
+   * a sideband that re-attaches finds them as the last one left them, as on the live service.
+   */
+  conversation: Conversation | undefined;
+  responder: Responder | undefined;
   #referredTo: string | undefined;
   #attached: AttachedSession | undefined;
   readonly #waiters = new Set<{ states: readonly CallState[]; resolve: (state: CallState) => void }>();
@@ -120,7 +128,9 @@ export class SipCall {
     return this.#attached === session;
   }
 
-  detach(session: AttachedSession): void {
+  /** The socket is gone; the session it configured is the call's from now on. */
+  detach(session: AttachedSession, configured: SessionObject): void {
+    if (!this.ended) this.#session = configured;
     if (this.#attached === session) this.#attached = undefined;
   }
 
