@@ -36,6 +36,17 @@ export const DEFAULT_LINK_POLICY: LinkPolicy = {
   pingIntervalMs: 5_000,
 };
 
+/** A re-attach refused with one of these means the call is over, not that the backend is down (emulator and live service). */
+const CALL_OVER_CODES = new Set(['call_not_active', 'call_not_found']);
+
+class CallOver extends Error {
+  readonly code: string;
+  constructor(code: string) {
+    super(`the call is over (${code})`);
+    this.code = code;
+  }
+}
+
 const LOST_INPUT_NOTE = 'The line dropped for a moment and part of what the caller said was lost. Briefly ask them to repeat it.';
 
 export type LinkDownReason = 'dropped' | 'rollover';
@@ -58,6 +69,8 @@ export interface BackendLinkDeps {
   onRestored: (reason: LinkDownReason, attempts: number) => void;
   /** Every attempt failed: the call cannot go on. */
   onLost: (reason: LinkDownReason, attempts: number) => void;
+  /** A re-attach was refused because the call itself is over (a SIP call the caller hung up). */
+  onCallOver: () => void;
 }
 
 /**
@@ -130,8 +143,14 @@ export class BackendLink {
         this.#deps.onRestored(reason, attempt);
         return;
       } catch (err) {
-        log.warn({ err, attempt }, 'backend reconnect attempt failed');
         transport.close();
+        if (err instanceof CallOver) {
+          // Nothing to retry: the call this link attached to has ended (the caller hung up).
+          log.info({ code: err.code, attempt }, 'the call is over; the link ends');
+          if (!this.#closed) this.#deps.onCallOver();
+          return;
+        }
+        log.warn({ err, attempt }, 'backend reconnect attempt failed');
       }
     }
     if (!this.#closed) this.#deps.onLost(reason, policy.retryDelaysMs.length);
@@ -182,6 +201,7 @@ export class BackendLink {
       watcher = (event) => {
         if (event.type === 'session.created') created = true;
         else if (event.type === 'session.updated' && created) resolve();
+        else if (event.type === 'error' && CALL_OVER_CODES.has(event.error.code ?? '')) reject(new CallOver(event.error.code ?? ''));
       };
       onStatus = (status) => {
         if (status === 'disconnected') reject(new Error('the backend closed the connection before confirming the session'));

@@ -144,6 +144,7 @@ export class VoiceSession implements SessionCallbacks {
         publish(channels.backendReconnect, { sessionId: this.id, reason, outcome: 'lost', attempts });
         void this.end('backend_lost');
       },
+      onCallOver: () => void this.end('call_ended'),
     });
   }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationScript, PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
 import { webhookSignature } from '../../src/emulator/sip/webhook.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { channels, type BackendReconnect } from '../../src/observability/channels.ts';
+import { channels, type BackendReconnect, type SessionEnded } from '../../src/observability/channels.ts';
 
 // A made-up secret in OpenAI's format, for this test only.
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -176,6 +176,30 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     const greetings = placed.call.conversation?.items.filter((item) => item.type === 'message' && item.role === 'assistant') ?? [];
     expect(greetings).toHaveLength(1);
     expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'hangup 200']);
+  });
+
+  it('ends the session at once when the caller hangs up: the re-attach is refused as a call that is over, not retried', async () => {
+    const ended = new Promise<SessionEnded>((resolve) => {
+      const onEnded = (message: unknown) => {
+        channels.sessionEnded.unsubscribe(onEnded);
+        resolve(message as SessionEnded);
+      };
+      channels.sessionEnded.subscribe(onEnded);
+    });
+    const earlier = gw.tap.connectionsOpened();
+    const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] }, playbackSpeed: 8 });
+    await placed.call.waitFor('accepted');
+    const attached = await gw.tap.waitFor((e) => e.connection >= earlier && e.direction === 'server' && e.event.type === 'output_audio_buffer.stopped');
+    const opened = gw.tap.connectionsOpened();
+    placed.call.end('ended'); // the caller hangs up: the service closes the sideband
+    expect((await ended).reason).toBe('call_ended');
+    await waitUntil(() => gw.app.sessions.size === 0);
+    // One re-attach, refused with call_not_active; no retries after it.
+    expect(gw.tap.connectionsOpened() - opened).toBe(1);
+    const refusal = await gw.tap.waitFor((e) => e.connection > attached.connection && e.direction === 'server' && e.event.type === 'error');
+    expect((refusal.event.error as { code: string }).code).toBe('call_not_active');
+    // Nothing is hung up that is already over.
+    expect(placed.call.requests.map((r) => r.action)).toEqual(['accept']);
   });
 
   it('rejects a call while draining (SIP 503), with no session', async () => {

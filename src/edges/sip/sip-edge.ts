@@ -72,7 +72,8 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     const state = this.#state;
     this.#state = 'ended';
     try {
-      if (state === 'accepted') await this.#calls.hangup(this.callId);
+      // A call that is already over (the caller hung up) has nothing left to hang up.
+      if (state === 'accepted' && reason !== 'call_ended') await this.#calls.hangup(this.callId);
       else if (state === 'ringing') {
         await this.#calls.reject(this.callId, { status_code: reason === 'server_shutdown' ? SERVICE_UNAVAILABLE : BUSY_HERE });
       }
