@@ -17,11 +17,15 @@ import { VgError } from './errors.ts';
 import { requestTimeoutOptions } from './http/timeouts.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { BackendReachability } from './backends/reachability.ts';
+import { installRecords } from './records/install.ts';
+import type { RecordStore } from './records/types.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
   backend: BackendTarget;
   logger: Logger;
+  /** Where call records go (migrated or not: writes wait for the migrations); none = no records. */
+  records?: RecordStore;
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -67,6 +71,22 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     reply.type(metrics.register.contentType);
     return metrics.register.metrics();
   });
+  if (deps.records) {
+    installRecords(app, {
+      store: deps.records,
+      owns: (id) => sessions.has(id),
+      graph: (agent) => {
+        try {
+          return deps.runtime.graph(agent);
+        } catch {
+          return undefined; // a record of an agent this gateway no longer loads
+        }
+      },
+      adminToken: config.adminToken,
+      retentionDays: config.recordsRetentionDays,
+      log: deps.logger,
+    });
+  }
   // Opening a session costs a backend connection: each address may open only so many a minute.
   await app.register(rateLimit, {
     global: false,

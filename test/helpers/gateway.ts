@@ -63,6 +63,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     requestTimeoutMs: 10_000,
     backendTimeoutMs: 10_000,
     drainTimeoutS: 300,
+    records: false,
+    dataDir: './data',
+    recordsRetentionDays: 30,
     ...overrides,
   };
 }
