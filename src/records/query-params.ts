@@ -26,7 +26,8 @@ const cursor = z.string().max(400).transform((text, ctx) => {
 });
 
 const listQuery = z.strictObject({
-  limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1).max(100).default(20),
+  limit: z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a number' : undefined) })
+    .int('must be a whole number').min(1, 'must be 1 to 100').max(100, 'must be 1 to 100').default(20),
   cursor: cursor.optional(),
   edge: token.optional(),
   agent: token.optional(),

@@ -36,6 +36,8 @@ const schemas: Record<string, z.ZodType> = {
   'response.output_text.done': z.looseObject({ item_id: id, text }),
   'conversation.item.truncated': z.looseObject({ item_id: id, audio_end_ms: z.number().nonnegative() }),
   'conversation.item.deleted': z.looseObject({ item_id: id }),
+  // Only its arrival is read: the user's turn ended (turn latency).
+  'input_audio_buffer.speech_stopped': z.looseObject({}),
 };
 
 export type CheckedEvent = { ok: true; event: RealtimeServerEvent } | { ok: false; problem: string } | { ok: false; ignored: true };
