@@ -41,6 +41,10 @@ export function openPostgres(opts: PostgresOptions): SqlDb {
     query: async (sql: string, params: SqlValue[] = []) => (await pool.query(numbered(sql), params)).rows as Row[],
     transaction: async (statements, { exclusive = false } = {}) => {
       const client = await pool.connect();
+      // A checked-out client whose connection drops between queries emits 'error': unheard, that
+      // would be an uncaught exception. The query in flight fails on its own.
+      const onError = () => {};
+      client.on('error', onError);
       let broken: unknown;
       try {
         await client.query('BEGIN');
@@ -52,6 +56,7 @@ export function openPostgres(opts: PostgresOptions): SqlDb {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
+        client.off('error', onError);
         // A client whose connection failed mid-transaction is discarded, not returned to the pool.
         client.release(broken instanceof Error && isTransient(broken) ? broken : undefined);
       }

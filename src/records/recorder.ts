@@ -21,6 +21,8 @@ const MAX_TEXT_CHARS = 16_000;
 const MAX_PENDING_CUTS = 32;
 
 interface LiveCall {
+  /** Its session row, written again with the end. */
+  readonly row: Extract<RecordWrite, { kind: 'session' }>;
   seq: number;
   /** Agent lines already written, so a cut that comes after its line becomes an update. */
   readonly agentLines: Set<string>;
@@ -57,7 +59,7 @@ export class CallRecorder {
       this.#row(m.sessionId, call, (seq, at) => ({ kind: 'latency', sessionId: m.sessionId, seq, at, itemId: m.itemId, latencyMs: m.latencyMs }));
     });
     this.#on<SessionEnded>(channels.sessionEnded, (m, call) => {
-      this.#opts.push({ kind: 'end', sessionId: m.sessionId, endedAt: Date.now(), reason: m.reason });
+      this.#opts.push({ ...call.row, kind: 'end', endedAt: Date.now(), reason: m.reason });
       if (call.skipped > 0) this.#opts.log.warn({ session_id: m.sessionId, skipped: call.skipped }, 'call record: rows past the per-call limit were not kept');
       this.#calls.delete(m.sessionId);
     });
@@ -74,10 +76,11 @@ export class CallRecorder {
 
   #started(m: SessionStarted): void {
     if (!this.#opts.owns(m.sessionId)) return;
-    const call: LiveCall = { seq: 0, agentLines: new Set(), pendingCuts: new Map(), skipped: 0 };
-    this.#calls.set(m.sessionId, call);
     const at = Date.now();
-    this.#opts.push({ kind: 'session', sessionId: m.sessionId, edge: m.edge, startedAt: at, callerFrom: m.caller?.from, callerTo: m.caller?.to });
+    const row = { kind: 'session', sessionId: m.sessionId, edge: m.edge, startedAt: at, callerFrom: m.caller?.from, callerTo: m.caller?.to } as const;
+    const call: LiveCall = { row, seq: 0, agentLines: new Set(), pendingCuts: new Map(), skipped: 0 };
+    this.#calls.set(m.sessionId, call);
+    this.#opts.push(row);
     this.#row(m.sessionId, call, (seq) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.state, handoff: false }));
   }
 
@@ -132,6 +135,8 @@ export class CallRecorder {
   }
 }
 
+/** Bounded, and without NUL (PostgreSQL refuses it in text, and would refuse the whole batch). */
 function clip(text: string): string {
-  return text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}…` : text;
+  const clean = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  return clean.length > MAX_TEXT_CHARS ? `${clean.slice(0, MAX_TEXT_CHARS)}…` : clean;
 }

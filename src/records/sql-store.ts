@@ -69,7 +69,11 @@ export class SqlRecordStore implements RecordStore {
           add('turn_latencies', [w.sessionId, w.seq, w.at, w.itemId, w.latencyMs]);
           break;
         case 'end':
-          updates.push({ sql: 'UPDATE sessions SET ended_at = ?, end_reason = ? WHERE id = ?', params: [w.endedAt, w.reason, w.sessionId] });
+          updates.push({
+            sql: `INSERT INTO sessions (id, edge, started_at, caller_from, caller_to, ended_at, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, end_reason = excluded.end_reason`,
+            params: [w.sessionId, w.edge, w.startedAt, w.callerFrom ?? null, w.callerTo ?? null, w.endedAt, w.reason],
+          });
           break;
         case 'cut':
           updates.push({

@@ -7,7 +7,8 @@
 /** One incremental write. `seq` orders a session's rows (one counter per session). */
 export type RecordWrite =
   | { kind: 'session'; sessionId: string; edge: string; startedAt: number; callerFrom?: string; callerTo?: string }
-  | { kind: 'end'; sessionId: string; endedAt: number; reason: string }
+  /** The session row again with its end: it recreates a session row the queue had to drop. */
+  | { kind: 'end'; sessionId: string; edge: string; startedAt: number; callerFrom?: string; callerTo?: string; endedAt: number; reason: string }
   | { kind: 'state'; sessionId: string; seq: number; at: number; agent: string; state: string; handoff: boolean }
   | {
     kind: 'tool'; sessionId: string; seq: number; at: number; callId: string; name: string;

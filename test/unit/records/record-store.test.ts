@@ -22,7 +22,7 @@ function call(id: string, startedAt: number, opts: { edge?: string; agent2?: str
     { kind: 'line', sessionId, seq: 6, at: startedAt + 1600, itemId: 'item_a2', role: 'assistant', text: 'Thank you Jane, you are verified.' },
   ];
   if (opts.agent2) writes.push({ kind: 'state', sessionId, seq: 7, at: startedAt + 2000, agent: opts.agent2, state: '1_welcome', handoff: true });
-  if (opts.reason) writes.push({ kind: 'end', sessionId, endedAt: startedAt + 3000, reason: opts.reason });
+  if (opts.reason) writes.push({ kind: 'end', sessionId, edge: opts.edge ?? 'kiosk', startedAt, endedAt: startedAt + 3000, reason: opts.reason });
   return writes;
 }
 
@@ -75,7 +75,7 @@ describe.each(STORE_KINDS)('call records on %s', (kind) => {
     await store.write(writes.slice(3)); // a retry after a commit whose answer was lost
     await store.write([
       { kind: 'cut', sessionId: 'vs_2', itemId: 'item_a1', cutAtMs: 640 },
-      { kind: 'end', sessionId: 'vs_2', endedAt: T0 + 5000, reason: 'backend_lost' },
+      { kind: 'end', sessionId: 'vs_2', edge: 'kiosk', startedAt: T0, endedAt: T0 + 5000, reason: 'backend_lost' },
     ]);
     const record = await store.getSession('vs_2');
     expect(record?.transcript).toHaveLength(3);
