@@ -2,7 +2,7 @@
 // milliseconds. Built with the DOM (no inline style), so the page's CSP holds.
 
 const SVG = 'http://www.w3.org/2000/svg';
-const SIZE = { width: 640, height: 180, left: 44, bottom: 22, top: 10 };
+const SIZE = { width: 640, height: 180, left: 56, bottom: 22, top: 10 };
 
 export function renderLatencyChart(container, turns) {
   if (turns.length === 0) {
