@@ -12,6 +12,7 @@ import { stopWithParent } from './process/stop-with-parent.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
 import { openRecordStore } from './records/open-store.ts';
+import { VgError } from './errors.ts';
 import type { RecordStore } from './records/types.ts';
 import { agents, startAgent, statesDir } from '../agents/index.ts';
 
@@ -51,7 +52,13 @@ async function main(): Promise<void> {
  */
 async function openRecords(config: Config, logger: pino.Logger): Promise<RecordStore | undefined> {
   if (!config.records) return undefined;
-  const store = openRecordStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let store: RecordStore;
+  try {
+    store = openRecordStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    // The embedded file cannot be created or opened (a read-only or missing DATA_DIR): say which.
+    throw new VgError('VG_ERR_CONFIG', `DATA_DIR=${config.dataDir}: the call records file cannot be opened (${(err as Error).message}); set RECORDS=off to run without records`);
+  }
   try {
     await store.migrate();
     logger.info({ store: store.kind }, 'call records ready');
