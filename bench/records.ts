@@ -3,8 +3,9 @@
  * BENCH_CALLS; PostgreSQL from BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres).
  *
  * 1. Store throughput, in this process: whole synthetic calls (40 rows each) through the write queue
- *    into SQLite and PostgreSQL, as fast as they take them; then a steady live rate with the event
- *    loop's delay measured, since better-sqlite3 writes on the event loop.
+ *    into SQLite and PostgreSQL, as fast as they take them; then a steady live rate with this
+ *    process's event-loop delay measured (what the queue and the store cost the thread that would
+ *    carry the audio; SQLite's own work is in its worker thread).
  * 2. The audio path with records on and off, same run: simulated kiosks stream 20 ms frames in real
  *    time through three gateways (records off, SQLite, PostgreSQL) to a backend that echoes the audio
  *    and sends transcript lines and turn ends (the recorder's traffic), in alternating rounds, and

@@ -120,3 +120,21 @@ describe.each(STORE_KINDS)('call records on %s', (kind) => {
     expect((await store.getSession('vs_old'))?.transcript).toHaveLength(3);
   });
 });
+
+describe('the SQLite store', () => {
+  it('writes in a worker thread: the event loop runs while a large batch is written', async () => {
+    const db = await createTestStore('sqlite');
+    try {
+      await db.store.migrate();
+      const sessionId = 'vs_big';
+      const batch: RecordWrite[] = Array.from({ length: 20_000 }, (_, seq) => ({ kind: 'line', sessionId, seq, at: T0, itemId: `i${seq}`, role: 'user', text: 'words' }));
+      const order: string[] = [];
+      setImmediate(() => order.push('event loop turn'));
+      await db.store.write(batch).then(() => order.push('batch written'));
+      // Written on this thread, the batch would be done before the loop turned once.
+      expect(order).toEqual(['event loop turn', 'batch written']);
+    } finally {
+      await db.drop();
+    }
+  });
+});
