@@ -23,12 +23,13 @@ import WebSocket from 'ws';
 import { openRecordStore } from '../src/records/open-store.ts';
 import type { RecordStore, RecordWrite } from '../src/records/types.ts';
 import { WriteQueue } from '../src/records/write-queue.ts';
+import { loadavg, median } from './lib/child.ts';
 import { cpuMs, startServer } from './lib/proc.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const FRAME_BYTES = 48 * 20;
 const WARMUP_MS = 1_500;
@@ -231,7 +232,13 @@ async function main(): Promise<void> {
     rounds.forEach((r, i) => {
       console.log(`${r.target.padEnd(18)} ${String(Math.floor(i / gateways.length) + 1).padStart(5)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.cpuPct).padStart(10)}  ${r.lost}`);
     });
-    for (const db of dbs) console.log(`\n   records ${db.name}: the gateway wrote ${await db.gatewayLines()} transcript lines`);
+    console.log('\nmedian of the rounds:');
+    for (const g of gateways) {
+      const mine = rounds.filter((r) => r.target === g.target);
+      console.log(`  ${g.target.padEnd(18)} p50 ${fmt(median(mine.map((r) => r.p50))).padStart(5)} ms  p99 ${fmt(median(mine.map((r) => r.p99))).padStart(6)} ms  CPU ${fmt(median(mine.map((r) => r.cpuPct)))} % of a core`);
+    }
+    for (const db of dbs) console.log(`  records ${db.name}: the gateway wrote ${await db.gatewayLines()} transcript lines`);
+    console.log(`  load average during the run: ${loadavg()}`);
   } finally {
     for (const db of dbs) await db.drop();
   }
