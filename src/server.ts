@@ -85,6 +85,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
       adminToken: config.adminToken,
       retentionDays: config.recordsRetentionDays,
       log: deps.logger,
+      metrics: metrics.register,
     });
   }
   // Opening a session costs a backend connection: each address may open only so many a minute.

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
 import type { StateGraph } from '../edges/edge.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { CallRecorder } from './recorder.ts';
@@ -16,6 +17,8 @@ export interface RecordsOptions {
   adminToken?: string;
   retentionDays: number;
   log: Logger;
+  /** The gateway's metrics registry: the write queue's figures join it. */
+  metrics: Registry;
 }
 
 /**
@@ -29,6 +32,7 @@ export function installRecords(app: FastifyInstance, opts: RecordsOptions): Writ
   const queue = new WriteQueue({ store: opts.store, log });
   const recorder = new CallRecorder({ push: (w) => queue.push(w), owns: opts.owns, log });
   const retention = startRetention(opts.store, opts.retentionDays, log);
+  queueMetrics(queue, opts.metrics);
   app.addHook('onClose', async () => {
     recorder.close();
     retention.stop();
@@ -41,4 +45,21 @@ export function installRecords(app: FastifyInstance, opts: RecordsOptions): Writ
     app.get('/calls', (_req, reply) => reply.type('text/html; charset=utf-8').sendFile('calls.html'));
   }
   return queue;
+}
+
+/** The queue's figures, read at each scrape: a database that is down shows as writes piling up. */
+function queueMetrics(queue: WriteQueue, register: Registry): void {
+  const figures = [
+    ['voice_gateway_records_queued', 'Call-record writes waiting for the database.', 'queued'],
+    ['voice_gateway_records_written', 'Call-record writes the database took, since start.', 'written'],
+    ['voice_gateway_records_dropped', 'Call-record writes dropped because the write queue was full, since start.', 'dropped'],
+  ] as const;
+  for (const [name, help, field] of figures) {
+    new Gauge({
+      name, help, registers: [register],
+      collect() {
+        this.set(queue.stats[field]);
+      },
+    });
+  }
 }

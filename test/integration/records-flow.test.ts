@@ -8,6 +8,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { createTestStore, type TestStore } from '../helpers/record-stores.ts';
 import { ADMIN_TOKEN, adminGet, waitForRecord } from '../helpers/records-api.ts';
+import { sampleValue } from '../helpers/prometheus.ts';
 import { speechPcm } from '../helpers/speech.ts';
 import { WebrtcTestClient } from '../helpers/webrtc-client.ts';
 import type { CallRecord, SessionSummary } from '../../src/records/types.ts';
@@ -79,7 +80,13 @@ describe('call records of a kiosk call (SQLite)', () => {
     const list = (await (await adminGet(gw.httpUrl, '/v1/sessions?edge=kiosk&agent=tourGuide&end_reason=hangup')).json()) as { sessions: SessionSummary[]; next_cursor: string | null };
     expect(list.sessions.map((s) => s.id)).toEqual([ready.session_id]);
     expect(list.next_cursor).toBeNull();
-    // Personal data leaves only through the admin API: no transcript or tool argument in the log.
+    // The writes and the turns are counted for Prometheus too.
+    const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+    const rows = 2 + record.states.length + record.tools.length + record.transcript.length + record.turns.length; // + start and end
+    expect(sampleValue(metrics, 'voice_gateway_records_written')).toBe(rows);
+    expect(sampleValue(metrics, 'voice_gateway_records_dropped')).toBe(0);
+    expect(sampleValue(metrics, 'voice_gateway_turn_latency_seconds_count')).toBeGreaterThanOrEqual(2);
+        // Personal data leaves only through the admin API: no transcript or tool argument in the log.
     const log = logLines.join('');
     expect(log).toContain('session ended');
     expect(log).not.toMatch(/Jane|J-A-N-E|D-O-E/);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, type GatewayMetrics } from '../../../src/observability/metrics.ts';
 import {
-  channels, publish, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished,
+  channels, publish, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TurnLatency,
 } from '../../../src/observability/channels.ts';
 import { sampleValue } from '../../helpers/prometheus.ts';
 
@@ -35,8 +35,13 @@ describe('createMetrics', () => {
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_c', edge: 'webrtc', truncated: false });
+    publish<TurnLatency>(channels.turnLatency, { sessionId: 'vs_b', itemId: 'item_1', latencyMs: 420 });
+    publish<TurnLatency>(channels.turnLatency, { sessionId: 'vs_b', itemId: 'item_2', latencyMs: 1_800 });
 
     const text = await register.metrics();
+    expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_count')).toBe(2);
+    expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_bucket', { le: '0.5' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_bucket', { le: '2' })).toBe(2);
     expect(sampleValue(text, 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(2);
     expect(sampleValue(text, 'voice_gateway_sessions_total', { edge: 'webrtc' })).toBe(1);
     expect(sampleValue(text, 'voice_gateway_sessions_live', { edge: 'kiosk' })).toBe(1);
