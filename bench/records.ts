@@ -1,6 +1,7 @@
 /**
  * Call-records benchmark, two parts. Run: npm run bench:records (BENCH_SECONDS, BENCH_SESSIONS,
- * BENCH_CALLS; PostgreSQL from BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres).
+ * BENCH_CALLS, BENCH_ROUNDS; BENCH_CONTROL=1 adds a second records-off gateway as an A/A control; PostgreSQL
+ * from BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres).
  *
  * 1. Store throughput, in this process: whole synthetic calls (40 rows each) through the write queue
  *    into SQLite and PostgreSQL, as fast as they take them; then a steady live rate with this
@@ -215,6 +216,8 @@ async function main(): Promise<void> {
     const common = { PORT: '0', REALTIME_URL: backendUrl, LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', SESSIONS_PER_MINUTE: '100000', OPENAI_API_KEY: '' };
     const gateways = [
       { target: 'records off', server: await startServer('src/main.ts', [], { ...common, RECORDS: 'off' }) },
+      // An A/A control: a second gateway with records off shows how far two identical gateways differ.
+      ...(process.env.BENCH_CONTROL ? [{ target: 'records off (2)', server: await startServer('src/main.ts', [], { ...common, RECORDS: 'off' }) }] : []),
       ...await Promise.all(dbs.map(async (db) => ({ target: `records ${db.name}`, server: await startServer('src/main.ts', [], { ...common, RECORDS: 'on', ...db.env }) }))),
     ];
     const rounds: Round[] = [];
