@@ -45,6 +45,16 @@ export interface Config {
   readonly openaiWebhookSecret?: string;
   /** OpenAI's REST API (the Calls API of SIP calls), e.g. an emulator's `http://127.0.0.1:8787/v1`; default OpenAI's. */
   readonly openaiBaseUrl?: string;
+  /** Call records on (the default) or off. */
+  readonly records: boolean;
+  /** Where the embedded SQLite records file lives (when no databaseUrl is set). */
+  readonly dataDir: string;
+  /** A PostgreSQL URL for the call records instead of the embedded SQLite file. */
+  readonly databaseUrl?: string;
+  /** Records older than this are pruned; 0 keeps them. */
+  readonly recordsRetentionDays: number;
+  /** Bearer token of the admin API (/v1/sessions); unset = the admin API is off (404). */
+  readonly adminToken?: string;
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -74,6 +84,11 @@ const envSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .refine((url) => new URL(url).pathname === '/' && !new URL(url).search, 'must be an origin only (scheme, host, port), with no path')
     .optional(),
+  RECORDS: z.enum(['on', 'off']).default('on'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  RECORDS_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (it guards transcripts)').optional(),
 }).refine((env) => !env.TWILIO_AUTH_TOKEN || env.PUBLIC_URL, {
   path: ['PUBLIC_URL'],
   message: 'is required when TWILIO_AUTH_TOKEN is set (Twilio signs the URLs it calls on it)',
@@ -113,5 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
     openaiWebhookSecret: e.OPENAI_WEBHOOK_SECRET,
     openaiBaseUrl: e.OPENAI_BASE_URL?.replace(/\/+$/, ''),
+    records: e.RECORDS === 'on',
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    recordsRetentionDays: e.RECORDS_RETENTION_DAYS,
+    adminToken: e.ADMIN_TOKEN,
   });
 }

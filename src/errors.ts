@@ -38,6 +38,7 @@ export const ERRORS = {
   VG_ERR_DRAINING: { message: 'The gateway is shutting down and takes no new sessions', httpStatus: 503, wsCloseCode: 1012 },
   VG_ERR_AUDIO_TOO_FAST: { message: 'Audio sent faster than real time', wsCloseCode: 1008 },
   VG_ERR_TOO_MANY_FRAMES: { message: 'Too many frames', wsCloseCode: 1008 },
+  VG_ERR_RECORDS_UNAVAILABLE: { message: 'Call records are unavailable', httpStatus: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

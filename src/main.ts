@@ -11,6 +11,9 @@ import { emulatorBackend } from './backends/emulator.ts';
 import { stopWithParent } from './process/stop-with-parent.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
+import { openRecordStore } from './records/open-store.ts';
+import { VgError } from './errors.ts';
+import type { RecordStore } from './records/types.ts';
 import { agents, startAgent, statesDir } from '../agents/index.ts';
 
 /** The demo's conversation script: the front desk and tour guide flow, turn by turn. */
@@ -28,8 +31,9 @@ async function main(): Promise<void> {
   const logger = pino(loggerOptions(config.logLevel));
   // Agents and their states are checked before anything listens: a bad file stops the start.
   const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
+  const records = await openRecords(config, logger);
   const backend = await startBackend(config, logger);
-  const app = await buildServer(config, { runtime, backend: backend.target, restBaseUrl: backend.restBaseUrl, logger });
+  const app = await buildServer(config, { runtime, backend: backend.target, restBaseUrl: backend.restBaseUrl, logger, records });
   app.addHook('onClose', async () => backend.close());
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -46,6 +50,28 @@ async function main(): Promise<void> {
   console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind})\n`);
 
   installShutdown({ app, drainTimeoutMs: config.drainTimeoutS * 1000, log: logger, exit: (code) => process.exit(code) });
+}
+
+/**
+ * The records store, migrated at start. A database that does not answer yet is logged and the
+ * gateway starts anyway: the write queue migrates and writes once it answers.
+ */
+async function openRecords(config: Config, logger: pino.Logger): Promise<RecordStore | undefined> {
+  if (!config.records) return undefined;
+  let store: RecordStore;
+  try {
+    store = openRecordStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    // The embedded file cannot be created or opened (a read-only or missing DATA_DIR): say which.
+    throw new VgError('VG_ERR_CONFIG', `DATA_DIR=${config.dataDir}: the call records file cannot be opened (${(err as Error).message}); set RECORDS=off to run without records`);
+  }
+  try {
+    await store.migrate();
+    logger.info({ store: store.kind }, 'call records ready');
+  } catch (err) {
+    logger.error({ err, store: store.kind }, 'call records: the database is unavailable; calls go on and records are queued until it answers');
+  }
+  return store;
 }
 
 function startBackend(config: Config, logger: pino.Logger): Promise<Backend> | Backend {

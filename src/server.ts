@@ -21,6 +21,8 @@ import { securityHeaders } from './http/security-headers.ts';
 import { GatewayLogController, markPageFiles } from './http/request-logging.ts';
 import { BackendReachability } from './backends/reachability.ts';
 import { PenaltyBox } from './edges/kiosk/penalty-box.ts';
+import { installRecords } from './records/install.ts';
+import type { RecordStore } from './records/types.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -28,6 +30,8 @@ export interface ServerDeps {
   /** The backend's REST API (the Calls API of SIP calls) when it is not OpenAI's: the embedded emulator's. */
   restBaseUrl?: string;
   logger: Logger;
+  /** Where call records go (migrated or not: writes wait for the migrations); none = no records. */
+  records?: RecordStore;
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -80,6 +84,23 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     reply.type(metrics.register.contentType);
     return metrics.register.metrics();
   });
+  if (deps.records) {
+    installRecords(app, {
+      store: deps.records,
+      owns: (id) => sessions.has(id),
+      graph: (agent) => {
+        try {
+          return deps.runtime.graph(agent);
+        } catch {
+          return undefined; // a record of an agent this gateway no longer loads
+        }
+      },
+      adminToken: config.adminToken,
+      retentionDays: config.recordsRetentionDays,
+      log: deps.logger,
+      metrics: metrics.register,
+    });
+  }
   // Opening a session costs a backend connection: each address may open only so many a minute.
   await app.register(rateLimit, {
     global: false,

@@ -35,7 +35,8 @@ export function installShutdown(opts: ShutdownOptions): void {
       log.warn({ signal }, 'second signal: ending every call now');
       const forced = setTimeout(() => opts.exit(0), FORCED_EXIT_GRACE_MS);
       forced.unref();
-      void app.sessions.closeAll('server_shutdown').finally(() => opts.exit(0));
+      // app.close() after the calls have ended flushes their records (within the grace above).
+      void app.sessions.closeAll('server_shutdown').then(() => app.close()).finally(() => opts.exit(0));
       return;
     }
     draining = true;

@@ -1,18 +1,23 @@
 // The agent's state graph as SVG: states top to bottom in file order, the current one marked;
 // a move to the next state is a straight arrow, any other move an arc at the side; handoff
-// targets (other agents) are dashed boxes at the bottom.
+// targets (other agents) are dashed boxes at the bottom. With `path` (the states a call went
+// through, in order; a handoff target among them), visited states carry their step numbers and
+// the moves taken are drawn as traversed.
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BOX = { width: 190, height: 34, gap: 22, left: 16, top: 8 };
 const ARC_STEP = 14;
 const MAX_LABEL_CHARS = 26;
 
-export function renderGraph(container, graph, current) {
+export function renderGraph(container, graph, current, path = []) {
   const ids = graph.states.map((s) => s.id);
   const external = [...new Set(graph.transitions.map((t) => t.to).filter((to) => !ids.includes(to)))];
   const nodes = [...ids, ...external];
   const row = new Map(nodes.map((id, i) => [id, i]));
   const arcs = graph.transitions.filter((t) => row.get(t.to) !== row.get(t.from) + 1);
+  const taken = new Set(path.slice(1).map((to, i) => `${path[i]}→${to}`));
+  const steps = new Map();
+  path.forEach((id, i) => steps.set(id, [...(steps.get(id) ?? []), i + 1]));
   const width = BOX.left + BOX.width + 24 + ARC_STEP * arcs.length;
   const height = BOX.top * 2 + nodes.length * (BOX.height + BOX.gap) - BOX.gap;
 
@@ -35,15 +40,17 @@ export function renderGraph(container, graph, current) {
       const y2 = y(t.to) + BOX.height / 2;
       d = `M ${right} ${y1} C ${x} ${y1}, ${x} ${y2}, ${right + 3} ${y2}`;
     }
-    const path = el('path', { d, class: `edge${row.get(t.to) < row.get(t.from) ? ' back' : ''}`, 'marker-end': 'url(#arrow)' });
-    path.append(title(`${t.from} → ${t.to}: ${t.condition}`));
-    svg.append(path);
+    const classes = ['edge', row.get(t.to) < row.get(t.from) ? 'back' : '', taken.has(`${t.from}→${t.to}`) ? 'traversed' : ''].filter(Boolean).join(' ');
+    const line = el('path', { d, class: classes, 'marker-end': 'url(#arrow)' });
+    line.append(title(`${t.from} → ${t.to}: ${t.condition}`));
+    svg.append(line);
   });
 
   nodes.forEach((id) => {
     const isExternal = !ids.includes(id);
     const state = graph.states.find((s) => s.id === id);
-    const classes = ['node', isExternal ? 'external' : '', id === current ? 'current' : ''].filter(Boolean).join(' ');
+    const visited = steps.get(id);
+    const classes = ['node', isExternal ? 'external' : '', id === current ? 'current' : '', visited ? 'visited' : ''].filter(Boolean).join(' ');
     const g = el('g', { class: classes });
     if (id === current) g.setAttribute('aria-current', 'step');
     g.append(
@@ -51,6 +58,11 @@ export function renderGraph(container, graph, current) {
       text(isExternal ? `→ ${id}` : id, midX, y(id) + BOX.height / 2),
       title(isExternal ? `Handoff to agent ${id}` : `${id}: ${state?.description ?? ''}`),
     );
+    if (visited) {
+      const badge = el('text', { x: BOX.left + 8, y: y(id) + BOX.height / 2, class: 'step', 'dominant-baseline': 'central' });
+      badge.textContent = visited.join(',');
+      g.append(badge);
+    }
     svg.append(g);
   });
   container.replaceChildren(svg);

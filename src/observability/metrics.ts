@@ -1,7 +1,7 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import {
-  channels, type BackendReconnect, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished,
+  channels, type BackendReconnect, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TurnLatency,
 } from './channels.ts';
 
 /**
@@ -20,6 +20,8 @@ export interface GatewayMetrics {
 
 /** Calls last from seconds to an hour. */
 const SESSION_SECONDS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+/** A turn answered at once to one a caller gives up on. */
+const TURN_SECONDS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 /** Tools from a cache hit to the longest timeout a tool may set. */
 const TOOL_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -64,6 +66,11 @@ export function createMetrics(): GatewayMetrics {
     labelNames: ['reason', 'outcome'], registers,
   });
 
+  const turnSeconds = new Histogram({
+    name: 'voice_gateway_turn_latency_seconds', help: 'From the end of the user\'s turn to the first agent audio sent to the listener.',
+    buckets: TURN_SECONDS, registers,
+  });
+
   const unsubscribers = [
     subscribe<SessionStarted>(channels.sessionStarted, ({ edge }) => {
       sessionsLive.inc({ edge });
@@ -85,6 +92,9 @@ export function createMetrics(): GatewayMetrics {
     }),
     subscribe<BackendReconnect>(channels.backendReconnect, ({ reason, outcome }) => {
       reconnects.inc({ reason, outcome });
+    }),
+    subscribe<TurnLatency>(channels.turnLatency, ({ latencyMs }) => {
+      turnSeconds.observe(latencyMs / 1000);
     }),
   ];
 

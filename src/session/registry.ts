@@ -34,6 +34,11 @@ export class SessionRegistry {
     return this.#draining;
   }
 
+  /** Whether a session of this gateway is live. */
+  has(id: string): boolean {
+    return this.#live.has(id);
+  }
+
   /** Why one more session would be refused now, or undefined when it would be accepted. */
   refusal(): VgError | undefined {
     if (this.#draining) return new VgError('VG_ERR_DRAINING');

@@ -40,6 +40,8 @@ const schemas: Record<string, z.ZodType> = {
   'output_audio_buffer.started': z.looseObject({}),
   'output_audio_buffer.stopped': z.looseObject({}),
   'output_audio_buffer.cleared': z.looseObject({}),
+  // Only its arrival is read: the user's turn ended (turn latency).
+  'input_audio_buffer.speech_stopped': z.looseObject({}),
 };
 
 export type CheckedEvent = { ok: true; event: RealtimeServerEvent } | { ok: false; problem: string } | { ok: false; ignored: true };

@@ -1,17 +1,21 @@
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { EdgeTransport } from '../edges/edge.ts';
+import { channels, publish } from '../observability/channels.ts';
 
 /**
  * Turns the backend's transcript events into the client's `transcript` events: partial lines grow
- * with each delta (same item_id) until a final line replaces them.
+ * with each delta (same item_id) until a final line replaces them. Final lines are also published
+ * (call records).
  */
 export class TranscriptRelay {
   readonly #edge: EdgeTransport;
+  readonly #sessionId: string;
   /** Text so far of each line still in progress, by item id. */
   readonly #partial = new Map<string, string>();
 
-  constructor(edge: EdgeTransport) {
+  constructor(edge: EdgeTransport, sessionId: string) {
     this.#edge = edge;
+    this.#sessionId = sessionId;
   }
 
   handle(event: RealtimeServerEvent): void {
@@ -48,5 +52,6 @@ export class TranscriptRelay {
   #finish(role: 'user' | 'assistant', itemId: string, text: string): void {
     this.#partial.delete(itemId);
     this.#edge.send({ type: 'transcript', role, text, final: true, item_id: itemId });
+    publish(channels.transcriptFinal, { sessionId: this.#sessionId, role, itemId, text });
   }
 }

@@ -6,7 +6,7 @@ import type { EdgeTransport } from '../edges/edge.ts';
 import { errorEvent } from '../edges/errors.ts';
 import { VgError, type ErrorCode } from '../errors.ts';
 import type { AgentAudioChunk, GatewayTransport } from './gateway-transport.ts';
-import { PlaybackTracker } from './playback.ts';
+import { PlaybackTracker, type Truncation } from './playback.ts';
 import { SERVER_VAD, type SdkSessionConfig } from './sdk-session-config.ts';
 
 export type Mode = 'vad' | 'ptt';
@@ -19,8 +19,10 @@ export interface TurnTakingDeps {
   transport: GatewayTransport;
   config: SdkSessionConfig;
   log: Logger;
-  /** A barge-in happened; `truncated` when the agent's audio was cut where the listener stopped. */
-  onBargeIn: (truncated: boolean) => void;
+  /** A barge-in happened; with a truncation when the agent's audio was cut where the listener stopped. */
+  onBargeIn: (truncation: Truncation | undefined) => void;
+  /** An answer's first audio went to the listener `latencyMs` after the user's turn ended. */
+  onTurnLatency: (latencyMs: number, itemId: string) => void;
 }
 
 /**
@@ -35,8 +37,11 @@ export class TurnTaking {
   readonly #transport: GatewayTransport;
   readonly #config: SdkSessionConfig;
   readonly #log: Logger;
-  readonly #onBargeIn: (truncated: boolean) => void;
+  readonly #onBargeIn: TurnTakingDeps['onBargeIn'];
+  readonly #onTurnLatency: TurnTakingDeps['onTurnLatency'];
   readonly #playback = new PlaybackTracker();
+  /** When the user's last turn ended (speech stopped, push-to-talk released, text sent), until the agent is heard. */
+  #userTurnEndedMs: number | undefined;
   #mode: Mode = 'vad';
   #pressed = false;
   #pressedBytes = 0;
@@ -50,6 +55,7 @@ export class TurnTaking {
     this.#config = deps.config;
     this.#log = deps.log;
     this.#onBargeIn = deps.onBargeIn;
+    this.#onTurnLatency = deps.onTurnLatency;
   }
 
   get mode(): Mode {
@@ -88,6 +94,12 @@ export class TurnTaking {
     }
     this.#transport.sendEvent({ type: 'input_audio_buffer.commit' });
     this.#transport.requestResponse();
+    this.userTurnEnded();
+  }
+
+  /** The user finished a turn: the next answer's first audio measures the turn's latency. */
+  userTurnEnded(): void {
+    this.#userTurnEndedMs = performance.now();
   }
 
   setMode(mode: Mode): void {
@@ -120,7 +132,7 @@ export class TurnTaking {
     const heard = this.#edge.playedMs();
     if (!this.#playback.audible(heard)) return;
     const truncation = this.#playback.interrupt(heard);
-    this.#onBargeIn(truncation !== undefined);
+    this.#onBargeIn(truncation);
     this.#edge.clearAudio();
     if (truncation) {
       this.#transport.sendEvent({
@@ -139,7 +151,12 @@ export class TurnTaking {
     const { media } = this.#edge;
     if (media === 'none') return undefined; // the backend plays it; nothing to relay
     const ms = payloadMs(media.format, chunk.payload);
-    return this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms) ? ms : undefined;
+    if (!this.#playback.record(chunk.responseId, chunk.itemId, chunk.contentIndex, ms)) return undefined;
+    if (this.#userTurnEndedMs !== undefined) {
+      this.#onTurnLatency(Math.round(performance.now() - this.#userTurnEndedMs), chunk.itemId);
+      this.#userTurnEndedMs = undefined;
+    }
+    return ms;
   }
 
   /** Whether the agent is answering or still being heard. */
@@ -161,7 +178,9 @@ export class TurnTaking {
   }
 
   serverEvent(event: RealtimeServerEvent): void {
-    if (event.type === 'response.created') {
+    if (event.type === 'input_audio_buffer.speech_stopped') {
+      this.userTurnEnded();
+    } else if (event.type === 'response.created') {
       if (event.response.conversation_id !== null) this.#activeResponse = event.response.id;
     } else if (event.type === 'response.done') {
       if (this.#activeResponse === event.response.id) this.#activeResponse = undefined;

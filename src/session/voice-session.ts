@@ -91,7 +91,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#log = deps.log;
     this.#agent = this.#runtime.startAgent;
     this.#state = this.#runtime.startState(this.#agent);
-    this.#transcripts = new TranscriptRelay(this.#edge);
+    this.#transcripts = new TranscriptRelay(this.#edge, this.id);
     this.#data = new ConversationData(this.#runtime.slots);
     const { media } = this.#edge;
     this.#config = new SdkSessionConfig(media === 'none' ? 'none' : media.format);
@@ -116,7 +116,10 @@ export class VoiceSession implements SessionCallbacks {
       transport: this.#transport,
       config: this.#config,
       log: this.#log,
-      onBargeIn: (truncated) => publish(channels.bargeIn, { sessionId: this.id, edge: this.#edge.kind, truncated }),
+      onBargeIn: (cut) => publish(channels.bargeIn, {
+        sessionId: this.id, edge: this.#edge.kind, truncated: cut !== undefined, itemId: cut?.itemId, heardMs: cut?.audioEndMs,
+      }),
+      onTurnLatency: (latencyMs, itemId) => publish(channels.turnLatency, { sessionId: this.id, itemId, latencyMs }),
     });
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
@@ -165,7 +168,7 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
     this.#liveSinceMs = performance.now();
-    publish(channels.sessionStarted, { sessionId: this.id, edge: this.#edge.kind });
+    publish(channels.sessionStarted, { sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, state: this.#state, caller: this.#edge.caller });
     this.#edge.send({
       type: 'session.ready',
       session_id: this.id,
@@ -249,6 +252,7 @@ export class VoiceSession implements SessionCallbacks {
     });
     publish(channels.toolFinished, {
       sessionId: this.id, tool: name, ok: outcome.ok, durationMs: outcome.durationMs, errorCode: outcome.errorCode,
+      callId, arguments: rawArguments, output: outcome.output,
     });
     return outcome.output;
   }
@@ -342,6 +346,7 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#lifecycle !== 'live') return;
     this.#turns.interrupt(true);
     this.#session.sendMessage(text);
+    this.#turns.userTurnEnded();
   }
 
   #onAgentAudio(chunk: AgentAudioChunk): void {

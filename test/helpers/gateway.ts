@@ -8,6 +8,7 @@ import { createAgentRuntime } from '../../src/session/realtime-agents.ts';
 import { withModel } from '../../src/backends/openai.ts';
 import { startEmulator, type ConversationScript, type EmulatorTiming, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { Config } from '../../src/config.ts';
+import type { RecordStore } from '../../src/records/types.ts';
 import { agents as demoAgents, startAgent as demoStart, statesDir as demoStatesDir } from '../../agents/index.ts';
 import { startWsTap, type WsTap } from './ws-tap.ts';
 
@@ -49,6 +50,8 @@ export interface TestGatewayOptions {
   sessionMaxMs?: number;
   /** Turns the SIP edge on with this webhook secret, its Calls API on the emulator. */
   sipWebhookSecret?: string;
+  /** Where call records go; none = no records. */
+  records?: RecordStore;
 }
 
 /** The gateway's configuration for tests: loopback, quiet, generous limits. */
@@ -67,6 +70,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     backendTimeoutMs: 10_000,
     backendPingMs: 5_000,
     drainTimeoutS: 300,
+    records: false,
+    dataDir: './data',
+    recordsRetentionDays: 30,
     ...overrides,
   };
 }
@@ -84,6 +90,7 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     runtime,
     backend: { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },
     logger,
+    records: opts.records,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

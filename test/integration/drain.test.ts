@@ -16,7 +16,7 @@ const children: ChildProcess[] = [];
 
 async function startGateway(env: Record<string, string>): Promise<Gateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', OPENAI_API_KEY: '', REALTIME_URL: '', TWILIO_AUTH_TOKEN: '', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', OPENAI_API_KEY: '', REALTIME_URL: '', TWILIO_AUTH_TOKEN: '', RECORDS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);

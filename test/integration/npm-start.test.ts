@@ -2,10 +2,13 @@
 // waits for events (the printed URL, the exit of npm, the close of the output pipe the gateway
 // shares with npm, which closes only when the gateway is gone too).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KioskClient } from '../helpers/kiosk-client.ts';
+import { openRecordStore } from '../../src/records/open-store.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: the gateway needs a few seconds to start its emulator on a busy machine. */
@@ -16,6 +19,8 @@ interface Started {
   /** The gateway's own pid, from its log (under npm it is npm's child, not npm). */
   gatewayPid: number;
   url: string;
+  /** Its DATA_DIR (the call records' SQLite file), a fresh directory. */
+  dataDir: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves when nothing holds the output pipe any more: every process in the chain has ended. */
   closed: Promise<void>;
@@ -49,8 +54,9 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
  * terminal or a service manager runs it), and waits for the printed URL.
  */
 async function start(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...extraEnv };
-  for (const name of ['OPENAI_API_KEY', 'REALTIME_URL', 'GATEWAY_TOKENS', 'TWILIO_AUTH_TOKEN', 'PUBLIC_URL']) delete env[name];
+  const dataDir = mkdtempSync(join(tmpdir(), 'vg-npm-start-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATA_DIR: dataDir, ...extraEnv };
+  for (const name of ['OPENAI_API_KEY', 'REALTIME_URL', 'GATEWAY_TOKENS', 'TWILIO_AUTH_TOKEN', 'PUBLIC_URL', 'DATABASE_URL', 'RECORDS']) delete env[name];
   const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -69,15 +75,16 @@ async function start(command: string, args: string[], extraEnv: NodeJS.ProcessEn
     void exited.then(({ code }) => reject(new Error(`${command} exited (${code}) before it was ready:\n${output}`)));
   });
   const { url, gatewayPid } = await within(ready, `${command} ${args.join(' ')} to print its URL`);
-  const run: Started = { child, gatewayPid, url, exited, closed };
+  const run: Started = { child, gatewayPid, url, dataDir, exited, closed };
   started.push(run);
   return run;
 }
 
 describe('stopping the gateway', () => {
   afterAll(() => {
-    for (const { child, gatewayPid } of started) {
+    for (const { child, gatewayPid, dataDir } of started) {
       for (const pid of [child.pid, gatewayPid]) if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 
@@ -106,6 +113,14 @@ describe('stopping the gateway', () => {
     device.control({ type: 'hangup' }); // the last call ends: the drain is over
     await expect(within(run.exited, 'npm to exit')).resolves.toEqual({ code: 0, signal: null });
     await within(run.closed, 'the gateway to exit');
+    // The shutdown flushed the call's record, its end included.
+    const store = openRecordStore({ dataDir: run.dataDir });
+    try {
+      const { sessions } = await store.listSessions({ limit: 5 });
+      expect(sessions.map((s) => [s.edge, s.end_reason])).toEqual([['kiosk', 'hangup']]);
+    } finally {
+      await store.close();
+    }
   }, 2 * WAIT_MS);
 
   it('npm start: when npm is killed outright, the gateway notices and stops itself', async () => {

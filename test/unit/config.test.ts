@@ -48,4 +48,13 @@ describe('loadConfig', () => {
     expect(message).toMatch(/WEBRTC_TOKEN_SECRET: must be at least 32 characters/);
     expect(message).not.toContain('short-secret');
   });
+
+  it('keeps call records in ./data by default, in PostgreSQL with DATABASE_URL, and opens the admin API with a long enough token', () => {
+    expect(loadConfig({})).toMatchObject({ records: true, dataDir: './data', recordsRetentionDays: 30 });
+    expect(loadConfig({}).adminToken).toBeUndefined();
+    const config = loadConfig({ RECORDS: 'off', DATA_DIR: '/var/lib/vg', DATABASE_URL: 'postgres://vg@db:5432/vg', RECORDS_RETENTION_DAYS: '0', ADMIN_TOKEN: 'a'.repeat(16) });
+    expect(config).toMatchObject({ records: false, dataDir: '/var/lib/vg', databaseUrl: 'postgres://vg@db:5432/vg', recordsRetentionDays: 0, adminToken: 'a'.repeat(16) });
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://db/vg', ADMIN_TOKEN: 'short', RECORDS_RETENTION_DAYS: '-1', RECORDS: 'maybe' }))
+      .toThrow(/RECORDS[\s\S]*DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL[\s\S]*RECORDS_RETENTION_DAYS[\s\S]*ADMIN_TOKEN: must be at least 16/);
+  });
 });

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../process/ts-worker.ts';
 import type { SynthReply, SynthRequest } from './worker-messages.ts';
 
 export interface SynthWorkerPoolOptions {
@@ -105,14 +106,6 @@ export class SynthWorkerPool {
   }
 }
 
-const WORKER_URL = new URL('./synth-worker.ts', import.meta.url).href;
-const TSX_API_URL = import.meta.resolve('tsx/esm/api');
-// Node 20 runs no TypeScript by itself, and neither `--import tsx` in a worker's execArgv nor
-// the hooks of a parent under tsx reach a worker's entry module. So a small JS entry registers
-// tsx inside the worker, then imports the real one; this works under tsx and vitest alike.
-const BOOTSTRAP = `import(${JSON.stringify(TSX_API_URL)})
-  .then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL)}); })`;
-
 function startSynthWorker(): Worker {
-  return new Worker(BOOTSTRAP, { eval: true });
+  return startTsWorker(new URL('./synth-worker.ts', import.meta.url));
 }

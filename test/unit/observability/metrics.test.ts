@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, type GatewayMetrics } from '../../../src/observability/metrics.ts';
 import {
-  channels, publish, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished,
+  channels, publish, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TurnLatency,
 } from '../../../src/observability/channels.ts';
 import { sampleValue } from '../../helpers/prometheus.ts';
 
@@ -15,7 +15,8 @@ afterEach(() => {
   for (const m of open.splice(0)) m.close();
 });
 
-const started = (sessionId: string, edge = 'kiosk') => publish<SessionStarted>(channels.sessionStarted, { sessionId, edge });
+const started = (sessionId: string, edge = 'kiosk') => publish<SessionStarted>(channels.sessionStarted, { sessionId, edge, agent: 'frontDesk', state: 'greet' });
+const call = { callId: 'call_1', arguments: '{}', output: '{}' };
 
 describe('createMetrics', () => {
   it('counts what the session channels report, with bounded labels', async () => {
@@ -24,18 +25,23 @@ describe('createMetrics', () => {
     started('vs_b');
     started('vs_c', 'webrtc');
     publish<SessionEnded>(channels.sessionEnded, { sessionId: 'vs_a', edge: 'kiosk', reason: 'hangup', durationMs: 42_000 });
-    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'authenticateUser', ok: true, durationMs: 250 });
+    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'authenticateUser', ok: true, durationMs: 250, ...call });
     publish<ToolFinished>(channels.toolFinished, {
-      sessionId: 'vs_b', tool: 'authenticateUser', ok: false, durationMs: 10_000, errorCode: 'VG_ERR_TOOL_TIMEOUT',
+      sessionId: 'vs_b', tool: 'authenticateUser', ok: false, durationMs: 10_000, errorCode: 'VG_ERR_TOOL_TIMEOUT', ...call,
     });
-    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'lookup', ok: false, durationMs: 5 });
+    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'lookup', ok: false, durationMs: 5, ...call });
     publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'frontDesk', from: 'greet', to: 'verify', handoff: false });
     publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'tourGuide', from: 'verify', to: 'tour', handoff: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_c', edge: 'webrtc', truncated: false });
+    publish<TurnLatency>(channels.turnLatency, { sessionId: 'vs_b', itemId: 'item_1', latencyMs: 420 });
+    publish<TurnLatency>(channels.turnLatency, { sessionId: 'vs_b', itemId: 'item_2', latencyMs: 1_800 });
 
     const text = await register.metrics();
+    expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_count')).toBe(2);
+    expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_bucket', { le: '0.5' })).toBe(1);
+    expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_bucket', { le: '2' })).toBe(2);
     expect(sampleValue(text, 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(2);
     expect(sampleValue(text, 'voice_gateway_sessions_total', { edge: 'webrtc' })).toBe(1);
     expect(sampleValue(text, 'voice_gateway_sessions_live', { edge: 'kiosk' })).toBe(1);

@@ -1,0 +1,253 @@
+/**
+ * Call-records benchmark, two parts. Run: npm run bench:records (BENCH_SECONDS, BENCH_SESSIONS,
+ * BENCH_CALLS, BENCH_ROUNDS; BENCH_CONTROL=1 adds a second records-off gateway as an A/A control; PostgreSQL
+ * from BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres).
+ *
+ * 1. Store throughput, in this process: whole synthetic calls (40 rows each) through the write queue
+ *    into SQLite and PostgreSQL, as fast as they take them; then a steady live rate with this
+ *    process's event-loop delay measured (what the queue and the store cost the thread that would
+ *    carry the audio; SQLite's own work is in its worker thread).
+ * 2. The audio path with records on and off, same run: simulated kiosks stream 20 ms frames in real
+ *    time through three gateways (records off, SQLite, PostgreSQL) to a backend that echoes the audio
+ *    and sends transcript lines and turn ends (the recorder's traffic), in alternating rounds, and
+ *    every frame's round trip is timed.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import pino from 'pino';
+import WebSocket from 'ws';
+import { openRecordStore } from '../src/records/open-store.ts';
+import type { RecordStore, RecordWrite } from '../src/records/types.ts';
+import { WriteQueue } from '../src/records/write-queue.ts';
+import { loadavg, median } from './lib/child.ts';
+import { cpuMs, startServer } from './lib/proc.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
+const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const FRAME_BYTES = 48 * 20;
+const WARMUP_MS = 1_500;
+const SLOTS = 4;
+const silent = pino({ level: 'silent' });
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+
+/** A call as the recorder writes it: start, 6 states, 3 tools, 20 lines, 9 latencies, end. */
+function callWrites(i: number): RecordWrite[] {
+  const sessionId = `vs_bench_${i}_${randomBytes(3).toString('hex')}`;
+  const t = Date.now();
+  const writes: RecordWrite[] = [{ kind: 'session', sessionId, edge: 'kiosk', startedAt: t }];
+  let seq = 0;
+  for (let s = 0; s < 6; s++) writes.push({ kind: 'state', sessionId, seq: seq++, at: t, agent: 'frontDesk', state: `${s}_state`, handoff: false });
+  for (let k = 0; k < 3; k++) {
+    writes.push({ kind: 'tool', sessionId, seq: seq++, at: t, callId: `call_${k}`, name: 'authenticateUser', arguments: '{"first_name":"Jane","last_name":"Doe"}', output: '{"verified":true}', ok: true, durationMs: 150 });
+  }
+  for (let l = 0; l < 20; l++) {
+    writes.push({ kind: 'line', sessionId, seq: seq++, at: t, itemId: `item_${l}`, role: l % 2 ? 'user' : 'assistant', text: 'A sentence about as long as one turn of a real conversation is.' });
+  }
+  for (let l = 0; l < 9; l++) writes.push({ kind: 'latency', sessionId, seq: seq++, at: t, itemId: `item_${l}`, latencyMs: 400 + l });
+  writes.push({ kind: 'end', sessionId, edge: 'kiosk', startedAt: t, endedAt: t, reason: 'hangup' });
+  return writes;
+}
+
+interface Db {
+  name: string;
+  open(): RecordStore;
+  /** Environment for a gateway on the same database. */
+  env: Record<string, string>;
+  /** Transcript lines the gateway wrote: proof that its records were on. */
+  gatewayLines(): Promise<number>;
+  drop(): Promise<void>;
+}
+
+async function databases(): Promise<Db[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'vg-bench-records-'));
+  const schema = `vg_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(sql).finally(() => client.end());
+  };
+  await admin(`CREATE SCHEMA ${schema}`);
+  const url = new URL(DATABASE_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return [
+    {
+      name: 'sqlite',
+      open: () => openRecordStore({ dataDir: join(dir, 'inproc') }),
+      env: { DATA_DIR: join(dir, 'gateway') },
+      gatewayLines: async () => {
+        const db = new Database(join(dir, 'gateway', 'records.sqlite'), { readonly: true });
+        try {
+          return (db.prepare('SELECT COUNT(*) AS n FROM transcript_lines').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    },
+    {
+      name: 'postgres',
+      open: () => openRecordStore({ databaseUrl: DATABASE_URL, dataDir: '', schema }),
+      env: { DATABASE_URL: url.toString() },
+      gatewayLines: async () => {
+        // The in-process part wrote here too: count only the gateway's (its ids are not vs_bench_).
+        const client = new pg.Client({ connectionString: DATABASE_URL });
+        await client.connect();
+        try {
+          const { rows } = await client.query(`SELECT COUNT(*) AS n FROM ${schema}.transcript_lines WHERE session_id NOT LIKE 'vs\\_bench\\_%'`);
+          return Number(rows[0].n);
+        } finally {
+          await client.end();
+        }
+      },
+      drop: () => admin(`DROP SCHEMA ${schema} CASCADE`),
+    },
+  ];
+}
+
+async function throughput(db: Db): Promise<string> {
+  const store = db.open();
+  await store.migrate();
+  const queue = new WriteQueue({ store, log: silent, maxWrites: CALLS * 50 });
+  const calls = Array.from({ length: CALLS }, (_, i) => callWrites(i));
+  const rows = calls.reduce((n, c) => n + c.length, 0);
+  const start = performance.now();
+  for (const call of calls) for (const w of call) queue.push(w);
+  while (queue.stats.written < rows) await queue.flush();
+  const seconds = (performance.now() - start) / 1000;
+
+  // Live rate: what SESSIONS calls in progress write (about 3 rows a second each), for 4 s.
+  const rate = SESSIONS * 3;
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const live = Array.from({ length: Math.ceil((rate * 4) / 40) }, (_, i) => callWrites(CALLS + i)).flat();
+  delay.enable();
+  const liveStart = performance.now();
+  let pushed = 0;
+  while (pushed < live.length) {
+    const due = Math.floor(((performance.now() - liveStart) / 1000) * rate);
+    for (; pushed < Math.min(due, live.length); pushed++) queue.push(live[pushed]);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await queue.close();
+  delay.disable();
+  await store.close();
+  return `${db.name.padEnd(9)} ${fmt(CALLS / seconds, 0).padStart(8)} calls/s ${fmt(rows / seconds, 0).padStart(9)} rows/s`
+    + `   live ${rate} rows/s: event-loop delay p99 ${fmt(delay.percentile(99) / 1e6)} ms, max ${fmt(delay.max / 1e6)} ms`;
+}
+
+interface Round { target: string; p50: number; p99: number; max: number; cpuPct: number; lost: number }
+
+async function measure(target: string, wsUrl: string, pid: number): Promise<Round> {
+  const devices = await Promise.all(Array.from({ length: SESSIONS }, () => connect(wsUrl)));
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let measuring = false;
+  let seq = 0;
+  for (const ws of devices) {
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) return;
+      const sent = sentAt.get((data as Buffer).readUInt32LE(0));
+      if (sent !== undefined && measuring) latencies.push(performance.now() - sent);
+    });
+  }
+  const frame = Buffer.alloc(FRAME_BYTES);
+  const start = performance.now();
+  let tick = 0;
+  let cpuStart = 0;
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const step = () => {
+      const now = performance.now();
+      if (!measuring && now - start >= WARMUP_MS) {
+        measuring = true;
+        cpuStart = cpuMs(pid);
+      }
+      for (let d = tick % SLOTS; d < devices.length; d += SLOTS) {
+        const id = seq++;
+        frame.writeUInt32LE(id, 0);
+        sentAt.set(id, performance.now());
+        devices[d].send(frame);
+        if (measuring) sent++;
+      }
+      tick++;
+      if (now - start >= WARMUP_MS + SECONDS * 1000) return resolve();
+      setTimeout(step, Math.max(0, start + (tick * 20) / SLOTS - performance.now()));
+    };
+    step();
+  });
+  const cpuUsed = cpuMs(pid) - cpuStart;
+  await new Promise((r) => setTimeout(r, 300));
+  measuring = false;
+  for (const ws of devices) ws.close();
+  await new Promise((r) => setTimeout(r, 1_000));
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { target, p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, cpuPct: (cpuUsed / (SECONDS * 1000)) * 100, lost: Math.max(0, sent - latencies.length) };
+}
+
+function connect(url: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.once('error', reject);
+    ws.on('message', function ready(data, isBinary) {
+      if (!isBinary && String(data).includes('"session.ready"')) {
+        ws.off('message', ready);
+        resolve(ws);
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const dbs = await databases();
+  try {
+    console.log(`\n1. store throughput: ${CALLS} calls of 40 rows through the write queue, then a live rate\n`);
+    for (const db of dbs) console.log(await throughput(db));
+
+    const backend = await startServer('bench/lib/record-backend.ts', [], {});
+    const backendUrl = `${backend.url.replace('http', 'ws')}/v1/realtime`;
+    const common = { PORT: '0', REALTIME_URL: backendUrl, LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', SESSIONS_PER_MINUTE: '100000', OPENAI_API_KEY: '' };
+    const gateways = [
+      { target: 'records off', server: await startServer('src/main.ts', [], { ...common, RECORDS: 'off' }) },
+      // An A/A control: a second gateway with records off shows how far two identical gateways differ.
+      ...(process.env.BENCH_CONTROL ? [{ target: 'records off (2)', server: await startServer('src/main.ts', [], { ...common, RECORDS: 'off' }) }] : []),
+      ...await Promise.all(dbs.map(async (db) => ({ target: `records ${db.name}`, server: await startServer('src/main.ts', [], { ...common, RECORDS: 'on', ...db.env }) }))),
+    ];
+    const rounds: Round[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const g of gateways) rounds.push(await measure(g.target, `${g.server.url.replace('http', 'ws')}/v1/ws`, g.server.child.pid!));
+      }
+    } finally {
+      for (const g of gateways) g.server.child.kill();
+      backend.child.kill();
+    }
+    console.log(`\n2. audio path: ${SESSIONS} kiosk sessions, ${SECONDS} s per round, ${ROUNDS} rounds each, alternating;`);
+    console.log('   each session also publishes 2 transcript lines and 1 turn latency a second (records on: ~3 rows/s per session)\n');
+    console.log('target             round  p50 ms  p99 ms  max ms  CPU % core  lost');
+    rounds.forEach((r, i) => {
+      console.log(`${r.target.padEnd(18)} ${String(Math.floor(i / gateways.length) + 1).padStart(5)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.cpuPct).padStart(10)}  ${r.lost}`);
+    });
+    console.log('\nmedian of the rounds:');
+    for (const g of gateways) {
+      const mine = rounds.filter((r) => r.target === g.target);
+      console.log(`  ${g.target.padEnd(18)} p50 ${fmt(median(mine.map((r) => r.p50))).padStart(5)} ms  p99 ${fmt(median(mine.map((r) => r.p99))).padStart(6)} ms  CPU ${fmt(median(mine.map((r) => r.cpuPct)))} % of a core`);
+    }
+    for (const db of dbs) console.log(`  records ${db.name}: the gateway wrote ${await db.gatewayLines()} transcript lines`);
+    console.log(`  load average during the run: ${loadavg()}`);
+  } finally {
+    for (const db of dbs) await db.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import type { Logger } from 'pino';
+import {
+  channels, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TranscriptFinal, type TurnLatency,
+} from '../observability/channels.ts';
+import type { RecordWrite } from './types.ts';
+
+export interface RecorderOptions {
+  /** Where the writes go (a WriteQueue): called on the session's own event-loop turn, so it must be cheap. */
+  push: (write: RecordWrite) => void;
+  /** Whether a session is this gateway's: the channels are process-wide, and one process may run several gateways. */
+  owns: (sessionId: string) => boolean;
+  log: Logger;
+}
+
+/** Rows one call may leave at most (an hour-long call has a few hundred); past it they are counted, not kept. */
+const MAX_ROWS_PER_CALL = 5_000;
+/** Text kept per transcript line, tool arguments and tool result. */
+const MAX_TEXT_CHARS = 16_000;
+/** Agent turns whose cut is remembered until their transcript line arrives. */
+const MAX_PENDING_CUTS = 32;
+
+interface LiveCall {
+  /** Its session row, written again with the end. */
+  readonly row: Extract<RecordWrite, { kind: 'session' }>;
+  seq: number;
+  /** Agent lines already written, so a cut that comes after its line becomes an update. */
+  readonly agentLines: Set<string>;
+  readonly pendingCuts: Map<string, number>;
+  skipped: number;
+}
+
+/**
+ * Turns the session facts on the diagnostics channels into call-record writes, one subscriber per
+ * gateway. It does no I/O: each fact becomes one queued write, and the queue writes off the
+ * session's path. A diagnostics-channel subscriber that throws becomes an uncaught exception, so
+ * every handler catches (and logs without the fact's content: it is personal data).
+ */
+export class CallRecorder {
+  readonly #opts: RecorderOptions;
+  readonly #calls = new Map<string, LiveCall>();
+  readonly #unsubscribers: (() => void)[] = [];
+
+  constructor(opts: RecorderOptions) {
+    this.#opts = opts;
+    this.#subscribe<SessionStarted>(channels.sessionStarted, (m) => this.#started(m));
+    this.#on<StateChanged>(channels.stateChanged, (m, call) => {
+      this.#row(m.sessionId, call, (seq, at) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.to, handoff: m.handoff }));
+    });
+    this.#on<ToolFinished>(channels.toolFinished, (m, call) => {
+      this.#row(m.sessionId, call, (seq, at) => ({
+        kind: 'tool', sessionId: m.sessionId, seq, at: at - m.durationMs, callId: m.callId, name: m.tool,
+        arguments: clip(m.arguments), output: clip(m.output), ok: m.ok, errorCode: m.errorCode, durationMs: m.durationMs,
+      }));
+    });
+    this.#on<TranscriptFinal>(channels.transcriptFinal, (m, call) => this.#line(m, call));
+    this.#on<BargeIn>(channels.bargeIn, (m, call) => this.#cut(m, call));
+    this.#on<TurnLatency>(channels.turnLatency, (m, call) => {
+      this.#row(m.sessionId, call, (seq, at) => ({ kind: 'latency', sessionId: m.sessionId, seq, at, itemId: m.itemId, latencyMs: m.latencyMs }));
+    });
+    this.#on<SessionEnded>(channels.sessionEnded, (m, call) => {
+      this.#opts.push({ ...call.row, kind: 'end', endedAt: Date.now(), reason: m.reason });
+      if (call.skipped > 0) this.#opts.log.warn({ session_id: m.sessionId, skipped: call.skipped }, 'call record: rows past the per-call limit were not kept');
+      this.#calls.delete(m.sessionId);
+    });
+  }
+
+  /** Sessions being recorded now. */
+  get live(): number {
+    return this.#calls.size;
+  }
+
+  close(): void {
+    for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
+  }
+
+  #started(m: SessionStarted): void {
+    if (!this.#opts.owns(m.sessionId)) return;
+    const at = Date.now();
+    const row = { kind: 'session', sessionId: m.sessionId, edge: m.edge, startedAt: at, callerFrom: m.caller?.from, callerTo: m.caller?.to } as const;
+    const call: LiveCall = { row, seq: 0, agentLines: new Set(), pendingCuts: new Map(), skipped: 0 };
+    this.#calls.set(m.sessionId, call);
+    this.#opts.push(row);
+    this.#row(m.sessionId, call, (seq) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.state, handoff: false }));
+  }
+
+  #line(m: TranscriptFinal, call: LiveCall): void {
+    const cutAtMs = m.role === 'assistant' ? call.pendingCuts.get(m.itemId) : undefined;
+    if (cutAtMs !== undefined) call.pendingCuts.delete(m.itemId);
+    const written = this.#row(m.sessionId, call, (seq, at) => ({
+      kind: 'line', sessionId: m.sessionId, seq, at, itemId: m.itemId, role: m.role, text: clip(m.text), cutAtMs,
+    }));
+    if (written && m.role === 'assistant') call.agentLines.add(m.itemId);
+  }
+
+  /** A barge-in that cut the agent's turn: marked on its line, now or when the line arrives. */
+  #cut(m: BargeIn, call: LiveCall): void {
+    if (!m.truncated || m.itemId === undefined || m.heardMs === undefined) return;
+    if (call.agentLines.has(m.itemId)) {
+      this.#opts.push({ kind: 'cut', sessionId: m.sessionId, itemId: m.itemId, cutAtMs: m.heardMs });
+      return;
+    }
+    if (call.pendingCuts.size >= MAX_PENDING_CUTS) call.pendingCuts.delete(call.pendingCuts.keys().next().value as string);
+    call.pendingCuts.set(m.itemId, m.heardMs);
+  }
+
+  #row(sessionId: string, call: LiveCall, make: (seq: number, at: number) => RecordWrite): boolean {
+    if (call.seq >= MAX_ROWS_PER_CALL) {
+      call.skipped++;
+      return false;
+    }
+    this.#opts.push(make(call.seq++, Date.now()));
+    return true;
+  }
+
+  /** Subscribes a handler for facts of the calls this recorder records. */
+  #on<T extends { sessionId: string }>(channel: diagnostics_channel.Channel, handle: (message: T, call: LiveCall) => void): void {
+    this.#subscribe<T>(channel, (fact) => {
+      const call = this.#calls.get(fact.sessionId);
+      if (call) handle(fact, call);
+    });
+  }
+
+  /** Subscribes by name (`Channel#subscribe` is deprecated); the message type is the channel's contract. */
+  #subscribe<T>(channel: diagnostics_channel.Channel, handle: (message: T) => void): void {
+    const listener = (message: unknown): void => {
+      try {
+        handle(message as T);
+      } catch (err) {
+        this.#opts.log.error({ err: { message: (err as Error).message }, channel: channel.name }, 'call record: a fact could not be recorded');
+      }
+    };
+    diagnostics_channel.subscribe(channel.name, listener);
+    this.#unsubscribers.push(() => diagnostics_channel.unsubscribe(channel.name, listener));
+  }
+}
+
+/** Bounded, and without NUL (PostgreSQL refuses it in text, and would refuse the whole batch). */
+function clip(text: string): string {
+  const clean = text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  return clean.length > MAX_TEXT_CHARS ? `${clean.slice(0, MAX_TEXT_CHARS)}…` : clean;
+}
