@@ -61,11 +61,9 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   await app.register(websocket, { options: { maxPayload: Math.max(MAX_FRAME_BYTES, MAX_CONTROL_BYTES) } });
   // One route per file, not a wildcard: a wildcard GET route would also take WebSocket upgrades to
   // unknown paths (upgrading, then closing them) where a plain 404 is the honest answer.
-  // The page's files: their own context, so that only their routes are marked (their request lines are debug).
-  await app.register(async (files) => {
-    markPageFiles(files);
-    await files.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
-  });
+  // The page's files (their request lines are debug).
+  markPageFiles(app, PUBLIC_DIR);
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, wildcard: false });
   const reachability = new BackendReachability(deps.backend.url);
   app.addHook('onReady', async () => reachability.start());
   app.addHook('onClose', async () => reachability.stop());

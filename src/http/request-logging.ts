@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 
 /**
@@ -16,9 +18,14 @@ export class GatewayLogController extends LogController {
   }
 }
 
-/** Marks every route `app` registers from now on (in its own context) as one of the page's files. */
-export function markPageFiles(app: FastifyInstance): void {
+/**
+ * Marks the routes `app` registers from now on that serve a file of `root` (those of
+ * @fastify/static, which takes no route config of its own) as the page's files.
+ */
+export function markPageFiles(app: FastifyInstance, root: string): void {
   app.addHook('onRoute', (route) => {
+    const path = route.url === '/' ? 'index.html' : route.url.replace(/^\/+/, '');
+    if (path.includes('..') || !existsSync(join(root, path)) || !statSync(join(root, path)).isFile()) return;
     route.config = { ...route.config, pageFile: true };
   });
 }
