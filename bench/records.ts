@@ -44,7 +44,7 @@ function callWrites(i: number): RecordWrite[] {
   const t = Date.now();
   const writes: RecordWrite[] = [{ kind: 'session', sessionId, edge: 'kiosk', startedAt: t }];
   let seq = 0;
-  for (let s = 0; s < 6; s++) writes.push({ kind: 'state', sessionId, seq: seq++, at: t, agent: 'frontDesk', state: `${s}_state`, handoff: false });
+  for (let s = 0; s < 6; s++) writes.push({ kind: 'state', sessionId, seq: seq++, at: t, agent: 'frontDesk', state: `${s}_state`, handoff: false, slots: s > 1 ? '{"first_name":"Jane"}' : '{}' });
   for (let k = 0; k < 3; k++) {
     writes.push({ kind: 'tool', sessionId, seq: seq++, at: t, callId: `call_${k}`, name: 'authenticateUser', arguments: '{"first_name":"Jane","last_name":"Doe"}', output: '{"verified":true}', ok: true, durationMs: 150 });
   }

@@ -26,7 +26,8 @@ export interface ToolFinished {
   arguments: string;
   output: string;
 }
-export interface StateChanged { sessionId: string; agent: string; from: string; to: string; handoff: boolean }
+/** `slots`: the values the conversation has collected once the move is made (personal data: never log them). */
+export interface StateChanged { sessionId: string; agent: string; from: string; to: string; handoff: boolean; slots: Record<string, unknown> }
 /** With `truncated`, the agent's item `itemId` was cut at `heardMs`: what the listener had heard of it. */
 export interface BargeIn { sessionId: string; edge: string; truncated: boolean; itemId?: string; heardMs?: number }
 /** A final transcript line of either side. */

@@ -49,6 +49,11 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    // The values the conversation had collected at each move (the states' `collects`), as JSON.
+    version: 2,
+    statements: ['ALTER TABLE state_moves ADD COLUMN slots TEXT'],
+  },
 ];
 
 /** The table that says which versions are applied. */

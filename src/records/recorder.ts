@@ -45,7 +45,7 @@ export class CallRecorder {
     this.#opts = opts;
     this.#subscribe<SessionStarted>(channels.sessionStarted, (m) => this.#started(m));
     this.#on<StateChanged>(channels.stateChanged, (m, call) => {
-      this.#row(m.sessionId, call, (seq, at) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.to, handoff: m.handoff }));
+      this.#row(m.sessionId, call, (seq, at) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.to, handoff: m.handoff, slots: clip(JSON.stringify(m.slots)) }));
     });
     this.#on<ToolFinished>(channels.toolFinished, (m, call) => {
       this.#row(m.sessionId, call, (seq, at) => ({
@@ -81,7 +81,7 @@ export class CallRecorder {
     const call: LiveCall = { row, seq: 0, agentLines: new Set(), pendingCuts: new Map(), skipped: 0 };
     this.#calls.set(m.sessionId, call);
     this.#opts.push(row);
-    this.#row(m.sessionId, call, (seq) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.state, handoff: false }));
+    this.#row(m.sessionId, call, (seq) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.state, handoff: false, slots: '{}' }));
   }
 
   #line(m: TranscriptFinal, call: LiveCall): void {

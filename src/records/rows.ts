@@ -19,7 +19,18 @@ export const sessionRow = z.object({
   caller_to: z.string().nullable(),
 });
 
-export const stateRow = z.object({ session_id: z.string(), at: int, agent: z.string(), state: z.string(), handoff: flag });
+/** Rows from before migration 2 have no slots: nothing was collected then. */
+const slotsJson = z.string().nullable().transform((text, ctx) => {
+  if (text === null) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch { /* reported below */ }
+  ctx.addIssue({ code: 'custom', message: 'slots must be a JSON object' });
+  return z.NEVER;
+});
+
+export const stateRow = z.object({ session_id: z.string(), at: int, agent: z.string(), state: z.string(), handoff: flag, slots: slotsJson });
 
 export const toolRow = z.object({
   at: int, call_id: z.string(), name: z.string(), arguments: z.string(), output: z.string(),

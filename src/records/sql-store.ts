@@ -8,7 +8,7 @@ const ROWS_PER_INSERT = 400;
 
 const INSERT_COLUMNS = {
   sessions: ['id', 'edge', 'started_at', 'caller_from', 'caller_to'],
-  state_moves: ['session_id', 'seq', 'at', 'agent', 'state', 'handoff'],
+  state_moves: ['session_id', 'seq', 'at', 'agent', 'state', 'handoff', 'slots'],
   tool_calls: ['session_id', 'seq', 'at', 'call_id', 'name', 'arguments', 'output', 'ok', 'error_code', 'duration_ms'],
   transcript_lines: ['session_id', 'seq', 'at', 'item_id', 'role', 'text', 'cut_at_ms'],
   turn_latencies: ['session_id', 'seq', 'at', 'item_id', 'latency_ms'],
@@ -57,7 +57,7 @@ export class SqlRecordStore implements RecordStore {
           add('sessions', [w.sessionId, w.edge, w.startedAt, w.callerFrom ?? null, w.callerTo ?? null]);
           break;
         case 'state':
-          add('state_moves', [w.sessionId, w.seq, w.at, w.agent, w.state, w.handoff ? 1 : 0]);
+          add('state_moves', [w.sessionId, w.seq, w.at, w.agent, w.state, w.handoff ? 1 : 0, w.slots]);
           break;
         case 'tool':
           add('tool_calls', [w.sessionId, w.seq, w.at, w.callId, w.name, w.arguments, w.output, w.ok ? 1 : 0, w.errorCode ?? null, w.durationMs]);
@@ -117,14 +117,14 @@ export class SqlRecordStore implements RecordStore {
     if (!session) return undefined;
     const of = (table: string, columns: string) => this.#db.query(`SELECT ${columns} FROM ${table} WHERE session_id = ? ORDER BY seq`, [id]);
     const [states, tools, lines, turns] = await Promise.all([
-      of('state_moves', 'session_id, at, agent, state, handoff').then((r) => parseRows('state_moves', stateRow, r)),
+      of('state_moves', 'session_id, at, agent, state, handoff, slots').then((r) => parseRows('state_moves', stateRow, r)),
       of('tool_calls', 'at, call_id, name, arguments, output, ok, error_code, duration_ms').then((r) => parseRows('tool_calls', toolRow, r)),
       of('transcript_lines', 'at, item_id, role, text, cut_at_ms').then((r) => parseRows('transcript_lines', lineRow, r)),
       of('turn_latencies', 'at, item_id, latency_ms').then((r) => parseRows('turn_latencies', latencyRow, r)),
     ]);
     return {
       ...summary(session, [...new Set(states.map((s) => s.agent))]),
-      states: states.map((s) => ({ at: iso(s.at), agent: s.agent, state: s.state, handoff: s.handoff })),
+      states: states.map((s) => ({ at: iso(s.at), agent: s.agent, state: s.state, handoff: s.handoff, slots: s.slots })),
       tools: tools.map((t) => ({ ...t, at: iso(t.at) })),
       transcript: lines.map((l) => ({ ...l, at: iso(l.at) })),
       turns: turns.map((t) => ({ ...t, at: iso(t.at) })),

@@ -9,7 +9,8 @@ export type RecordWrite =
   | { kind: 'session'; sessionId: string; edge: string; startedAt: number; callerFrom?: string; callerTo?: string }
   /** The session row again with its end: it recreates a session row the queue had to drop. */
   | { kind: 'end'; sessionId: string; edge: string; startedAt: number; callerFrom?: string; callerTo?: string; endedAt: number; reason: string }
-  | { kind: 'state'; sessionId: string; seq: number; at: number; agent: string; state: string; handoff: boolean }
+  /** `slots`: the values collected once the move was made (JSON). */
+  | { kind: 'state'; sessionId: string; seq: number; at: number; agent: string; state: string; handoff: boolean; slots: string }
   | {
     kind: 'tool'; sessionId: string; seq: number; at: number; callId: string; name: string;
     arguments: string; output: string; ok: boolean; errorCode?: string; durationMs: number;
@@ -32,7 +33,8 @@ export interface SessionSummary {
   caller: { from: string | null; to: string | null } | null;
 }
 
-export interface StateMove { at: string; agent: string; state: string; handoff: boolean }
+/** `slots`: what the conversation had collected once it was in this state. */
+export interface StateMove { at: string; agent: string; state: string; handoff: boolean; slots: Record<string, unknown> }
 export interface ToolCall {
   at: string; call_id: string; name: string; arguments: string; output: string; ok: boolean; error_code: string | null; duration_ms: number;
 }

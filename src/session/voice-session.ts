@@ -276,7 +276,7 @@ export class VoiceSession implements SessionCallbacks {
         this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
         this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
         if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-        publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false });
+        publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false, slots: this.#data.values });
         if (this.#runtime.endsCall(this.#agent, this.#state)) this.#hangup.arm();
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
@@ -428,7 +428,7 @@ export class VoiceSession implements SessionCallbacks {
     }
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
-    publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true });
+    publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });
     if (this.#runtime.endsCall(to, this.#state)) this.#hangup.arm();
   }
 

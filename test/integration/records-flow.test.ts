@@ -23,6 +23,10 @@ function expectDemoRecord(record: CallRecord, edge: string, firstUserLine: strin
   expect(Date.parse(record.ended_at!)).toBeGreaterThan(Date.parse(record.started_at));
   expect(record.states.map((s) => [s.agent, s.state])).toEqual(FRONT_DESK_PATH);
   expect(record.states.map((s) => s.handoff)).toEqual([false, false, false, false, true]);
+  // The values collected on the way, as they stood at each move (the handoff carries the member id too).
+  expect(record.states.map((s) => s.slots)).toEqual([
+    {}, {}, { first_name: 'Jane' }, { first_name: 'Jane', last_name: 'Doe' }, { first_name: 'Jane', last_name: 'Doe', member_id: 'M-1001' },
+  ]);
   const times = record.states.map((s) => Date.parse(s.at));
   expect([...times].sort((a, b) => a - b)).toEqual(times);
   const auth = record.tools.find((t) => t.name === 'authenticateUser');

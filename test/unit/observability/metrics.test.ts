@@ -30,8 +30,8 @@ describe('createMetrics', () => {
       sessionId: 'vs_b', tool: 'authenticateUser', ok: false, durationMs: 10_000, errorCode: 'VG_ERR_TOOL_TIMEOUT', ...call,
     });
     publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'lookup', ok: false, durationMs: 5, ...call });
-    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'frontDesk', from: 'greet', to: 'verify', handoff: false });
-    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'tourGuide', from: 'verify', to: 'tour', handoff: true });
+    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'frontDesk', from: 'greet', to: 'verify', handoff: false, slots: {} });
+    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'tourGuide', from: 'verify', to: 'tour', handoff: true, slots: {} });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
     publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_c', edge: 'webrtc', truncated: false });

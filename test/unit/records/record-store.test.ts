@@ -10,18 +10,18 @@ function call(id: string, startedAt: number, opts: { edge?: string; agent2?: str
   const sessionId = id;
   const writes: RecordWrite[] = [
     { kind: 'session', sessionId, edge: opts.edge ?? 'kiosk', startedAt, callerFrom: opts.edge === 'twilio' ? '+15551230000' : undefined },
-    { kind: 'state', sessionId, seq: 0, at: startedAt, agent: 'frontDesk', state: '1_greeting', handoff: false },
+    { kind: 'state', sessionId, seq: 0, at: startedAt, agent: 'frontDesk', state: '1_greeting', handoff: false, slots: '{}' },
     { kind: 'line', sessionId, seq: 1, at: startedAt + 100, itemId: 'item_a1', role: 'assistant', text: 'Good morning, the front desk.' },
     { kind: 'line', sessionId, seq: 2, at: startedAt + 900, itemId: 'item_u1', role: 'user', text: 'My name is Jane.' },
     { kind: 'latency', sessionId, seq: 3, at: startedAt + 1300, itemId: 'item_a2', latencyMs: 412 },
-    { kind: 'state', sessionId, seq: 4, at: startedAt + 1400, agent: 'frontDesk', state: '2_get_first_name', handoff: false },
+    { kind: 'state', sessionId, seq: 4, at: startedAt + 1400, agent: 'frontDesk', state: '2_get_first_name', handoff: false, slots: '{"first_name":"Jane"}' },
     {
       kind: 'tool', sessionId, seq: 5, at: startedAt + 1500, callId: 'call_1', name: 'authenticateUser',
       arguments: '{"first_name":"Jane"}', output: '{"verified":true}', ok: true, durationMs: 150,
     },
     { kind: 'line', sessionId, seq: 6, at: startedAt + 1600, itemId: 'item_a2', role: 'assistant', text: 'Thank you Jane, you are verified.' },
   ];
-  if (opts.agent2) writes.push({ kind: 'state', sessionId, seq: 7, at: startedAt + 2000, agent: opts.agent2, state: '1_welcome', handoff: true });
+  if (opts.agent2) writes.push({ kind: 'state', sessionId, seq: 7, at: startedAt + 2000, agent: opts.agent2, state: '1_welcome', handoff: true, slots: '{"first_name":"Jane","last_name":"Doe"}' });
   if (opts.reason) writes.push({ kind: 'end', sessionId, edge: opts.edge ?? 'kiosk', startedAt, endedAt: startedAt + 3000, reason: opts.reason });
   return writes;
 }
@@ -56,6 +56,8 @@ describe.each(STORE_KINDS)('call records on %s', (kind) => {
     expect(record?.states.map((s) => [s.agent, s.state, s.handoff])).toEqual([
       ['frontDesk', '1_greeting', false], ['frontDesk', '2_get_first_name', false], ['tourGuide', '1_welcome', true],
     ]);
+    // What the conversation had collected at each move (the states' `collects`).
+    expect(record?.states.map((s) => s.slots)).toEqual([{}, { first_name: 'Jane' }, { first_name: 'Jane', last_name: 'Doe' }]);
     expect(record?.tools).toEqual([{
       at: '2026-11-30T10:00:01.500Z', call_id: 'call_1', name: 'authenticateUser', arguments: '{"first_name":"Jane"}',
       output: '{"verified":true}', ok: true, error_code: null, duration_ms: 150,
