@@ -423,7 +423,8 @@ export class VoiceSession implements SessionCallbacks {
     this.#agent = to;
     this.#state = this.#runtime.startState(to);
     const pinned = this.#config.pinnedVoice;
-    if (pinned && pinned !== this.#runtime.voice(to)) {
+    // With no audio at the gateway (SIP) the voice is pinned from the start by design: nothing to warn about.
+    if (pinned && pinned !== this.#runtime.voice(to) && this.#edge.media !== 'none') {
       this.#log.warn({ voice: pinned, wanted: this.#runtime.voice(to) }, 'voice kept: the backend cannot change it once audio exists');
     }
     this.#log.info({ from, to, state: this.#state }, 'handoff');

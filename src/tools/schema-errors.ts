@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { distance } from 'fastest-levenshtein';
 
 /** One JSON Schema violation in words: where (a JSON pointer), what was expected, what was there. */
 export interface SchemaViolation {
@@ -23,7 +24,12 @@ function describeError(error: ErrorObject): SchemaViolation {
       const name = String(params.missingProperty);
       const properties: unknown = error.parentSchema?.properties;
       const description = isRecord(properties) && isRecord(properties[name]) ? properties[name].description : undefined;
-      return { path: `${path}/${escapePointer(name)}`, expected: `property "${name}"${annotation(description)}`, found: 'nothing' };
+      const near = misspellingOf(name, error.data, properties);
+      return {
+        path: `${path}/${escapePointer(name)}`,
+        expected: `property "${name}"${annotation(description)}`,
+        found: near === undefined ? 'nothing' : `nothing ("${near}" looks like a misspelling of it)`,
+      };
     }
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
@@ -49,6 +55,16 @@ function describeError(error: ErrorObject): SchemaViolation {
     default:
       return { path, expected: `a value that satisfies "${keyword}" (${error.message ?? 'see the schema'})`, found: describeValue(error.data) };
   }
+}
+
+/** At most this many edits turn a present key into the missing one for it to count as its misspelling. */
+const MISSPELLING_EDITS = 2;
+
+/** A key of `data` the schema does not declare that is a near miss of the missing `name` (e.g. "condtion"). */
+function misspellingOf(name: string, data: unknown, properties: unknown): string | undefined {
+  if (!isRecord(data)) return undefined;
+  const declared = isRecord(properties) ? properties : {};
+  return Object.keys(data).find((key) => !(key in declared) && key.length > MISSPELLING_EDITS && distance(key, name) <= MISSPELLING_EDITS);
 }
 
 /** A short, log-safe picture of a value: strings are cut, containers are only sized. */

@@ -114,6 +114,11 @@ describe('loadStatesFile', () => {
     );
   });
 
+  it('names a misspelt key as the likely cause of a missing one', () => {
+    const { file, lines } = problemsOf('misspelt.json', [{ ...state('a'), transitions: [{ next_step: 'a', condtion: 'Always.' }] }]);
+    expect(lines).toContain(`${file} /0/transitions/0/condition: expected property "condition" (when the move happens, in words the model can judge), found nothing ("condtion" looks like a misspelling of it)`);
+  });
+
   it('does not offer transferAgents to an agent that hands off to no other', () => {
     const file = join(dir, 'lonely.json');
     writeFileSync(file, JSON.stringify([state('a', ['b']), state('b', ['transferAgents'])]));
