@@ -145,7 +145,7 @@ function onCallState() {
   else if (call.state === 'connected' && notice === INTERRUPTED) showNotice('');
   if (call.state === 'closed' || call.state === 'failed') {
     // The call is over: what the panel showed of it no longer holds.
-    Object.assign(session, { agent: '', state: '', mode: '' });
+    Object.assign(session, { agent: '', state: '', mode: '', slots: {} });
     renderSession();
   }
   if (!isLive()) {

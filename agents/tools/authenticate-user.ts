@@ -1,4 +1,5 @@
 import { defineTool } from '../../src/tools/define-tool.ts';
+import { VgError } from '../../src/errors.ts';
 
 export interface AuthenticateUserArgs {
   first_name?: string;
@@ -41,7 +42,7 @@ export const authenticateUser = defineTool<AuthenticateUserArgs>({
     const firstName = known(slots.get('first_name')) ?? args.first_name;
     const lastName = known(slots.get('last_name')) ?? args.last_name;
     if (firstName === undefined || lastName === undefined) {
-      throw new Error(`the caller's ${firstName === undefined ? 'first' : 'last'} name is not known yet: collect and confirm it first`);
+      throw new VgError('VG_ERR_TOOL_FAILED', `the caller's ${firstName === undefined ? 'first' : 'last'} name is not known yet: collect and confirm it first`);
     }
     const member = MEMBERS.find((m) => key(m.firstName) === key(firstName) && key(m.lastName) === key(lastName));
     if (member === undefined) return { verified: false, reason: 'No member record matches that name.' };

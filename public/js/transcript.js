@@ -15,6 +15,11 @@ export class Transcript {
   /** The bubble new agent segments join, until a user line or a marker comes between. */
   /** @type {Bubble | undefined} */
   #openAgentBubble;
+  /** Set by a cut: the caller took the turn, and their line (transcribed later) is still to come. */
+  #userLineDue = false;
+  /** An agent bubble that opened while the caller's line was due: that line goes before it. */
+  /** @type {Bubble | undefined} */
+  #replyAhead;
 
   constructor(list) {
     this.#list = list;
@@ -40,8 +45,10 @@ export class Transcript {
     segment.line.cut = true;
     segment.span.classList.add('cut');
     segment.bubble.li.classList.add('cut');
-    // What comes next is a new turn, not the rest of this one.
+    // What comes next is a new turn, not the rest of this one: first the caller's line.
     if (this.#openAgentBubble === segment.bubble) this.#openAgentBubble = undefined;
+    this.#userLineDue = true;
+    this.#replyAhead = undefined;
   }
 
   /** A line between bubbles, e.g. "→ tourGuide" for a handoff. */
@@ -69,14 +76,27 @@ export class Transcript {
   clear() {
     this.#segments.clear();
     this.#openAgentBubble = undefined;
+    this.#userLineDue = false;
+    this.#replyAhead = undefined;
     this.#list.replaceChildren();
   }
 
   #addSegment(role, itemId, agent) {
     const isAgent = role === 'assistant';
     let bubble = isAgent && this.#openAgentBubble?.agent === agent ? this.#openAgentBubble : undefined;
-    if (!bubble) bubble = this.#addBubble(role, agent);
-    this.#openAgentBubble = isAgent ? bubble : undefined;
+    if (!bubble) {
+      // The caller's transcript can arrive after the agent has begun answering it.
+      const before = !isAgent && this.#replyAhead?.li.isConnected ? this.#replyAhead.li : undefined;
+      bubble = this.#addBubble(role, agent, before);
+      if (isAgent && this.#userLineDue && !this.#replyAhead) this.#replyAhead = bubble;
+    }
+    if (isAgent) this.#openAgentBubble = bubble;
+    else {
+      // A user line placed before the agent's reply leaves that reply open for the rest of it.
+      if (!this.#replyAhead) this.#openAgentBubble = undefined;
+      this.#userLineDue = false;
+      this.#replyAhead = undefined;
+    }
     const span = document.createElement('span');
     span.className = 'segment';
     if (bubble.body.childElementCount > 0) bubble.body.append(' ');
@@ -86,7 +106,7 @@ export class Transcript {
     return segment;
   }
 
-  #addBubble(role, agent) {
+  #addBubble(role, agent, before) {
     const li = document.createElement('li');
     li.className = `line ${role === 'user' ? 'user' : 'assistant'}`;
     const who = document.createElement('span');
@@ -95,7 +115,8 @@ export class Transcript {
     const body = document.createElement('span');
     body.className = 'body';
     li.append(who, body);
-    this.#list.append(li);
+    if (before) this.#list.insertBefore(li, before);
+    else this.#list.append(li);
     return { li, body, role, agent };
   }
 

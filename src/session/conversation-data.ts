@@ -1,5 +1,6 @@
 import { checkSlotValues, type SlotSpec, type SlotValues } from '../engine/slots.ts';
 import type { SlotAccess } from '../tools/tool.ts';
+import { VgError } from '../errors.ts';
 
 /**
  * The values one call has collected (the states' `collects`), across states and agents. Only
@@ -32,10 +33,24 @@ export class ConversationData {
     return true;
   }
 
-  /** Puts back what `values` held before a merge whose move did not happen. */
-  restore(values: SlotValues): void {
-    this.#values = { ...values };
-    this.#version++;
+  /**
+   * Undoes a merge of `merged` whose move did not happen: each of its names goes back to what
+   * `before` held, unless something (a tool meanwhile) has set it since. Returns whether anything changed.
+   */
+  revert(merged: SlotValues, before: SlotValues): boolean {
+    let changed = false;
+    const values = { ...this.#values };
+    for (const [name, value] of Object.entries(merged)) {
+      if (JSON.stringify(values[name]) !== JSON.stringify(value)) continue;
+      if (before[name] === undefined) delete values[name];
+      else values[name] = before[name];
+      changed = true;
+    }
+    if (changed) {
+      this.#values = values;
+      this.#version++;
+    }
+    return changed;
   }
 
   /** What a tool handler gets: read any value, set a declared one (checked against its schema). */
@@ -44,7 +59,8 @@ export class ConversationData {
       get: (name) => this.#values[name],
       set: (name, value) => {
         const checked = checkSlotValues({ [name]: value }, this.#catalog);
-        if (!checked.ok) throw new Error(`cannot set conversation value: ${checked.reason}`);
+        // A VgError reaches the model in its words (and is logged at debug only: it may quote the value).
+        if (!checked.ok) throw new VgError('VG_ERR_TOOL_FAILED', `cannot set conversation value: ${checked.reason}`);
         this.merge(checked.values);
       },
     };

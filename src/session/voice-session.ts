@@ -67,6 +67,8 @@ export class VoiceSession implements SessionCallbacks {
   readonly #transcripts: TranscriptRelay;
   readonly #conversation = new ConversationLog();
   readonly #data: ConversationData;
+  /** The configuration update in flight (see #configUpdate). */
+  #updates: Promise<unknown> = Promise.resolve();
   readonly #link: BackendLink;
   readonly #hangup: HangupAfterGoodbye;
 
@@ -231,6 +233,16 @@ export class VoiceSession implements SessionCallbacks {
     return this.#data.values;
   }
 
+  /**
+   * Configuration updates one at a time: tools of one response run concurrently, and a state move
+   * and a tool's refresh must not both wait on the same `session.updated`.
+   */
+  #configUpdate<T>(send: () => Promise<T>): Promise<T> {
+    const run = this.#updates.then(send, send);
+    this.#updates = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
   async callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string> {
     const { name } = tool;
     this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
@@ -244,8 +256,9 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#data.version !== version) {
       this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
       // The state's handoffs wait for its required values: re-send the configuration, before the
-      // model has the result, so a handoff the tool just made possible is offered.
-      await this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state)));
+      // model has the result, so a handoff the tool just made possible is offered. Built when its
+      // turn comes, so a state move that was in flight meanwhile is not undone.
+      await this.#configUpdate(() => this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state))));
     }
     this.#edge.send({
       type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs,
@@ -270,7 +283,7 @@ export class VoiceSession implements SessionCallbacks {
       const collected = this.#data.merge(decision.values);
       // One session.update carrying the new state's instructions and tools; the state moves only
       // once the backend has it, so the gateway and the backend never disagree about it.
-      moved = await this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, decision.to)));
+      moved = await this.#configUpdate(() => this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, decision.to))));
       if (moved) {
         this.#state = decision.to;
         this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
@@ -281,15 +294,17 @@ export class VoiceSession implements SessionCallbacks {
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
         // The SDK now holds the refused agent as current: put the state the backend has back.
-        if (collected) this.#data.restore(before);
-        await this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, from));
+        if (collected && this.#data.revert(decision.values, before)) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
+        await this.#configUpdate(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state)));
         this.#log.warn({ agent: this.#agent, from, to: decision.to }, 'the backend did not take the new state; staying');
         const error = new VgError('VG_ERR_TRANSITION_FAILED', `the backend did not take the configuration of ${decision.to}; the conversation stays in ${from}`);
         this.#edge.send(errorEvent(error));
         output = JSON.stringify({ ok: false, error: `${decision.to} could not be applied; you are still in ${from}. Go on from there.` });
       }
     } else {
-      this.#log.warn({ agent: this.#agent, state: this.#state, reason: decision.reason }, 'transition refused');
+      // The reason can quote a value the caller gave (personal data): debug only.
+      this.#log.warn({ agent: this.#agent, state: this.#state }, 'transition refused');
+      this.#log.debug({ reason: decision.reason }, 'transition refused: reason');
       output = JSON.stringify({ ok: false, error: decision.reason });
     }
     this.#edge.send({

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
@@ -22,8 +23,12 @@ const script: ConversationScript = {
 describe('conversation data on the kiosk: a move without the values its state collects', () => {
   let gw: TestGateway;
 
+  /** The gateway's log lines at info and above (the emulator's, keyed by sessionId, are left out). */
+  const lines: string[] = [];
+
   beforeAll(async () => {
-    gw = await startTestGateway({ script });
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    gw = await startTestGateway({ script, logger });
   });
   afterAll(async () => {
     await gw?.close();
@@ -44,6 +49,10 @@ describe('conversation data on the kiosk: a move without the values its state co
     ]);
     const moves = device.events.filter((e) => e.type === 'state.changed').map((e) => e.type === 'state.changed' && [e.to, e.slots]);
     expect(moves).toEqual([['2_get_first_name', {}], ['3_get_last_name', { first_name: 'Jane' }]]);
+    // The values are personal data: none reaches the gateway's log at info level, refused or not.
+    const gatewayLines = lines.filter((line) => !line.includes('"sessionId"'));
+    expect(gatewayLines.some((line) => line.includes('transition refused'))).toBe(true);
+    expect(gatewayLines.filter((line) => line.includes('Jane') || line.includes('number 42'))).toEqual([]);
     device.close();
   });
 });

@@ -44,7 +44,10 @@ describe('authenticateUser', () => {
   });
 
   it('fails without a name it can use, and refuses arguments outside its schema', async () => {
-    expect((await authenticate({ first_name: 'Jane' })).result).toMatchObject({ error: { code: 'VG_ERR_TOOL_FAILED' } });
+    // Said to the model in words it can act on.
+    expect((await authenticate({ first_name: 'Jane' })).result).toEqual({ error: {
+      code: 'VG_ERR_TOOL_FAILED', message: "Tool handler failed: the caller's last name is not known yet: collect and confirm it first",
+    } });
     expect((await authenticate({ first_name: '', last_name: 'Doe' })).result).toMatchObject({ error: { code: 'VG_ERR_TOOL_ARGUMENTS' } });
   });
 });
