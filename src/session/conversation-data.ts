@@ -53,11 +53,15 @@ export class ConversationData {
     return changed;
   }
 
-  /** What a tool handler gets: read any value, set a declared one (checked against its schema). */
-  access(): SlotAccess {
+  /**
+   * What a tool handler gets: read any value, set a declared one (checked against its schema).
+   * Once `until` is aborted (the call is over: answered or timed out) a late `set` is refused.
+   */
+  access(until?: AbortSignal): SlotAccess {
     return {
       get: (name) => this.#values[name],
       set: (name, value) => {
+        if (until?.aborted) throw new VgError('VG_ERR_TOOL_FAILED', `cannot set conversation value "${name}": the tool call is over`);
         const checked = checkSlotValues({ [name]: value }, this.#catalog);
         // A VgError reaches the model in its words (and is logged at debug only: it may quote the value).
         if (!checked.ok) throw new VgError('VG_ERR_TOOL_FAILED', `cannot set conversation value: ${checked.reason}`);

@@ -248,11 +248,16 @@ export class VoiceSession implements SessionCallbacks {
     this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
     this.#toolsRunning++;
     const version = this.#data.version;
+    // A handler still running after its call timed out may not change the conversation any more.
+    const over = new AbortController();
     const outcome = await runTool(
       tool, rawArguments,
-      { sessionId: this.id, logger: this.#log, signal: this.#abort.signal, slots: this.#data.access() },
+      { sessionId: this.id, logger: this.#log, signal: this.#abort.signal, slots: this.#data.access(over.signal) },
       { defaultTimeoutMs: this.#toolTimeoutMs },
-    ).finally(() => this.#toolsRunning--);
+    ).finally(() => {
+      over.abort();
+      this.#toolsRunning--;
+    });
     if (this.#data.version !== version) {
       this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
       // The state's handoffs wait for its required values: re-send the configuration, before the
