@@ -4,15 +4,11 @@
  * bare forwarder are measured in the same run, level by level, so their ratio is read under the
  * same machine conditions. Run: npm run bench  (BENCH_SECONDS, BENCH_LEVELS to change the load).
  */
-import WebSocket from 'ws';
-import { cpuMs, rssBytes, startServer } from './lib/proc.ts';
+import { startServer } from './lib/proc.ts';
+import { connectDevice, streamDevices } from './lib/kiosk-devices.ts';
 
-const FRAME_MS = 20;
-const FRAME_BYTES = 48 * FRAME_MS;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LEVELS = (process.env.BENCH_LEVELS ?? '50,100,200').split(',').map(Number);
-const WARMUP_MS = 1500;
-const SLOTS = 4;
 
 interface Result {
   target: string;
@@ -26,77 +22,8 @@ interface Result {
 }
 
 async function measure(target: string, wsUrl: string, pid: number, sessions: number, awaitReady: boolean): Promise<Result> {
-  const devices = await Promise.all(Array.from({ length: sessions }, () => connect(wsUrl, awaitReady)));
-  const sentAt = new Map<number, number>();
-  const latencies: number[] = [];
-  let measuring = false;
-  let seq = 0;
-  for (const ws of devices) {
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
-      const buf = data as Buffer;
-      const sent = sentAt.get(buf.readUInt32LE(0));
-      if (sent !== undefined && measuring) latencies.push(performance.now() - sent);
-    });
-  }
-  const frame = Buffer.alloc(FRAME_BYTES);
-  const start = performance.now();
-  let tick = 0;
-  let cpuStart = 0;
-  let sentMeasured = 0;
-  await new Promise<void>((resolve) => {
-    // Devices are not in lockstep: each 20 ms period is split into slots, each slot sending for
-    // its share of the devices, so the load arrives spread out as it would from real kiosks.
-    const step = () => {
-      const now = performance.now();
-      if (!measuring && now - start >= WARMUP_MS) {
-        measuring = true;
-        cpuStart = cpuMs(pid);
-      }
-      const slot = tick % SLOTS;
-      for (let d = slot; d < devices.length; d += SLOTS) {
-        const id = seq++;
-        frame.writeUInt32LE(id, 0);
-        sentAt.set(id, performance.now());
-        devices[d].send(frame);
-        if (measuring) sentMeasured++;
-      }
-      tick++;
-      if (now - start >= WARMUP_MS + SECONDS * 1000) return resolve();
-      // Drift-corrected real-time pacing: slot k is due at start + k × (20 ms / SLOTS).
-      setTimeout(step, Math.max(0, start + (tick * FRAME_MS) / SLOTS - performance.now()));
-    };
-    step();
-  });
-  const cpuUsed = cpuMs(pid) - cpuStart;
-  const rssLive = rssBytes(pid);
-  await new Promise((r) => setTimeout(r, 300));
-  measuring = false;
-  for (const ws of devices) ws.close();
-  await new Promise((r) => setTimeout(r, 1000));
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return {
-    target, sessions,
-    p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN,
-    cpuPct: (cpuUsed / (SECONDS * 1000)) * 100,
-    rssLiveMb: rssLive / 1024 / 1024,
-    lost: Math.max(0, sentMeasured - latencies.length),
-  };
-}
-
-function connect(url: string, awaitReady: boolean): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('error', reject);
-    if (!awaitReady) ws.once('open', () => resolve(ws));
-    else ws.on('message', function ready(data, isBinary) {
-      if (!isBinary && String(data).includes('"session.ready"')) {
-        ws.off('message', ready);
-        resolve(ws);
-      }
-    });
-  });
+  const devices = await Promise.all(Array.from({ length: sessions }, () => connectDevice(wsUrl, awaitReady)));
+  return { target, sessions, ...await streamDevices(devices, pid, SECONDS) };
 }
 
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');

@@ -20,21 +20,18 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import pino from 'pino';
-import WebSocket from 'ws';
 import { openRecordStore } from '../src/records/open-store.ts';
 import type { RecordStore, RecordWrite } from '../src/records/types.ts';
 import { WriteQueue } from '../src/records/write-queue.ts';
 import { loadavg, median } from './lib/child.ts';
-import { cpuMs, startServer } from './lib/proc.ts';
+import { startServer } from './lib/proc.ts';
+import { connectDevice, streamDevices } from './lib/kiosk-devices.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const FRAME_BYTES = 48 * 20;
-const WARMUP_MS = 1_500;
-const SLOTS = 4;
 const silent = pino({ level: 'silent' });
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
@@ -145,64 +142,9 @@ async function throughput(db: Db): Promise<string> {
 interface Round { target: string; p50: number; p99: number; max: number; cpuPct: number; lost: number }
 
 async function measure(target: string, wsUrl: string, pid: number): Promise<Round> {
-  const devices = await Promise.all(Array.from({ length: SESSIONS }, () => connect(wsUrl)));
-  const sentAt = new Map<number, number>();
-  const latencies: number[] = [];
-  let measuring = false;
-  let seq = 0;
-  for (const ws of devices) {
-    ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
-      const sent = sentAt.get((data as Buffer).readUInt32LE(0));
-      if (sent !== undefined && measuring) latencies.push(performance.now() - sent);
-    });
-  }
-  const frame = Buffer.alloc(FRAME_BYTES);
-  const start = performance.now();
-  let tick = 0;
-  let cpuStart = 0;
-  let sent = 0;
-  await new Promise<void>((resolve) => {
-    const step = () => {
-      const now = performance.now();
-      if (!measuring && now - start >= WARMUP_MS) {
-        measuring = true;
-        cpuStart = cpuMs(pid);
-      }
-      for (let d = tick % SLOTS; d < devices.length; d += SLOTS) {
-        const id = seq++;
-        frame.writeUInt32LE(id, 0);
-        sentAt.set(id, performance.now());
-        devices[d].send(frame);
-        if (measuring) sent++;
-      }
-      tick++;
-      if (now - start >= WARMUP_MS + SECONDS * 1000) return resolve();
-      setTimeout(step, Math.max(0, start + (tick * 20) / SLOTS - performance.now()));
-    };
-    step();
-  });
-  const cpuUsed = cpuMs(pid) - cpuStart;
-  await new Promise((r) => setTimeout(r, 300));
-  measuring = false;
-  for (const ws of devices) ws.close();
-  await new Promise((r) => setTimeout(r, 1_000));
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
-  return { target, p50: pct(0.5), p99: pct(0.99), max: latencies.at(-1) ?? NaN, cpuPct: (cpuUsed / (SECONDS * 1000)) * 100, lost: Math.max(0, sent - latencies.length) };
-}
-
-function connect(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('error', reject);
-    ws.on('message', function ready(data, isBinary) {
-      if (!isBinary && String(data).includes('"session.ready"')) {
-        ws.off('message', ready);
-        resolve(ws);
-      }
-    });
-  });
+  const devices = await Promise.all(Array.from({ length: SESSIONS }, () => connectDevice(wsUrl)));
+  const { p50, p99, max, cpuPct, lost } = await streamDevices(devices, pid, SECONDS);
+  return { target, p50, p99, max, cpuPct, lost };
 }
 
 async function main(): Promise<void> {
