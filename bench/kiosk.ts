@@ -5,20 +5,14 @@
  * same machine conditions. Run: npm run bench  (BENCH_SECONDS, BENCH_LEVELS to change the load).
  */
 import { startServer } from './lib/proc.ts';
-import { connectDevice, streamDevices } from './lib/kiosk-devices.ts';
+import { connectDevice, streamDevices, type DeviceRound } from './lib/kiosk-devices.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LEVELS = (process.env.BENCH_LEVELS ?? '50,100,200').split(',').map(Number);
 
-interface Result {
+interface Result extends DeviceRound {
   target: string;
   sessions: number;
-  p50: number;
-  p99: number;
-  max: number;
-  cpuPct: number;
-  rssLiveMb: number;
-  lost: number;
 }
 
 async function measure(target: string, wsUrl: string, pid: number, sessions: number, awaitReady: boolean): Promise<Result> {
