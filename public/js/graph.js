@@ -3,8 +3,8 @@
 // targets (other agents) are dashed boxes at the bottom. With `path` (the states a call went
 // through, in order; a handoff target among them), visited states carry their step numbers and
 // the moves taken are drawn as traversed.
+import { svgElement as el } from './svg.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const BOX = { width: 190, height: 34, gap: 22, left: 16, top: 8 };
 const ARC_STEP = 14;
 const MAX_LABEL_CHARS = 26;
@@ -85,11 +85,5 @@ function text(content, x, y) {
 function title(content) {
   const node = el('title', {});
   node.textContent = content;
-  return node;
-}
-
-function el(name, attributes) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
   return node;
 }

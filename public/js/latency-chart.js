@@ -1,7 +1,7 @@
 // Per-turn latency as an SVG bar chart: one bar per measured turn, in call order, with a scale in
 // milliseconds. Built with the DOM (no inline style), so the page's CSP holds.
+import { svgElement as el } from './svg.js';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const SIZE = { width: 640, height: 180, left: 56, bottom: 22, top: 10 };
 
 export function renderLatencyChart(container, turns) {
@@ -41,11 +41,5 @@ function niceMax(value) {
 function label(content, x, y, anchor) {
   const node = el('text', { x, y, 'text-anchor': anchor, 'dominant-baseline': 'central' });
   node.textContent = content;
-  return node;
-}
-
-function el(name, attributes) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
   return node;
 }
