@@ -1,21 +1,23 @@
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { EdgeTransport } from '../edges/edge.ts';
-import { channels, publish } from '../observability/channels.ts';
+import type { FactSink } from '../observability/session-facts.ts';
 
 /**
  * Turns the backend's transcript events into the client's `transcript` events: partial lines grow
- * with each delta (same item_id) until a final line replaces them. Final lines are also published
- * (call records).
+ * with each delta (same item_id) until a final line replaces them.  Final lines are also reported
+ * as facts (call records).
  */
 export class TranscriptRelay {
   readonly #edge: EdgeTransport;
   readonly #sessionId: string;
+  readonly #facts: FactSink;
   /** Text so far of each line still in progress, by item id. */
   readonly #partial = new Map<string, string>();
 
-  constructor(edge: EdgeTransport, sessionId: string) {
+  constructor(edge: EdgeTransport, sessionId: string, facts: FactSink) {
     this.#edge = edge;
     this.#sessionId = sessionId;
+    this.#facts = facts;
   }
 
   handle(event: RealtimeServerEvent): void {
@@ -52,6 +54,6 @@ export class TranscriptRelay {
   #finish(role: 'user' | 'assistant', itemId: string, text: string): void {
     this.#partial.delete(itemId);
     this.#edge.send({ type: 'transcript', role, text, final: true, item_id: itemId });
-    publish(channels.transcriptFinal, { sessionId: this.#sessionId, role, itemId, text });
+    this.#facts.publish('transcriptFinal', { sessionId: this.#sessionId, role, itemId, text });
   }
 }
