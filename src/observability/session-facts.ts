@@ -14,6 +14,11 @@ export interface SessionStarted {
   caller?: { readonly from?: string; readonly to?: string };
 }
 export interface SessionEnded { sessionId: string; edge: string; reason: string; durationMs: number }
+/**
+ * A session that ended before it went live: the backend could not be reached, or the caller left
+ * while it was being reached. `durationMs`: how long it tried.
+ */
+export interface SessionNeverLive extends Omit<SessionStarted, 'state'> { reason: string; durationMs: number }
 export interface ToolFinished {
   sessionId: string;
   tool: string;
@@ -40,6 +45,7 @@ export interface BackendReconnect { sessionId: string; reason: string; outcome: 
 export interface SessionFacts {
   sessionStarted: SessionStarted;
   sessionEnded: SessionEnded;
+  sessionNeverLive: SessionNeverLive;
   toolFinished: ToolFinished;
   stateChanged: StateChanged;
   bargeIn: BargeIn;

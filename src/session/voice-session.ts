@@ -86,6 +86,7 @@ export class VoiceSession implements SessionCallbacks {
   #state: string;
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
+  readonly #createdAtMs = performance.now();
 
   constructor(deps: VoiceSessionDeps) {
     this.id = deps.id;
@@ -477,6 +478,11 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#liveSinceMs > 0) {
       this.#facts.publish('sessionEnded', {
         sessionId: this.id, edge: this.#edge.kind, reason, durationMs: Math.round(performance.now() - this.#liveSinceMs),
+      });
+    } else {
+      this.#facts.publish('sessionNeverLive', {
+        sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, caller: this.#edge.caller, reason,
+        durationMs: Math.round(performance.now() - this.#createdAtMs),
       });
     }
   }
