@@ -34,6 +34,8 @@ export interface ToolFinished {
 export interface StateChanged { sessionId: string; agent: string; from: string; to: string; handoff: boolean; slots: Record<string, unknown> }
 /** With `truncated`, the agent's item `itemId` was cut at `heardMs`: what the listener had heard of it. */
 export interface BargeIn { sessionId: string; edge: string; truncated: boolean; itemId?: string; heardMs?: number }
+/** The agent's turn `itemId` stopped `cutAtMs` into its audio because the backend connection dropped. */
+export interface TurnCut { sessionId: string; itemId: string; cutAtMs: number }
 /** A final transcript line of either side. */
 export interface TranscriptFinal { sessionId: string; role: 'user' | 'assistant'; itemId: string; text: string }
 /** The first agent audio of an answer went to the listener `latencyMs` after the user's turn ended. */
@@ -49,6 +51,7 @@ export interface SessionFacts {
   toolFinished: ToolFinished;
   stateChanged: StateChanged;
   bargeIn: BargeIn;
+  turnCut: TurnCut;
   backendReconnect: BackendReconnect;
   transcriptFinal: TranscriptFinal;
   turnLatency: TurnLatency;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BargeIn, FactHub, SessionFacts, SessionStarted, TranscriptFinal } from '../observability/session-facts.ts';
+import type { FactHub, SessionFacts, SessionStarted, TranscriptFinal } from '../observability/session-facts.ts';
 import type { RecordWrite } from './types.ts';
 
 export interface RecorderOptions {
@@ -61,7 +61,10 @@ export class CallRecorder {
         }));
       }),
       transcriptFinal: of<'transcriptFinal'>((m, call) => this.#line(m, call)),
-      bargeIn: of<'bargeIn'>((m, call) => this.#cut(m, call)),
+      bargeIn: of<'bargeIn'>((m, call) => {
+        if (m.truncated && m.itemId !== undefined && m.heardMs !== undefined) this.#cut(m.sessionId, m.itemId, m.heardMs, call);
+      }),
+      turnCut: of<'turnCut'>((m, call) => this.#cut(m.sessionId, m.itemId, m.cutAtMs, call)),
       turnLatency: of<'turnLatency'>((m, call) => {
         this.#row(m.sessionId, call, (seq, at) => ({ kind: 'latency', sessionId: m.sessionId, seq, at, itemId: m.itemId, latencyMs: m.latencyMs }));
       }),
@@ -100,15 +103,14 @@ export class CallRecorder {
     if (written && m.role === 'assistant') call.agentLines.add(m.itemId);
   }
 
-  /** A barge-in that cut the agent's turn: marked on its line, now or when the line arrives. */
-  #cut(m: BargeIn, call: LiveCall): void {
-    if (!m.truncated || m.itemId === undefined || m.heardMs === undefined) return;
-    if (call.agentLines.has(m.itemId)) {
-      this.#opts.push({ kind: 'cut', sessionId: m.sessionId, itemId: m.itemId, cutAtMs: m.heardMs });
+  /** An agent turn cut off (a barge-in, a dropped backend): marked on its line, now or when the line arrives. */
+  #cut(sessionId: string, itemId: string, cutAtMs: number, call: LiveCall): void {
+    if (call.agentLines.has(itemId)) {
+      this.#opts.push({ kind: 'cut', sessionId, itemId, cutAtMs });
       return;
     }
     if (call.pendingCuts.size >= MAX_PENDING_CUTS) call.pendingCuts.delete(call.pendingCuts.keys().next().value as string);
-    call.pendingCuts.set(m.itemId, m.heardMs);
+    call.pendingCuts.set(itemId, cutAtMs);
   }
 
   #row(sessionId: string, call: LiveCall, make: (seq: number, at: number) => RecordWrite): boolean {

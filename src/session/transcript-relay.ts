@@ -11,8 +11,8 @@ export class TranscriptRelay {
   readonly #edge: EdgeTransport;
   readonly #sessionId: string;
   readonly #facts: FactSink;
-  /** Text so far of each line still in progress, by item id. */
-  readonly #partial = new Map<string, string>();
+  /** Each line still in progress, by item id. */
+  readonly #partial = new Map<string, { role: 'user' | 'assistant'; text: string }>();
 
   constructor(edge: EdgeTransport, sessionId: string, facts: FactSink) {
     this.#edge = edge;
@@ -45,9 +45,17 @@ export class TranscriptRelay {
     }
   }
 
+  /**
+   * The backend connection dropped: lines still in progress get no more text (the new connection
+   * knows them only as history), so what they said so far is their final text.
+   */
+  connectionLost(): void {
+    for (const [itemId, { role, text }] of [...this.#partial]) this.#finish(role, itemId, text);
+  }
+
   #grow(role: 'user' | 'assistant', itemId: string, delta: string): void {
-    const text = (this.#partial.get(itemId) ?? '') + delta;
-    this.#partial.set(itemId, text);
+    const text = (this.#partial.get(itemId)?.text ?? '') + delta;
+    this.#partial.set(itemId, { role, text });
     this.#edge.send({ type: 'transcript', role, text, final: false, item_id: itemId });
   }
 

@@ -389,7 +389,10 @@ export class VoiceSession implements SessionCallbacks {
 
   #onLinkDown(reason: LinkDownReason): void {
     this.#downSinceMs ??= performance.now();
-    this.#cutByDrop = this.#turns.connectionLost() || this.#cutByDrop;
+    const lost = this.#turns.connectionLost();
+    this.#cutByDrop = lost.answering || this.#cutByDrop;
+    this.#transcripts.connectionLost();
+    if (lost.cut) this.#facts.publish('turnCut', { sessionId: this.id, itemId: lost.cut.itemId, cutAtMs: lost.cut.audioEndMs });
     if (reason === 'dropped') this.#edge.send({ type: 'backend.reconnecting' });
   }
 

@@ -56,6 +56,24 @@ describe('records of calls cut short', () => {
     expect(record.states.at(-1)?.state).toBe('3_get_last_name');
   }, 30_000);
 
+  it('the backend drops while the agent talks: its line is recorded as said so far, cut where its audio stopped (SQLite)', async () => {
+    db = await createTestStore('sqlite');
+    const greeting = 'Welcome to the records line. This greeting goes on for a while, so that the backend connection can drop while it plays.';
+    gw = await startTestGateway({ script: { turns: [{ responses: [[{ say: greeting }]] }] }, records: db.store, config: { adminToken: ADMIN_TOKEN } });
+    const device = await KioskClient.connect(gw.wsUrl);
+    const { session_id: id } = await device.waitFor('session.ready');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && !e.final);
+    await expect.poll(() => device.audio.length).toBeGreaterThan(0);
+    gw.tap.dropConnections();
+    const cut = await device.waitFor('turn.cut');
+    await device.waitFor('backend.restored');
+    device.control({ type: 'hangup' });
+    const record = await waitForRecord(gw.httpUrl, id);
+    const line = record.transcript.find((l) => l.item_id === cut.item_id);
+    expect(line?.cut_at_ms).toBe(cut.heard_ms);
+    expect(greeting.startsWith(line?.text ?? '-')).toBe(true);
+  });
+
   it('the backend cannot be reached at all: the call that never went live still has its record (SQLite)', async () => {
     db = await createTestStore('sqlite');
     gw = await startTestGateway({ records: db.store, config: { adminToken: ADMIN_TOKEN, backendTimeoutMs: 2_000 } });
