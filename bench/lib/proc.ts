@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const CLOCK_TICKS_PER_S = 100;
@@ -33,4 +33,14 @@ export async function startServer(entry: string, args: string[], env: Record<str
     child.once('exit', (code) => reject(new Error(`${entry} exited with ${code} before it listened`)));
   });
   return { child, url };
+}
+
+/** Threads a process runs now (the main thread, libuv's pool, native libraries' own). */
+export function threadCount(pid: number): number {
+  return Number(/Threads:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+/** File descriptors a process holds now (sockets, pipes, files, eventfds). */
+export function fdCount(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
 }
