@@ -25,7 +25,7 @@ const SETTLE_MS = 1500;
 const CALLS_PER_PROCESS = 10;
 const PROBE_EVERY_MS = 200;
 const MAX_OTHER_PCT = 15;
-const QUIET_WAIT_MS = 60_000;
+const QUIET_WAIT_MS = 20_000;
 const HELD_P99_MS = 200;
 
 interface Row {
@@ -96,11 +96,18 @@ function probe(origin: string): { stop: () => number[] } {
 async function measure(gateway: Child, origin: string, echoPid: number, sessions: number, run: number): Promise<Row> {
   const idle = gauges(gateway.pid);
   const processes = Math.ceil(sessions / CALLS_PER_PROCESS);
-  const callers = await Promise.all(Array.from({ length: processes }, (_, p) => {
-    const first = Math.floor((p * sessions) / processes);
-    const calls = Math.floor(((p + 1) * sessions) / processes) - first;
-    return startCallers({ origin, calls, firstCall: first, totalCalls: sessions, warmupMs: WARMUP_MS, seconds: SECONDS, drainMs: DRAIN_MS });
-  }));
+  // One process at a time: the gateway lets one address hold only so many calls still connecting.
+  const callers: Awaited<ReturnType<typeof startCallers>>[] = [];
+  try {
+    for (let p = 0; p < processes; p++) {
+      const first = Math.floor((p * sessions) / processes);
+      const calls = Math.floor(((p + 1) * sessions) / processes) - first;
+      callers.push(await startCallers({ origin, calls, firstCall: first, totalCalls: sessions, warmupMs: WARMUP_MS, seconds: SECONDS, drainMs: DRAIN_MS }));
+    }
+  } catch (err) {
+    for (const { child } of callers) child.kill();
+    throw err;
+  }
   for (const { child } of callers) child.send('go');
   await sleep(WARMUP_MS);
   const probes = probe(origin);
