@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { spawnTs, fmt, median, percentile, sleep, type Child } from './lib/child.ts';
 import { machineBusyMs, waitForQuiet } from './lib/machine.ts';
-import { cpuMs, fdCount, rssBytes, startServer, threadCount } from './lib/proc.ts';
+import { cpuMs, cpuMsByThread, fdCount, rssBytes, startServer, threadCount } from './lib/proc.ts';
 import type { CallerPlan, CallerResult } from './lib/webrtc-caller.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -51,6 +51,27 @@ interface Row {
   pacePct: number;
   dropped: number;
   firstDrop?: string;
+  /** The gateway's CPU by thread (see THREAD_GROUPS), % of a core. */
+  threads: Record<string, number>;
+}
+
+/** libwebrtc's thread names (cut to 15 characters by the kernel), grouped by what they do. */
+const THREAD_GROUPS: [string, (name: string) => boolean][] = [
+  ['main (JS)', (n) => n === 'main'],
+  ['Opus encoders', (n) => n === 'AudioEncoder'],
+  ['network+signalling', (n) => n.startsWith('PeerConnectionF')],
+  ['decode+playout', (n) => n.startsWith('TestAudioDevice')],
+  ['pacers', (n) => n.startsWith('TaskQueuePacedS') || n.startsWith('rtp_send_contro')],
+  ['other', () => true],
+];
+
+function groupThreads(before: Map<string, number>, after: Map<string, number>, windowMs: number): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(THREAD_GROUPS.map(([g]) => [g, 0]));
+  for (const [name, ms] of after) {
+    const group = THREAD_GROUPS.find(([, match]) => match(name))![0];
+    out[group] += ((ms - (before.get(name) ?? 0)) / windowMs) * 100;
+  }
+  return out;
 }
 
 interface Gauges {
@@ -111,12 +132,13 @@ async function measure(gateway: Child, origin: string, echoPid: number, sessions
   for (const { child } of callers) child.send('go');
   await sleep(WARMUP_MS);
   const probes = probe(origin);
-  const before = { gateway: cpuMs(gateway.pid), echo: cpuMs(echoPid), machine: machineBusyMs(), at: performance.now() };
+  const before = { gateway: cpuMs(gateway.pid), threads: cpuMsByThread(gateway.pid), echo: cpuMs(echoPid), machine: machineBusyMs(), at: performance.now() };
   await sleep((SECONDS * 1000) / 2);
   const live = gauges(gateway.pid);
   await sleep((SECONDS * 1000) / 2);
   const windowMs = performance.now() - before.at;
   const gatewayMs = cpuMs(gateway.pid) - before.gateway;
+  const threads = groupThreads(before.threads, cpuMsByThread(gateway.pid), windowMs);
   const echoMs = cpuMs(echoPid) - before.echo;
   const machineMs = machineBusyMs() - before.machine;
   const probeTimes = probes.stop().sort((a, b) => a - b);
@@ -142,13 +164,13 @@ async function measure(gateway: Child, origin: string, echoPid: number, sessions
     callersCpuPct: callersPct,
     otherCpuPct: Math.max(0, ((machineMs - gatewayMs - echoMs) / windowMs) * 100 - callersPct),
     pacePct: median(results.map((r) => r.pacePct)),
-    dropped: sum((r) => r.dropped), firstDrop: drops[0]?.firstDrop,
+    dropped: sum((r) => r.dropped), firstDrop: drops[0]?.firstDrop, threads,
   };
 }
 
 const HEADER = 'sessions  p50 ms  p99 ms  max ms  bursts lost %  audio lost %  CPU % core  CPU %/session  RSS MB  RSS KB/session  threads/session  fds/session  healthz p50/p99/max ms  callers % core  other %';
 
-function line(r: Omit<Row, 'run' | 'dropped' | 'firstDrop' | 'pacePct'>, label = ''): string {
+function line(r: Omit<Row, 'run' | 'dropped' | 'firstDrop' | 'pacePct' | 'threads'>, label = ''): string {
   return `${String(r.sessions).padStart(8)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.burstsLostPct, 1).padStart(13)}  ${fmt(r.audioLostPct, 1).padStart(12)}  ${fmt(r.gatewayCpuPct, 1).padStart(10)}  ${fmt(r.gatewayCpuPct / r.sessions, 2).padStart(13)}  ${fmt(r.rssMb).padStart(6)}  ${fmt(r.rssKbPerSession).padStart(14)}  ${fmt(r.threadsPerSession, 1).padStart(15)}  ${fmt(r.fdsPerSession, 1).padStart(11)}  ${`${fmt(r.probeP50, 1)}/${fmt(r.probeP99, 1)}/${fmt(r.probeMax, 0)}`.padStart(22)}  ${fmt(r.callersCpuPct, 0).padStart(14)}  ${fmt(r.otherCpuPct, 0).padStart(7)}${label}`;
 }
 
@@ -158,9 +180,19 @@ async function main(): Promise<void> {
   const gateway = await spawnTs('src/main.ts', [], {
     pattern: /open (http:\/\/[^\s/]+)\//,
     nodeFlags: GATEWAY_FLAGS,
+    // The gateway's warnings (pino JSON on stdout), with BENCH_VERBOSE=1.
+    onLine: process.env.BENCH_VERBOSE ? (text) => console.error(text) : undefined,
     env: { PORT: '0', REALTIME_URL: echoUrl, OPENAI_API_KEY: '', LOG_LEVEL: 'warn', MAX_SESSIONS: '10000', SESSIONS_PER_MINUTE: '100000', DRAIN_TIMEOUT_S: '0', RECORDS: 'off' },
   });
   const origin = gateway.match;
+  // Interrupted, the bench takes its servers down with it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      gateway.child.kill('SIGKILL');
+      echo.child.kill();
+      process.exit(130);
+    });
+  }
   const rows: Row[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -200,6 +232,12 @@ async function main(): Promise<void> {
         callersCpuPct: m((r) => r.callersCpuPct), otherCpuPct: m((r) => r.otherCpuPct),
       }));
     }
+  }
+  console.log('\nthe gateway\'s CPU by thread, % of a core per session (medians over runs):');
+  console.log(`sessions  ${THREAD_GROUPS.map(([g]) => g.padStart(18)).join('  ')}`);
+  for (const sessions of LEVELS) {
+    const of = rows.filter((r) => r.sessions === sessions);
+    console.log(`${String(sessions).padStart(8)}  ${THREAD_GROUPS.map(([g]) => fmt(median(of.map((r) => r.threads[g] / sessions)), 2).padStart(18)).join('  ')}`);
   }
   const held = LEVELS.filter((s) => median(rows.filter((r) => r.sessions === s).map((r) => r.p99)) <= HELD_P99_MS);
   console.log(`\nlevels with p99 <= ${HELD_P99_MS} ms (median over runs): ${held.join(', ') || 'none'}`);

@@ -44,3 +44,23 @@ export function threadCount(pid: number): number {
 export function fdCount(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
+
+/**
+ * CPU time per thread name (the comm a thread gave itself: libwebrtc names its own, e.g.
+ * "AudioEncoder"), in ms; the main thread, also named after the process, is "main".
+ */
+export function cpuMsByThread(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = Number(tid) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+      byName.set(name, (byName.get(name) ?? 0) + ms);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}
