@@ -25,7 +25,7 @@ const SETTLE_MS = 1500;
 const CALLS_PER_PROCESS = 10;
 const PROBE_EVERY_MS = 200;
 const MAX_OTHER_PCT = 15;
-const QUIET_WAIT_MS = 20_000;
+const QUIET_WAIT_MS = 5_000;
 const HELD_P99_MS = 200;
 
 interface Row {
@@ -49,6 +49,8 @@ interface Row {
   callersCpuPct: number;
   otherCpuPct: number;
   pacePct: number;
+  /** Calls that never came up; the level ran with the others. */
+  failed: number;
   dropped: number;
   firstDrop?: string;
   /** The gateway's CPU by thread (see THREAD_GROUPS), % of a core. */
@@ -164,13 +166,13 @@ async function measure(gateway: Child, origin: string, echoPid: number, sessions
     callersCpuPct: callersPct,
     otherCpuPct: Math.max(0, ((machineMs - gatewayMs - echoMs) / windowMs) * 100 - callersPct),
     pacePct: median(results.map((r) => r.pacePct)),
-    dropped: sum((r) => r.dropped), firstDrop: drops[0]?.firstDrop, threads,
+    failed: sum((r) => r.failed), dropped: sum((r) => r.dropped), firstDrop: drops[0]?.firstDrop, threads,
   };
 }
 
 const HEADER = 'sessions  p50 ms  p99 ms  max ms  bursts lost %  audio lost %  CPU % core  CPU %/session  RSS MB  RSS KB/session  threads/session  fds/session  healthz p50/p99/max ms  callers % core  other %';
 
-function line(r: Omit<Row, 'run' | 'dropped' | 'firstDrop' | 'pacePct' | 'threads'>, label = ''): string {
+function line(r: Omit<Row, 'run' | 'failed' | 'dropped' | 'firstDrop' | 'pacePct' | 'threads'>, label = ''): string {
   return `${String(r.sessions).padStart(8)}  ${fmt(r.p50).padStart(6)}  ${fmt(r.p99).padStart(6)}  ${fmt(r.max).padStart(6)}  ${fmt(r.burstsLostPct, 1).padStart(13)}  ${fmt(r.audioLostPct, 1).padStart(12)}  ${fmt(r.gatewayCpuPct, 1).padStart(10)}  ${fmt(r.gatewayCpuPct / r.sessions, 2).padStart(13)}  ${fmt(r.rssMb).padStart(6)}  ${fmt(r.rssKbPerSession).padStart(14)}  ${fmt(r.threadsPerSession, 1).padStart(15)}  ${fmt(r.fdsPerSession, 1).padStart(11)}  ${`${fmt(r.probeP50, 1)}/${fmt(r.probeP99, 1)}/${fmt(r.probeMax, 0)}`.padStart(22)}  ${fmt(r.callersCpuPct, 0).padStart(14)}  ${fmt(r.otherCpuPct, 0).padStart(7)}${label}`;
 }
 
@@ -200,11 +202,14 @@ async function main(): Promise<void> {
         const waited = await waitForQuiet(MAX_OTHER_PCT, QUIET_WAIT_MS);
         if (waited >= QUIET_WAIT_MS) console.error(`${sessions} sessions: the machine stayed busy for ${QUIET_WAIT_MS / 1000} s; measuring anyway`);
         const row = await measure(gateway, origin, echo.child.pid!, sessions, run);
+        if (row.failed > 0) console.error(`${sessions} sessions: ${row.failed} calls never came up`);
         if (row.dropped > 0) console.error(`${sessions} sessions: ${row.dropped} calls dropped, first: ${row.firstDrop}`);
         if (row.pacePct < 98) console.error(`${sessions} sessions: the callers sent only ${fmt(row.pacePct, 0)} % of the frames due`);
         const base = rows.find((r) => r.run === run && r.sessions === LEVELS[0]);
         if (base && sessions > base.sessions) row.rssKbPerSession = ((row.rssMb - base.rssMb) * 1024) / (sessions - base.sessions);
         rows.push(row);
+        // Each row as it comes, so an interrupted run still leaves its figures.
+        console.error(`${HEADER}\n${line(row, `  run ${run}`)}`);
         await sleep(SETTLE_MS);
       }
     }

@@ -36,6 +36,8 @@ export interface CallerResult {
   windowMs: number;
   /** How late the frame clock ran: the share of due frames actually sent in the window. */
   pacePct: number;
+  /** Calls that did not come up (no answer, no session.ready) within CONNECT_TIMEOUT_MS. */
+  failed: number;
   /** Calls whose peer or channel closed before the end, and the first reason. */
   dropped: number;
   firstDrop?: string;
@@ -50,6 +52,17 @@ const BURST_FRAMES = 10;
 /** The 10 ms clock is split into slots, each sending for its share of the calls. */
 const SLOTS = 4;
 const CONNECT_CONCURRENCY = 4;
+const CONNECT_TIMEOUT_MS = 10_000;
+const HANGUP_TIMEOUT_MS = 3_000;
+
+/** `promise`, or a rejection naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 interface Burst {
   index: number;
@@ -141,7 +154,10 @@ class BenchCall {
 
   async hangUp(origin: string): Promise<void> {
     this.#hungUp = true;
-    await fetch(`${origin}${this.#location}`, { method: 'DELETE', headers: { authorization: `Bearer ${this.#key}` } }).catch(() => undefined);
+    if (this.#location) {
+      const deleted = fetch(`${origin}${this.#location}`, { method: 'DELETE', headers: { authorization: `Bearer ${this.#key}` } });
+      await within(deleted, HANGUP_TIMEOUT_MS, 'DELETE').catch(() => undefined);
+    }
     this.#sink?.stop();
     this.#track.stop();
     this.pc.close();
@@ -149,11 +165,23 @@ class BenchCall {
 }
 
 async function run(plan: CallerPlan): Promise<CallerResult> {
-  const calls = Array.from({ length: plan.calls }, (_, i) => new BenchCall(Math.floor(((plan.firstCall + i) * PERIOD_FRAMES) / plan.totalCalls)));
+  const placed = Array.from({ length: plan.calls }, (_, i) => new BenchCall(Math.floor(((plan.firstCall + i) * PERIOD_FRAMES) / plan.totalCalls)));
+  const calls: BenchCall[] = [];
+  const failures: string[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, calls.length) }, async () => {
-    while (next < calls.length) await calls[next++].connect(plan.origin);
+  await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, placed.length) }, async () => {
+    while (next < placed.length) {
+      const call = placed[next++];
+      try {
+        await within(call.connect(plan.origin), CONNECT_TIMEOUT_MS, 'connecting');
+        calls.push(call);
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+        void call.hangUp(plan.origin);
+      }
+    }
   }));
+  if (failures.length > 0) console.error(`${failures.length} of ${placed.length} calls did not come up, first: ${failures[0]}`);
   process.send!({ type: 'ready' });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
 
@@ -212,7 +240,7 @@ async function run(plan: CallerPlan): Promise<CallerResult> {
     toneSentMs: burstsSent * BURST_FRAMES * FRAME_MS, toneHeardMs: heardFrames * FRAME_MS,
     cpuMs, windowMs,
     pacePct: (framesMeasured / ((plan.calls * windowMs) / FRAME_MS)) * 100,
-    dropped: drops.length, firstDrop: drops[0],
+    failed: failures.length, dropped: drops.length, firstDrop: drops[0],
   };
 }
 
