@@ -5,6 +5,8 @@ export interface HeldSocket {
   protocol: 'udp' | 'tcp';
   address: string;
   port: number;
+  /** A TCP socket waiting for connections (UDP sockets are never). */
+  listening: boolean;
 }
 
 /** The UDP and TCP sockets this process holds now: /proc/self/net entries whose inode one of its fds is. */
@@ -24,7 +26,8 @@ export function heldSockets(): HeldSocket[] {
       const fields = line.trim().split(/\s+/);
       if (fields.length < 10 || !inodes.has(fields[9])) continue;
       const [hexAddress, hexPort] = fields[1].split(':');
-      held.push({ protocol: table.startsWith('udp') ? 'udp' : 'tcp', address: decodeAddress(hexAddress), port: parseInt(hexPort, 16) });
+      const tcpListen = '0A';
+      held.push({ protocol: table.startsWith('udp') ? 'udp' : 'tcp', address: decodeAddress(hexAddress), port: parseInt(hexPort, 16), listening: table.startsWith('tcp') && fields[3] === tcpListen });
     }
   }
   return held;

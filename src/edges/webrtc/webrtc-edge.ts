@@ -103,6 +103,11 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     return this.#established;
   }
 
+  /** The peer's configuration as the WebRTC stack holds it (ICE servers, port range): for diagnostics. */
+  peerConfiguration(): RTCConfiguration {
+    return this.#pc.getConfiguration();
+  }
+
   /** Tags this edge's log lines with the session it now belongs to. */
   bindSession(sessionId: string): void {
     this.#log = this.#log.child({ session_id: sessionId });
