@@ -1,5 +1,5 @@
 import { PCM_RATE_HZ } from '../../audio/format.ts';
-import { concatInt16, int16ToBuffer } from '../../audio/pcm.ts';
+import { int16ToBuffer } from '../../audio/pcm.ts';
 import { createResampler, type Resampler } from '../../audio/resampler.ts';
 import type { AudioFrame } from './wrtc.ts';
 
@@ -7,15 +7,10 @@ import type { AudioFrame } from './wrtc.ts';
 const SINK_RATE_HZ = 48_000;
 /** Rates seen before the first packet (16 kHz) and in steady state; more would be a bug upstream. */
 const MAX_RATES = 4;
-/**
- * The sink delivers 10 ms; the backend gets 20 ms appends (as kiosks and phones send), which halves
- * the messages each way (an echo, or server VAD events, per append) for 5 ms of delay on average.
- */
-const CHUNK_SAMPLES = (PCM_RATE_HZ * 20) / 1000;
 
 /**
  * Turns RTCAudioSink frames (48 kHz 10 ms, sometimes 16 kHz before the first packet arrives)
- * into PCM16 24 kHz mono, in 20 ms chunks. One streaming resampler per input rate; a frame at a rate whose
+ * into PCM16 24 kHz mono. One streaming resampler per input rate; a frame at a rate whose
  * resampler is still being created is dropped (that only happens in the first few frames).
  */
 export class MicrophoneInput {
@@ -23,9 +18,6 @@ export class MicrophoneInput {
   readonly #resamplers = new Map<number, Resampler>();
   readonly #creating = new Set<number>();
   readonly #ready: Promise<void>;
-  /** Converted audio not yet a whole chunk (at most one chunk: it is sent as soon as it is one). */
-  #pending: Int16Array[] = [];
-  #pendingSamples = 0;
   #disposed = false;
 
   constructor(onPcm: (pcm: Buffer) => void) {
@@ -51,14 +43,7 @@ export class MicrophoneInput {
     const mono = downmix(frame);
     // The pass-through resampler (24 kHz in) returns its input, which the sink may reuse.
     const out = frame.sampleRate === PCM_RATE_HZ ? mono.slice() : resampler.process(mono);
-    if (out.length === 0) return;
-    this.#pending.push(out);
-    this.#pendingSamples += out.length;
-    if (this.#pendingSamples < CHUNK_SAMPLES) return;
-    const chunk = this.#pending.length === 1 ? out : concatInt16(this.#pending);
-    this.#pending = [];
-    this.#pendingSamples = 0;
-    this.#onPcm(int16ToBuffer(chunk));
+    if (out.length > 0) this.#onPcm(int16ToBuffer(out));
   }
 
   dispose(): void {

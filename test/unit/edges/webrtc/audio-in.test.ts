@@ -24,8 +24,7 @@ describe('MicrophoneInput', () => {
     const { input, samples } = await collect();
     for (let n = 0; n < 100; n++) input.push(toneFrame(48_000, 1, n * 480));
     const pcm = samples();
-    // The filter holds back its latency, and the last chunk may not be whole yet.
-    expect(Math.abs(pcm.length - 24_000)).toBeLessThanOrEqual(64 + 480);
+    expect(Math.abs(pcm.length - 24_000)).toBeLessThanOrEqual(64); // the filter holds back its latency
     expect(rms(pcm.subarray(240))).toBeGreaterThan(5000); // a 8000-amplitude sine: ~5657
     input.dispose();
   });
@@ -33,16 +32,7 @@ describe('MicrophoneInput', () => {
   it('averages stereo frames to mono', async () => {
     const { input, samples } = await collect();
     for (let n = 0; n < 10; n++) input.push(toneFrame(48_000, 2, n * 480));
-    expect(Math.abs(samples().length - 2_400)).toBeLessThanOrEqual(64 + 480);
-    input.dispose();
-  });
-
-  it('hands the audio on in 20 ms chunks', async () => {
-    const { input, out } = await collect();
-    for (let n = 0; n < 50; n++) input.push(toneFrame(48_000, 1, n * 480));
-    expect(out.length).toBeGreaterThanOrEqual(23);
-    expect(out.length).toBeLessThanOrEqual(25);
-    for (const chunk of out) expect(chunk.byteLength).toBeGreaterThanOrEqual(960);
+    expect(Math.abs(samples().length - 2_400)).toBeLessThanOrEqual(64);
     input.dispose();
   });
 
@@ -52,10 +42,9 @@ describe('MicrophoneInput', () => {
     expect(out).toHaveLength(0);
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (let n = 0; n < 10; n++) input.push(toneFrame(16_000, 1, n * 160));
-    const converted = samples().length;
-    expect(Math.abs(converted - 2_400)).toBeLessThanOrEqual(64 + 480);
+    expect(Math.abs(samples().length - 2_400)).toBeLessThanOrEqual(64);
     input.dispose();
     input.push(toneFrame(48_000));
-    expect(samples().length).toBe(converted);
+    expect(Math.abs(samples().length - 2_400)).toBeLessThanOrEqual(64);
   });
 });
