@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VgError } from './errors.ts';
+import { webrtcNetworkEnv, webrtcNetworkFrom, type WebrtcNetwork } from './edges/webrtc/network.ts';
 
 /**
  * The gateway's configuration: read once from the environment, validated, frozen. Units are in
@@ -55,6 +56,8 @@ export interface Config {
   readonly recordsRetentionDays: number;
   /** Bearer token of the admin API (/v1/sessions); unset = the admin API is off (404). */
   readonly adminToken?: string;
+  /** The browser edge's ICE servers, ports and addresses (WEBRTC_ICE_SERVERS, _PORT_RANGE, _INTERFACES, _ANNOUNCED_ADDRESS). */
+  readonly webrtcNetwork?: WebrtcNetwork;
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -89,6 +92,7 @@ const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   RECORDS_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (it guards transcripts)').optional(),
+  ...webrtcNetworkEnv,
 }).refine((env) => !env.TWILIO_AUTH_TOKEN || env.PUBLIC_URL, {
   path: ['PUBLIC_URL'],
   message: 'is required when TWILIO_AUTH_TOKEN is set (Twilio signs the URLs it calls on it)',
@@ -133,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     recordsRetentionDays: e.RECORDS_RETENTION_DAYS,
     adminToken: e.ADMIN_TOKEN,
+    webrtcNetwork: webrtcNetworkFrom(e),
   });
 }
