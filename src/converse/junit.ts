@@ -6,7 +6,7 @@ import type { ConversationReport } from './run.ts';
 export function junitXml(reports: readonly ConversationReport[]): string {
   const suites = reports.map((report) => {
     const cases = [
-      ...report.turns.map((turn) => testCase(report, turn.line, turn.failures)),
+      ...report.turns.map((turn) => testCase(report, turn.title, turn.failures)),
       testCase(report, 'expectations', report.failures.filter((f) => !/^turn \d+: /.test(f))),
     ];
     const failures = cases.filter((c) => c.failed).length;

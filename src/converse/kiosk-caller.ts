@@ -10,6 +10,8 @@ const BYTES_PER_MS = 48;
 const FRAME_MS = 20;
 /** Events kept per call; a test conversation is far shorter. */
 const MAX_EVENTS = 50_000;
+/** How often the device reports how much it has played, as a kiosk does while it plays. */
+const PLAYBACK_REPORT_MS = 200;
 
 export interface Timed<T> {
   at: number;
@@ -25,9 +27,15 @@ export class KioskCaller {
   #playbackEndsAt = 0;
   #lastActivity = performance.now();
   #waiters = new Set<() => void>();
+  #reported = 0;
+  readonly #reporter: NodeJS.Timeout;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
+    this.#reporter = setInterval(() => {
+      const heard = this.#heardMs();
+      if (heard > this.#reported) this.reportPlayed(false);
+    }, PLAYBACK_REPORT_MS);
     ws.on('message', (data, isBinary) => {
       const now = performance.now();
       this.#lastActivity = now;
@@ -40,6 +48,7 @@ export class KioskCaller {
         const event = JSON.parse(data.toString()) as ClientEvent;
         if (event.type === 'audio.clear') {
           this.#receivedSinceClearMs = 0;
+          this.#reported = 0;
           this.#playbackEndsAt = now;
         }
         if (this.events.length < MAX_EVENTS) this.events.push({ at: now, value: event });
@@ -47,6 +56,7 @@ export class KioskCaller {
       for (const wake of this.#waiters) wake();
     });
     ws.on('close', () => {
+      clearInterval(this.#reporter);
       for (const wake of this.#waiters) wake();
     });
   }
@@ -97,8 +107,14 @@ export class KioskCaller {
 
   /** Tells the gateway how much of the agent's audio was played (all of it, unless cut in on). */
   reportPlayed(all: boolean): void {
-    const heard = all ? this.#receivedSinceClearMs : Math.max(0, this.#receivedSinceClearMs - (this.#playbackEndsAt - performance.now()));
-    this.control({ type: 'playback', played_ms: Math.floor(heard) });
+    const heard = Math.floor(all ? this.#receivedSinceClearMs : this.#heardMs());
+    this.#reported = heard;
+    this.control({ type: 'playback', played_ms: heard });
+  }
+
+  /** Audio played since the last clear: what arrived, less what is still queued. */
+  #heardMs(): number {
+    return Math.max(0, this.#receivedSinceClearMs - Math.max(0, this.#playbackEndsAt - performance.now()));
   }
 
   control(message: object): void {
@@ -119,6 +135,7 @@ export class KioskCaller {
   }
 
   close(): void {
+    clearInterval(this.#reporter);
     this.#ws.close();
   }
 }

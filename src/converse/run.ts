@@ -18,6 +18,9 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export interface TurnReport {
   index: number;
+  /** What the caller did ("turn 2: say …"): a stable name for CI. */
+  title: string;
+  /** The title and what followed (states, tools, latency), for the progress line. */
   line: string;
   /** End of the caller's speech (or the typed text) to the first agent audio. */
   latencyMs?: number;
@@ -83,7 +86,7 @@ async function runTurn(
     if (turn.barge_in) await caller.until(() => caller.audioAt.some((at) => at > since) && caller.audioAt.at(-1)! > performance.now() - 200, timeoutMs, 'the agent did not start speaking to barge in on');
     else await caller.until(() => caller.agentDone(since, QUIET_MS), timeoutMs, 'the agent did not finish speaking');
   } catch (err) {
-    return { index, line, failures: [(err as Error).message], startedAt: performance.now() };
+    return { index, title: line, line, failures: [(err as Error).message], startedAt: performance.now() };
   }
   const startedAt = performance.now();
   caller.reportPlayed(!turn.barge_in);
@@ -112,7 +115,7 @@ async function runTurn(
     tools.length > 0 ? `tools: ${tools.join(', ')}` : undefined,
     latencyMs !== undefined ? `first audio ${latencyMs} ms` : undefined,
   ].filter(Boolean);
-  return { index, line: `${line}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`, latencyMs, failures, startedAt };
+  return { index, title: line, line: `${line}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`, latencyMs, failures, startedAt };
 }
 
 function ended(caller: KioskCaller): boolean {
