@@ -25,8 +25,11 @@ describe('the demo flow with a caller who deviates', () => {
   it('reaches the tour guide with authenticateUser called: speaks during the greeting, barges in twice, types a turn', async () => {
     // Audio in real time, so a response is still streaming when the caller cuts in.
     gw = await startTestGateway({ script: 'agents/front-desk.script.json', timing: { audioPace: 1 } });
+    // Speech synthesized up front, so a barge-in starts the moment it is meant to.
+    const lines = ['Hello, I would like to check in. My name is Jane.', 'Jane. J A N E.', 'Okay, go ahead.'];
+    const pcm = new Map(await Promise.all(lines.map(async (line) => [line, await speechPcm(line, { leadingSilenceMs: 100, trailingSilenceMs: 1000 })] as const)));
     device = await KioskClient.connect(gw.wsUrl);
-    const speak = async (text: string) => device.sendPcm(await speechPcm(text, { leadingSilenceMs: 100, trailingSilenceMs: 1000 }), 4);
+    const speak = async (text: string) => device.sendPcm(pcm.get(text)!, 4);
     const partial = (pattern: RegExp) => device.waitFor('transcript', (e) => e.role === 'assistant' && !e.final && pattern.test(e.text), 30_000);
 
     // 1. The caller talks over the greeting.
