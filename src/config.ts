@@ -22,8 +22,10 @@ export interface Config {
    */
   readonly webrtcTokenSecret?: string;
   readonly logLevel: string;
-  /** Conversation script for the embedded emulator (a JSON file). */
+  /** Conversation script for the embedded emulator (a JSON file), or "none" for the default responder alone. */
   readonly emulatorScript?: string;
+  /** The agent new sessions start with (a name from agents/index.ts); default the registry's startAgent. */
+  readonly agent?: string;
   readonly maxSessions: number;
   /** New sessions one client address may open per minute, on each edge. */
   readonly sessionsPerMinute: number;
@@ -73,6 +75,7 @@ const envSchema = z.object({
   WEBRTC_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (it is an HMAC-SHA256 key)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EMULATOR_SCRIPT: z.string().min(1).optional(),
+  AGENT: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,51}$/, 'must be an agent name (letters and digits), e.g. frontDesk').optional(),
   MAX_SESSIONS: positiveInt.default(500),
   SESSIONS_PER_MINUTE: positiveInt.default(60),
   DEVICE_PENALTY_S: z.coerce.number().min(0).default(10),
@@ -120,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webrtcTokenSecret: e.WEBRTC_TOKEN_SECRET,
     logLevel: e.LOG_LEVEL,
     emulatorScript: e.EMULATOR_SCRIPT,
+    agent: e.AGENT,
     maxSessions: e.MAX_SESSIONS,
     sessionsPerMinute: e.SESSIONS_PER_MINUTE,
     devicePenaltyS: e.DEVICE_PENALTY_S,

@@ -44,8 +44,9 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
   const session = ctx.session;
   const tools = params.tools ?? session.tools;
   // Out-of-band responses and idle prompts do not move the conversation script.
-  const steps = outOfBand ? Responder.unscripted('out_of_band') : origin.kind === 'idle' ? Responder.unscripted('idle') : ctx.responder.respond();
-  const input = contextTokens(ctx, params.instructions ?? session.instructions, tools, context.items);
+  const instructions = params.instructions ?? session.instructions;
+  const steps = outOfBand ? Responder.unscripted('out_of_band') : origin.kind === 'idle' ? Responder.unscripted('idle') : ctx.responder.respond({ instructions, tools, items: context.items });
+  const input = contextTokens(ctx, instructions, tools, context.items);
   const cached = cachedTokens(ctx.lastInputTokens, input.text + input.audio);
   ctx.lastInputTokens = input.text + input.audio;
   const runner = new ResponseRunner(
