@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // A real PostgreSQL server for the record tests (found, or started from Debian's binaries).
-    globalSetup: ['test/helpers/postgres-server.ts'],
+    // A real PostgreSQL server for the record tests (found, or started from Debian's binaries), and
+    // a throwaway Redis server for the fleet tests.
+    globalSetup: ['test/helpers/postgres-server.ts', 'test/helpers/redis-server.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

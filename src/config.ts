@@ -60,6 +60,12 @@ export interface Config {
   readonly adminToken?: string;
   /** The browser edge's ICE servers, ports and addresses (WEBRTC_ICE_SERVERS, _PORT_RANGE, _INTERFACES, _ANNOUNCED_ADDRESS). */
   readonly webrtcNetwork?: WebrtcNetwork;
+  /** Redis the replicas share (session directory, webhook de-duplication, rate limit, fleet limit); unset = all in process. */
+  readonly redisUrl?: string;
+  /** Sessions the whole fleet may hold, beside each replica's maxSessions (needs redisUrl); unset = no fleet-wide limit. */
+  readonly fleetMaxSessions?: number;
+  /** How long a dead replica's entries outlive its last heartbeat; default 15000. */
+  readonly fleetTtlMs?: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -96,6 +102,12 @@ const envSchema = z.object({
   RECORDS_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (it guards transcripts)').optional(),
   ...webrtcNetworkEnv,
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  FLEET_MAX_SESSIONS: positiveInt.optional(),
+  FLEET_TTL_MS: z.coerce.number().int().min(1_000).default(15_000),
+}).refine((env) => env.FLEET_MAX_SESSIONS === undefined || env.REDIS_URL, {
+  path: ['FLEET_MAX_SESSIONS'],
+  message: 'needs REDIS_URL (the replicas count their sessions there); MAX_SESSIONS limits one gateway',
 }).refine((env) => !env.TWILIO_AUTH_TOKEN || env.PUBLIC_URL, {
   path: ['PUBLIC_URL'],
   message: 'is required when TWILIO_AUTH_TOKEN is set (Twilio signs the URLs it calls on it)',
@@ -142,5 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     recordsRetentionDays: e.RECORDS_RETENTION_DAYS,
     adminToken: e.ADMIN_TOKEN,
     webrtcNetwork: webrtcNetworkFrom(e),
+    redisUrl: e.REDIS_URL,
+    fleetMaxSessions: e.FLEET_MAX_SESSIONS,
+    fleetTtlMs: e.FLEET_TTL_MS,
   });
 }

@@ -39,6 +39,8 @@ export const ERRORS = {
   VG_ERR_AUDIO_TOO_FAST: { message: 'Audio sent faster than real time', wsCloseCode: 1008 },
   VG_ERR_TOO_MANY_FRAMES: { message: 'Too many frames', wsCloseCode: 1008 },
   VG_ERR_RECORDS_UNAVAILABLE: { message: 'Call records are unavailable', httpStatus: 503 },
+  /** Redis (REDIS_URL), or the replica that owns a session, did not answer. */
+  VG_ERR_FLEET_UNAVAILABLE: { message: 'The replicas\' shared state did not answer', httpStatus: 503 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -17,6 +17,7 @@ import { openRecordStore } from './records/open-store.ts';
 import { VgError } from './errors.ts';
 import type { RecordStore } from './records/types.ts';
 import { agents, startAgent, statesDir } from '../agents/index.ts';
+import { openFleet } from './fleet/open-fleet.ts';
 
 /** The demo's conversation script: what the front desk and the tour guide say, state by state. */
 const DEFAULT_SCRIPT = fileURLToPath(new URL('../agents/front-desk.script.json', import.meta.url));
@@ -35,9 +36,11 @@ async function main(): Promise<void> {
   const agentSet = loadAgentSet(agents, statesDir, config.agent ?? startAgent);
   const runtime = createAgentRuntime(agentSet);
   const records = await openRecords(config, logger);
+  const fleet = await openFleet(config, logger);
   const backend = await startBackend(config, logger, agentSet);
-  const app = await buildServer(config, { runtime, backend: backend.target, restBaseUrl: backend.restBaseUrl, logger, records });
+  const app = await buildServer(config, { runtime, backend: backend.target, restBaseUrl: backend.restBaseUrl, logger, records, fleet });
   app.addHook('onClose', async () => backend.close());
+  app.addHook('onClose', async () => fleet.close());
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {

@@ -24,6 +24,8 @@ import { BackendReachability } from './backends/reachability.ts';
 import { PenaltyBox } from './edges/kiosk/penalty-box.ts';
 import { installRecords } from './records/install.ts';
 import type { RecordStore } from './records/types.ts';
+import type { Fleet } from './fleet/fleet.ts';
+import { LocalFleet } from './fleet/local-fleet.ts';
 
 export interface ServerDeps {
   runtime: AgentRuntime;
@@ -33,6 +35,8 @@ export interface ServerDeps {
   logger: Logger;
   /** Where call records go (migrated or not: writes wait for the migrations); none = no records. */
   records?: RecordStore;
+  /** The replicas this gateway shares state with (openFleet); default a fleet of one. Its opener closes it. */
+  fleet?: Fleet;
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
@@ -50,6 +54,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   // The gateway's own session facts: its metrics and call records listen, and so may tests.
   const facts = new FactHub(deps.logger);
   app.decorate('facts', facts);
+  const fleet: Fleet = deps.fleet ?? new LocalFleet();
   const sessions = new SessionRegistry({
     facts,
     runtime: deps.runtime,
@@ -57,6 +62,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs, pingIntervalMs: config.backendPingMs },
     toolTimeoutMs: config.toolTimeoutMs,
     maxSessions: config.maxSessions,
+    fleet,
   });
   app.decorate('sessions', sessions);
   app.addHook('preClose', async () => sessions.closeAll('server_shutdown'));
@@ -74,7 +80,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   app.addHook('onClose', async () => reachability.stop());
   const backendState = () => (reachability.reachable === undefined ? 'unknown' : reachability.reachable ? 'reachable' : 'unreachable');
   // Liveness: the process serves. It says what readiness would, but never fails on it.
-  app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size, draining: sessions.draining, backend: backendState() }));
+  app.get('/healthz', async () => ({ status: 'ok', sessions: sessions.size, draining: sessions.draining, backend: backendState(), replica: fleet.replicaId }));
   // Readiness: whether this replica should get new calls.
   app.get('/readyz', async (_req, reply) => {
     const status = sessions.draining ? 'draining' : reachability.reachable === false ? 'backend_unreachable' : 'ready';
@@ -88,7 +94,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     return metrics.register.metrics();
   });
   if (deps.records) {
-    installRecords(app, {
+    const queue = installRecords(app, {
       store: deps.records,
       facts,
       graph: (agent) => {
@@ -103,10 +109,18 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
       log: deps.logger,
       metrics: metrics.register,
     });
+    // A shared database: a survivor writes the end of a dead replica's calls (an embedded file is per replica).
+    if (deps.records.kind === 'postgres') {
+      fleet.onLost('session', async (sessionId, entry, lostAt) => {
+        if (entry.kind === 'session') queue.push({ kind: 'end', sessionId, edge: entry.edge, startedAt: entry.startedAt, endedAt: lostAt, reason: 'replica_lost' });
+      });
+    }
   }
   // Opening a session costs a backend connection: each address may open only so many a minute.
   await app.register(rateLimit, {
     global: false,
+    // Counted fleet-wide with REDIS_URL; a Redis that is away lets sessions through (each replica's limits still hold).
+    ...(fleet.rateLimitStore ? { redis: fleet.rateLimitStore, nameSpace: 'vg:rl:', skipOnError: true } : {}),
     errorResponseBuilder: (_req, context) => {
       const err = new VgError('VG_ERR_RATE_LIMITED', `at most ${context.max} a minute; retry in ${context.after}`);
       return { statusCode: err.httpStatus, error: { code: err.code, message: err.message } };
@@ -125,6 +139,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     maxSessions: config.maxSessions,
     rateLimit: limit,
     network: config.webrtcNetwork,
+    fleet,
   });
   // The phone is off (its routes 404) unless Twilio's token is configured: never open by default.
   if (config.twilioAuthToken && config.publicUrl) {
@@ -143,6 +158,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
       webhookSecret: config.openaiWebhookSecret,
       backend: deps.backend,
       restBaseUrl: config.openaiBaseUrl ?? deps.restBaseUrl ?? OPENAI_REST_URL,
+      fleet,
     });
   }
   return app;

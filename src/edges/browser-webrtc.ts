@@ -13,6 +13,7 @@ import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
 import type { SessionRateLimit } from './edge.ts';
 import { sessionRateLimit } from './rate-limit.ts';
+import type { ControlReply, Fleet } from '../fleet/fleet.ts';
 
 /** Who may offer a call: open without `tokens` and `sessionTokenSecret` (see webrtc/access.ts). */
 export interface WebrtcEdgeOptions extends OfferAccessOptions {
@@ -31,11 +32,15 @@ export interface WebrtcEdgeOptions extends OfferAccessOptions {
   network?: WebrtcNetwork;
   /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
   rateLimit?: SessionRateLimit;
+  /** The replicas: a DELETE for a call another replica answered is forwarded to it. */
+  fleet?: Fleet;
 }
 
 const SDP_TYPE = 'application/sdp';
 /** The 201's header with the call's own secret: DELETE must present it, so only the caller hangs up. */
 const CALL_KEY_HEADER = 'Vg-Call-Key';
+/** The fleet action that hangs up a browser call on the replica that answered it. */
+const HANGUP_ACTION = 'webrtc.hangup';
 
 /** One answered offer. Its session opens only once the call is established. */
 interface BrowserCall {
@@ -170,8 +175,10 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
 
       const call: BrowserCall = { edge, key: randomBytes(32).toString('base64url') };
       calls.set(id, call);
+      opts.fleet?.own(id, { kind: 'webrtc' });
       edge.once('close', (reason) => {
         calls.delete(id);
+        opts.fleet?.disown(id);
         call.closedWith = reason;
         if (call.handle) call.ending = endSession(call.handle, reason);
       });
@@ -189,18 +196,30 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
     },
   );
 
-  app.delete<{ Params: { id: string } }>('/v1/webrtc/:id', async (request, reply) => {
-    const call = calls.get(request.params.id);
-    if (!call) return replyError(reply, 'VG_ERR_SESSION_NOT_FOUND', `no browser call ${request.params.id}`);
-    const key = bearerToken(request.headers.authorization);
+  /** Hangs up a call of this replica; the DELETE's answer, also for a DELETE another replica forwards. */
+  const hangup = async (id: string, key: string | undefined): Promise<ControlReply> => {
+    const call = calls.get(id);
+    if (!call) return errorReply(new VgError('VG_ERR_SESSION_NOT_FOUND', `no browser call ${id}`));
     if (!key || !safeEqual(call.key, key)) {
-      return unauthorized(reply, `DELETE needs Authorization: Bearer <the ${CALL_KEY_HEADER} of the POST answer>`);
+      return errorReply(new VgError('VG_ERR_UNAUTHORIZED', `DELETE needs Authorization: Bearer <the ${CALL_KEY_HEADER} of the POST answer>`));
     }
     call.edge.close('hangup');
     // Answered once the session is over, even one that was still opening.
     await call.opening;
     await call.ending;
-    return reply.code(204).send();
+    return { status: 204 };
+  };
+  opts.fleet?.serve(HANGUP_ACTION, (id, args) => hangup(id, args.key));
+
+  app.delete<{ Params: { id: string } }>('/v1/webrtc/:id', async (request, reply) => {
+    const { id } = request.params;
+    const key = bearerToken(request.headers.authorization);
+    const answer = calls.has(id)
+      ? await hangup(id, key)
+      : (await opts.fleet?.forward(HANGUP_ACTION, id, key === undefined ? {} : { key })) ?? await hangup(id, key);
+    if (answer.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="voice-gateway"');
+    if (answer.body === undefined) return reply.code(answer.status).send();
+    return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
 
   app.addHook('onClose', async () => {
@@ -212,6 +231,10 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
 
 function unauthorized(reply: FastifyReply, detail: string): FastifyReply {
   return replyError(reply.header('WWW-Authenticate', 'Bearer realm="voice-gateway"'), 'VG_ERR_UNAUTHORIZED', detail);
+}
+
+function errorReply(error: VgError): ControlReply {
+  return { status: error.httpStatus ?? 500, body: { error: { code: error.code, message: error.message } } };
 }
 
 function positiveInt(name: string, value: number): number {

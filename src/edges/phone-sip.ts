@@ -3,11 +3,12 @@ import OpenAI from 'openai';
 import type { BackendTarget } from '../session/backend-link.ts';
 import type { StartSession } from '../session/starter.ts';
 import { sidebandTarget } from '../backends/sideband.ts';
-import type { VgError } from '../errors.ts';
+import { VgError } from '../errors.ts';
 import { replyError } from './errors.ts';
 import { startFailure } from './start-failure.ts';
 import { callerFromSipHeaders } from './sip/sip-headers.ts';
-import { SeenDeliveries } from './sip/seen-deliveries.ts';
+import type { Fleet } from '../fleet/fleet.ts';
+import { LocalFleet } from '../fleet/local-fleet.ts';
 import { SipEdge } from './sip/sip-edge.ts';
 import { checkDelivery, type IncomingCall } from './sip/webhook.ts';
 
@@ -21,6 +22,8 @@ export interface SipEdgeOptions {
   backend: BackendTarget;
   /** OpenAI's REST API (OPENAI_BASE_URL), or an emulator's. */
   restBaseUrl: string;
+  /** The replicas: a webhook is acted on once in the whole fleet; a dead replica's calls are hung up by a survivor. */
+  fleet?: Fleet;
 }
 
 export const WEBHOOK_PATH = '/openai/webhook';
@@ -38,7 +41,12 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
   // The signature covers the body byte for byte: keep it as the string that came.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
   const client = new OpenAI({ apiKey: opts.backend.apiKey, baseURL: opts.restBaseUrl, webhookSecret: opts.webhookSecret, maxRetries: 2, timeout: 10_000 });
-  const seen = new SeenDeliveries();
+  const fleet = opts.fleet ?? new LocalFleet();
+  // A call whose replica died would go on at OpenAI with nobody running its tools: end it.
+  fleet.onLost('sip', async (callId) => {
+    await client.realtime.calls.hangup(callId);
+    app.log.warn({ call_id: callId }, 'SIP call of a lost replica hung up');
+  });
 
   app.post(WEBHOOK_PATH, async (req, reply) => {
     const raw = typeof req.body === 'string' ? req.body : '';
@@ -47,7 +55,15 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
       req.log.warn({ code: delivery.error.code, detail: delivery.error.message }, 'OpenAI webhook refused');
       return replyError(reply, delivery.error);
     }
-    if (!seen.firstTime(delivery.webhookId)) {
+    let first: boolean;
+    try {
+      first = await fleet.firstDelivery(delivery.webhookId);
+    } catch (err) {
+      // Unknown whether another replica took it: a 503 makes OpenAI deliver it again later.
+      req.log.warn({ err, webhook_id: delivery.webhookId }, 'OpenAI webhook: de-duplication unavailable');
+      return replyError(reply, new VgError('VG_ERR_FLEET_UNAVAILABLE', 'the webhook could not be checked against the other replicas; retry'));
+    }
+    if (!first) {
       req.log.info({ webhook_id: delivery.webhookId }, 'OpenAI webhook retried: already handled');
     } else if ('ignored' in delivery) {
       req.log.info({ type: delivery.ignored }, 'OpenAI webhook event not handled here: acknowledged');
@@ -62,6 +78,8 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
     const callId = call.data.call_id;
     const log = app.log.child({ call_id: callId });
     const edge = new SipEdge({ callId, caller: callerFromSipHeaders(call.data.sip_headers), calls: client.realtime.calls, log });
+    fleet.own(callId, { kind: 'sip' });
+    edge.once('close', () => fleet.disown(callId));
     const refusal = opts.refusal();
     if (refusal) {
       log.warn({ code: refusal.code }, 'SIP call rejected');

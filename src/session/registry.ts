@@ -7,6 +7,8 @@ import type { SessionHandle, StartSession } from './starter.ts';
 import type { BackendTarget, LinkPolicy } from './backend-link.ts';
 import type { FactSink } from '../observability/session-facts.ts';
 import { VoiceSession } from './voice-session.ts';
+import type { Fleet } from '../fleet/fleet.ts';
+import { LocalFleet } from '../fleet/local-fleet.ts';
 
 export interface SessionRegistryOptions {
   runtime: AgentRuntime;
@@ -15,17 +17,21 @@ export interface SessionRegistryOptions {
   toolTimeoutMs: number;
   maxSessions: number;
   facts: FactSink;
+  /** The replicas this one shares sessions with (the fleet-wide limit, the directory); default: none. */
+  fleet?: Fleet;
 }
 
 /** The live sessions of one gateway: starts them for the edges, counts them, ends them on shutdown. */
 export class SessionRegistry {
   readonly #opts: SessionRegistryOptions;
+  readonly #fleet: Fleet;
   readonly #live = new Map<string, VoiceSession>();
   readonly #emptyWaiters: (() => void)[] = [];
   #draining = false;
 
   constructor(opts: SessionRegistryOptions) {
     this.#opts = opts;
+    this.#fleet = opts.fleet ?? new LocalFleet();
   }
 
   get size(): number {
@@ -47,6 +53,7 @@ export class SessionRegistry {
     if (this.#live.size >= this.#opts.maxSessions) {
       return new VgError('VG_ERR_SESSION_LIMIT', `${this.#live.size} sessions are live (MAX_SESSIONS=${this.#opts.maxSessions})`);
     }
+    if (this.#fleet.full) return fleetFull();
     return undefined;
   }
 
@@ -75,6 +82,13 @@ export class SessionRegistry {
     const refusal = this.refusal();
     if (refusal) throw refusal;
     const id = `vs_${randomBytes(9).toString('base64url')}`;
+    if (!(await this.#fleet.claimPlace(id))) throw fleetFull();
+    // Checked again: others may have started (or the drain begun) while the fleet answered.
+    const late = this.refusal();
+    if (late) {
+      this.#fleet.releasePlace(id);
+      throw late;
+    }
     const session = new VoiceSession({
       id,
       edge,
@@ -86,8 +100,11 @@ export class SessionRegistry {
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),
     });
     this.#live.set(id, session);
+    this.#fleet.own(id, { kind: 'session', edge: edge.kind, startedAt: Date.now() });
     const forget = () => {
-      this.#live.delete(id);
+      if (!this.#live.delete(id)) return;
+      this.#fleet.releasePlace(id);
+      this.#fleet.disown(id);
       if (this.#live.size === 0) for (const resolve of this.#emptyWaiters.splice(0)) resolve();
     };
     edge.once('close', forget);
@@ -105,7 +122,15 @@ export class SessionRegistry {
   async closeAll(reason: string): Promise<void> {
     const sessions = [...this.#live.values()];
     await Promise.allSettled(sessions.map((s) => s.end(reason)));
+    for (const id of this.#live.keys()) {
+      this.#fleet.releasePlace(id);
+      this.#fleet.disown(id);
+    }
     this.#live.clear();
     for (const resolve of this.#emptyWaiters.splice(0)) resolve();
   }
+}
+
+function fleetFull(): VgError {
+  return new VgError('VG_ERR_SESSION_LIMIT', 'the replicas together hold FLEET_MAX_SESSIONS sessions');
 }
