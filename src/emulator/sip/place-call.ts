@@ -33,8 +33,8 @@ export interface PlacedCall {
   readonly call: SipCall;
   /** How the webhook receiver answered the delivery. */
   readonly delivery: DeliveryResult;
-  /** Delivers the same event again (same `webhook-id`), as OpenAI retries one. */
-  redeliver(): Promise<DeliveryResult>;
+  /** Delivers the same event again (same `webhook-id`), as OpenAI retries one; to `webhookUrl` if given (another replica). */
+  redeliver(webhookUrl?: string): Promise<DeliveryResult>;
 }
 
 export async function placeCall(calls: SipCalls, defaults: WebhookTarget | undefined, opts: PlaceCallOptions = {}): Promise<PlacedCall> {
@@ -50,7 +50,7 @@ export async function placeCall(calls: SipCalls, defaults: WebhookTarget | undef
   calls.add(call);
   const event = incomingCallDelivery(call);
   const delivery = await deliver(url, secret, event);
-  return { call, delivery, redeliver: () => deliver(url, secret, event) };
+  return { call, delivery, redeliver: (to = url) => deliver(to, secret, event) };
 }
 
 const placeCallBody = z.strictObject({ from: z.string().regex(/^\+?[0-9A-Za-z._-]{1,64}$/).optional(), to: z.string().regex(/^\+?[0-9A-Za-z._-]{1,64}$/).optional() });
