@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { loadConfig } from './config.ts';
 import { loggerOptions } from './observability/logger.ts';
@@ -9,7 +8,7 @@ import { checkScript } from './engine/script-check.ts';
 import { loadScript } from './emulator/index.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
 import { openaiBackend } from './backends/openai.ts';
-import { emulatorBackend } from './backends/emulator.ts';
+import { DEFAULT_EMULATOR_SCRIPT, emulatorBackend } from './backends/emulator.ts';
 import { stopWithParent } from './process/stop-with-parent.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
@@ -18,9 +17,6 @@ import { VgError } from './errors.ts';
 import type { RecordStore } from './records/types.ts';
 import { agents, startAgent, statesDir } from '../agents/index.ts';
 import { openFleet } from './fleet/open-fleet.ts';
-
-/** The demo's conversation script: what the front desk and the tour guide say, state by state. */
-const DEFAULT_SCRIPT = fileURLToPath(new URL('../agents/front-desk.script.json', import.meta.url));
 
 async function main(): Promise<void> {
   stopWithParent();
@@ -84,7 +80,7 @@ async function startBackend(config: Config, logger: pino.Logger, agentSet: Agent
   if (config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
   if (config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
   // EMULATOR_SCRIPT=none: the default responder alone, which walks any agent through its states.
-  const path = config.emulatorScript ?? DEFAULT_SCRIPT;
+  const path = config.emulatorScript ?? DEFAULT_EMULATOR_SCRIPT;
   if (path === 'none') return emulatorBackend({ model: config.realtimeModel, logger });
   // A script that does not fit the agents stops the start, naming the step.
   const script = await loadScript(path);

@@ -1,7 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { startEmulator, type ConversationScript } from '../emulator/index.ts';
 import type { Backend } from './backend.ts';
 import { withModel } from './openai.ts';
+
+/** The demo's conversation script: the front desk and tour guide flow, turn by turn. */
+export const DEFAULT_EMULATOR_SCRIPT = fileURLToPath(new URL('../../agents/front-desk.script.json', import.meta.url));
 
 /** The embedded emulator on a loopback port, for when no OpenAI key is configured. */
 export async function emulatorBackend(opts: { model: string; script?: ConversationScript | string; logger: Logger }): Promise<Backend> {

@@ -9,6 +9,7 @@ import { withModel } from '../../src/backends/openai.ts';
 import type { Config } from '../../src/config.ts';
 import { agents as demoAgents, startAgent as demoStart, statesDir as demoStatesDir } from '../../agents/index.ts';
 import { testConfig } from './gateway.ts';
+import type { Fleet } from '../../src/fleet/fleet.ts';
 
 export interface GatewayAt {
   app: FastifyInstance;
@@ -24,6 +25,8 @@ export interface GatewayAtOptions {
   statesDir?: string;
   /** By default silent (or at TEST_LOG_LEVEL). */
   logger?: Logger;
+  /** The replicas it shares state with; default none. */
+  fleet?: Fleet;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function startGatewayAt(backendUrl: string, opts: GatewayAtOptions 
     runtime,
     backend: { url: withModel(backendUrl, 'gpt-realtime'), apiKey: 'x', model: 'gpt-realtime' },
     logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    fleet: opts.fleet,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -19,7 +19,7 @@ export interface ReplicaProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startReplica(env: Record<string, string>, timeoutMs = 30_000): Promise<ReplicaProcess> {
+export async function startReplica(env: Record<string, string>, timeoutMs = 60_000): Promise<ReplicaProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
@@ -38,12 +38,16 @@ export async function startReplica(env: Record<string, string>, timeoutMs = 30_0
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`replica on port ${port} did not start within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
-      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-        if (chunk.includes('voice-gateway is running')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
+      let stdout = '';
+      const onData = (chunk: string) => {
+        stdout += chunk;
+        if (!stdout.includes('voice-gateway is running')) return;
+        clearTimeout(timer);
+        // From here on its log is drained, not kept.
+        child.stdout?.off('data', onData).resume();
+        resolve();
+      };
+      child.stdout?.setEncoding('utf8').on('data', onData);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`replica exited (${code}) before it was ready: ${stderr}`));

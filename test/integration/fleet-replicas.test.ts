@@ -9,6 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts
 import type { PlacedCall } from '../../src/emulator/sip/place-call.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { startReplica, type ReplicaProcess } from '../helpers/replica-process.ts';
+import { freePort } from '../helpers/free-port.ts';
 import { startHaproxy, type LoadBalancer } from '../helpers/haproxy.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { WebrtcTestClient } from '../helpers/webrtc-client.ts';
@@ -69,7 +70,7 @@ describe('replicas behind a load balancer, sharing Redis and PostgreSQL', () => 
     };
     replicas.push(...(await Promise.all([startReplica(env), startReplica(env), startReplica(env)])));
     lb = await startHaproxy(replicas.map((r) => r.port));
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     for (const call of calls) call.client.close();
@@ -152,7 +153,7 @@ describe('replicas behind a load balancer, sharing Redis and PostgreSQL', () => 
   });
 
   it('a replica killed mid-call: its calls end, the others go on, its directory entries expire, a survivor closes its records and its SIP call', async () => {
-    const victim = replica(sipCall ? (await owner(sipCall.call.id))! : replicas[2].replicaId);
+    const victim = replica((sipCall && (await owner(sipCall.call.id))) || replicas[2].replicaId);
     const lost = calls.filter((c) => c.owner === victim.replicaId);
     const kept = calls.filter((c) => c.owner !== victim.replicaId);
     expect(lost.length).toBeGreaterThan(0);
@@ -171,7 +172,8 @@ describe('replicas behind a load balancer, sharing Redis and PostgreSQL', () => 
 
     // Its entries expire: no replica is named as the owner of its calls any more.
     await expect.poll(async () => redis.exists(...lost.map((c) => `vg:dir:${c.sessionId}`), `vg:dir:${sipCall.call.id}`), { timeout: 15_000, interval: 200 }).toBe(0);
-    expect(await redis.zscore('vg:replicas', victim.replicaId)).toBeNull();
+    // ... and a survivor has removed it from the fleet once it ended what it owned.
+    await expect.poll(() => redis.zscore('vg:replicas', victim.replicaId), { timeout: 10_000, interval: 200 }).toBeNull();
     // A survivor hung up its SIP call (it would go on at OpenAI with nobody running its tools) ...
     await expect.poll(() => sipCall.call.requests.some((r) => r.action === 'hangup'), { timeout: 10_000 }).toBe(true);
     // ... and wrote the end of its calls to the shared records, with the reason.
@@ -187,5 +189,12 @@ describe('replicas behind a load balancer, sharing Redis and PostgreSQL', () => 
     const ready = await late.waitFor('session.ready');
     expect([...replicas.filter((r) => r !== victim).map((r) => r.replicaId)]).toContain(await owner(ready.session_id));
     late.close();
+  });
+
+  it('a replica whose Redis does not answer does not start, and says which URL (without its password)', async () => {
+    const url = `redis://:hunter2@127.0.0.1:${await freePort()}`;
+    const failed = await startReplica({ REDIS_URL: url, RECORDS: 'off' }).then(() => 'started', (err: Error) => err.message);
+    expect(failed).toMatch(/exited \(1\)[\s\S]*REDIS_URL=redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ does not answer/);
+    expect(failed).not.toContain('hunter2');
   });
 });

@@ -63,4 +63,12 @@ describe('loadConfig', () => {
     expect(loadConfig({}).agent).toBeUndefined();
     expect(() => loadConfig({ AGENT: 'tour-guide' })).toThrow('AGENT: must be an agent name (letters and digits), e.g. frontDesk');
   });
+
+  it('shares state through Redis with REDIS_URL, and takes a fleet-wide session limit only with it', () => {
+    expect(loadConfig({})).toMatchObject({ redisUrl: undefined, fleetMaxSessions: undefined, fleetTtlMs: 15_000 });
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6379', FLEET_MAX_SESSIONS: '1000', FLEET_TTL_MS: '5000' }))
+      .toMatchObject({ redisUrl: 'redis://redis:6379', fleetMaxSessions: 1000, fleetTtlMs: 5_000 });
+    expect(() => loadConfig({ FLEET_MAX_SESSIONS: '1000' })).toThrow(/FLEET_MAX_SESSIONS: needs REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'http://redis:6379', FLEET_TTL_MS: '10' })).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL[\s\S]*FLEET_TTL_MS/);
+  });
 });
