@@ -68,6 +68,8 @@ export class RedisFleet implements Fleet {
   readonly #lost = new Map<OwnedEntry['kind'], LostHandler>();
   readonly #waiting = new Map<string, (reply: ControlReply | undefined) => void>();
   #beat?: NodeJS.Timeout;
+  /** A beat still running (a slow Redis, a long reap) is not overlapped by the next. */
+  #beating = false;
   #full = false;
 
   private constructor(redis: Redis, sub: Redis, opts: RedisFleetOptions) {
@@ -125,6 +127,8 @@ export class RedisFleet implements Fleet {
   }
 
   async #heartbeat(): Promise<void> {
+    if (this.#beating) return;
+    this.#beating = true;
     const redis = this.rateLimitStore;
     try {
       const pipeline = redis.pipeline();
@@ -140,6 +144,8 @@ export class RedisFleet implements Fleet {
       for (let i = 0; i < dead.length; i += 2) await this.#reap(dead[i], Number(dead[i + 1]) - this.#ttlMs);
     } catch (err) {
       this.#log.warn({ err: (err as Error).message }, 'fleet: heartbeat failed');
+    } finally {
+      this.#beating = false;
     }
   }
 
