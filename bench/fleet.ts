@@ -3,13 +3,16 @@
  * per core (`src/cluster.ts`), hold with the frame round trip's p99 at or under 40 ms, level by
  * level; (2) what Redis adds to a session start (WebSocket open to `session.ready`): no Redis,
  * REDIS_URL, and REDIS_URL with FLEET_MAX_SESSIONS (one awaited round trip), interleaved so the
- * machine's drift falls on all three. A throwaway redis-server; an echo backend.
+ * machine's drift falls on all three, and the fleet's own work per session (place, directory entry,
+ * and their release) timed alone. A throwaway redis-server; an echo backend.
  * Run: npm run bench:fleet  (BENCH_SECONDS, BENCH_LEVELS, BENCH_STARTS to change it).
  */
 import { availableParallelism } from 'node:os';
 import { startServer } from './lib/proc.ts';
 import { connectDevice, streamDevices, type DeviceRound } from './lib/kiosk-devices.ts';
 import { startRedis } from '../test/helpers/redis-server.ts';
+import pino from 'pino';
+import { RedisFleet } from '../src/fleet/redis-fleet.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LEVELS = (process.env.BENCH_LEVELS ?? '100,200,300').split(',').map(Number);
@@ -75,6 +78,21 @@ async function main(): Promise<void> {
       }
     }
 
+    // (3) The fleet's work per session alone: what the registry does at a start and an end.
+    const fleet = await RedisFleet.open({ url: redis.url, log: pino({ level: 'silent' }), maxSessions: 100_000 });
+    const perSession: number[] = [];
+    for (let i = 0; i < STARTS * 10; i++) {
+      const id = `vs_bench${i}`;
+      const t0 = performance.now();
+      await fleet.claimPlace(id);
+      fleet.own(id, { kind: 'session', edge: 'kiosk', startedAt: Date.now() });
+      fleet.releasePlace(id);
+      fleet.disown(id);
+      await fleet.ownerOf(id); // the commands sent without waiting have landed once this answers
+      perSession.push(performance.now() - t0);
+    }
+    await fleet.close();
+
     console.log(`\nsessions held (kiosk path, ${SECONDS} s per level, 20 ms PCM16 frames in real time through an echo backend; REDIS_URL set)\n`);
     console.log('target       sessions  p50 ms  p99 ms  max ms  lost  p99 <= 40 ms');
     for (const h of held) {
@@ -94,6 +112,8 @@ async function main(): Promise<void> {
       console.log(`${starts[i].name.padEnd(32)} ${fmt(percentile(sorted, 0.5)).padStart(6)}  ${fmt(percentile(sorted, 0.9)).padStart(6)}  ${fmt(percentile(sorted, 0.99)).padStart(6)}`);
     }
     console.log(`\nRedis adds per session start (median): ${fmt(medians[1] - medians[0], 2)} ms with REDIS_URL, ${fmt(medians[2] - medians[0], 2)} ms with the fleet limit too`);
+    const fleetSorted = perSession.sort((a, b) => a - b);
+    console.log(`the fleet's work per session alone (claim a place, own, release, disown, then one round trip), ${fleetSorted.length} sessions: p50 ${fmt(percentile(fleetSorted, 0.5), 3)} ms, p99 ${fmt(percentile(fleetSorted, 0.99), 3)} ms (of which awaited on a start: the claim, with FLEET_MAX_SESSIONS)`);
   } finally {
     for (const child of children) child.kill();
   }
