@@ -15,7 +15,8 @@ async function attempt(url: string): Promise<{ outcome: 'ready' | 'session_limit
   } catch (err) {
     return { outcome: (err as Error).message === 'HTTP 503' ? 'session_limit' : (err as Error).message };
   }
-  const first = await Promise.race([client.waitFor('session.ready'), client.waitFor('session.ended')]);
+  // Promise.any: the one of the two that never comes is not left as an unhandled rejection.
+  const first = await Promise.any([client.waitFor('session.ready'), client.waitFor('session.ended')]);
   if (first.type === 'session.ready') return { outcome: 'ready', client };
   client.close();
   return { outcome: first.reason };
