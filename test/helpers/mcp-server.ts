@@ -21,9 +21,12 @@ export interface TestMcpServer {
 /**
  * A real MCP server on loopback, built with the MCP SDK: streamable HTTP, stateless (a new server
  * per request), two tools: `lookup_order` (read-only) answers from the order id it is given, and
- * `cancel_order` says it cancelled it. `hangOn` makes a tool never answer (a stuck backend).
+ * `cancel_order` says it cancelled it. `prefix` goes before both names (two servers, distinct
+ * tools); `hangOn` names a tool that never answers (a stuck backend).
  */
-export async function startTestMcpServer(opts: { hangOn?: string } = {}): Promise<TestMcpServer> {
+export async function startTestMcpServer(opts: { prefix?: string; hangOn?: string } = {}): Promise<TestMcpServer> {
+  const lookup = `${opts.prefix ?? ''}lookup_order`;
+  const cancel = `${opts.prefix ?? ''}cancel_order`;
   const calls: ReceivedCall[] = [];
   const build = (req: IncomingMessage): McpServer => {
     const server = new McpServer({ name: 'orders', version: '1.0.0' });
@@ -34,14 +37,14 @@ export async function startTestMcpServer(opts: { hangOn?: string } = {}): Promis
       return { content: [{ type: 'text' as const, text }] };
     };
     server.registerTool(
-      'lookup_order',
+      lookup,
       { description: 'Looks an order up by its id.', inputSchema: { order_id: z.string() }, annotations: { readOnlyHint: true } },
-      async ({ order_id }) => answer('lookup_order', { order_id }, `Order ${order_id} ships on ${shipDay(order_id)}.`),
+      async ({ order_id }) => answer(lookup, { order_id }, `Order ${order_id} ships on ${shipDay(order_id)}.`),
     );
     server.registerTool(
-      'cancel_order',
+      cancel,
       { description: 'Cancels an order.', inputSchema: { order_id: z.string() } },
-      async ({ order_id }) => answer('cancel_order', { order_id }, `Order ${order_id} is cancelled.`),
+      async ({ order_id }) => answer(cancel, { order_id }, `Order ${order_id} is cancelled.`),
     );
     return server;
   };
