@@ -19,8 +19,8 @@ const script: ConversationScript = {
     { responses: [[{ say: 'Hello, orders desk.' }]] },
     { user: 'Where is order 42?', responses: [[{ call: 'lookup_order', arguments: { order_id: '42' } }], [{ say: 'Update: {{mcp_result}}' }]] },
     { user: 'Cancel order 42.', responses: [[{ call: 'cancel_order', arguments: { order_id: '42' } }], [{ say: 'Cancellation: {{mcp_result}}' }]] },
-    { user: 'Cancel order 7.', responses: [[{ call: 'cancel_order', arguments: { order_id: '7' } }], [{ say: 'Cancellation: {{mcp_result}}' }]] },
-    { user: 'Cancel order 8.', responses: [[{ call: 'cancel_order', arguments: { order_id: '8' } }], [{ say: 'Cancellation: {{mcp_result}}' }]] },
+    { user: 'Cancel order 7.', responses: [[{ call: 'cancel_order', arguments: { order_id: '7' } }], [{ say: 'About order 7: {{mcp_result}}' }]] },
+    { user: 'Cancel order 8.', responses: [[{ call: 'cancel_order', arguments: { order_id: '8' } }], [{ say: 'About order 8: {{mcp_result}}' }]] },
     { user: 'Check the old system.', responses: [[{ call: 'down_lookup_order', arguments: { order_id: '5' } }, { say: 'Moving on.' }]] },
     { user: 'Check the slow system.', responses: [[{ call: 'slow_lookup_order', arguments: { order_id: '9' } }], [{ say: 'Slow system: {{mcp_result}}' }]] },
   ],
@@ -78,7 +78,7 @@ describe('kiosk edge: an agent with remote MCP servers', () => {
   });
 
   it('offers the servers to the backend, which lists their tools; one that is down fails its listing', async () => {
-    const update = gw.tap.clientEvents('session.update').at(-1) as { session: { tools: { type: string; server_label?: string; server_url?: string; headers?: Record<string, string> }[] } };
+    const update = gw.tap.clientEvents('session.update').findLast((e) => Array.isArray((e.session as { tools?: unknown }).tools)) as unknown as { session: { tools: { type: string; server_label?: string; server_url?: string; headers?: Record<string, string> }[] } };
     const mcp = update.session.tools.filter((tool) => tool.type === 'mcp');
     expect(mcp.map((tool) => tool.server_label)).toEqual(['orders', 'down', 'slow']);
     // The header's secret comes from the environment, resolved at startup, never from the agent file.
@@ -87,7 +87,11 @@ describe('kiosk edge: an agent with remote MCP servers', () => {
       && (e.event.item as { server_label?: string }).server_label === label)?.event.item as { tools: { name: string }[] };
     expect(listed('orders').tools.map((tool) => tool.name).sort()).toEqual(['cancel_order', 'lookup_order']);
     expect(listed('down').tools).toEqual([]);
-    expect(gw.tap.events.filter((e) => e.event.type === 'mcp_list_tools.failed')).toHaveLength(1);
+    // Only the server that is down fails (the backend tries it again on a later session.update).
+    const failedItems = gw.tap.events.filter((e) => e.event.type === 'mcp_list_tools.failed').map((e) => e.event.item_id);
+    expect(failedItems.length).toBeGreaterThan(0);
+    const labelOf = (id: unknown) => (gw.tap.events.find((e) => e.event.type === 'conversation.item.added' && (e.event.item as { id: string }).id === id)?.event.item as { server_label: string }).server_label;
+    expect(new Set(failedItems.map(labelOf))).toEqual(new Set(['down']));
     // Secrets never reach the device.
     expect(JSON.stringify(device.events)).not.toContain('orders-secret-token');
   });
@@ -130,7 +134,7 @@ describe('kiosk edge: an agent with remote MCP servers', () => {
     const result = await device.waitFor('tool.result', (e) => e.call_id === request.request_id);
     expect(result).toMatchObject({ name: 'cancel_order', server: 'orders', error: true });
     expect(JSON.parse(result.output).error).toMatch(/not approved/);
-    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'Cancellation: the call was not approved');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'About order 7: the call was not approved');
     expect(orders.calls.length).toBe(before);
   });
 
@@ -143,13 +147,14 @@ describe('kiosk edge: an agent with remote MCP servers', () => {
     const answer = await gw.tap.waitFor((e) => e.direction === 'client' && e.event.type === 'conversation.item.create'
       && (e.event.item as { approval_request_id?: string }).approval_request_id === request.request_id);
     expect(answer.event.item).toMatchObject({ approve: false });
-    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'Cancellation: the call was not approved');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'About order 8: the call was not approved');
     expect(orders.calls.length).toBe(before);
   });
 
   it('a tool of the server that is down is not called, and the conversation goes on', async () => {
     device.control({ type: 'input_text', text: 'Check the old system.' });
     await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text.includes('Moving on.'));
+
     expect(device.events.some((e) => e.type === 'tool.call' && e.server === 'down')).toBe(false);
   });
 
