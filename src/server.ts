@@ -12,6 +12,7 @@ import { OPENAI_REST_URL } from './backends/sideband.ts';
 import { MAX_CONTROL_BYTES } from './edges/control.ts';
 import { SessionRegistry } from './session/registry.ts';
 import { createMetrics } from './observability/metrics.ts';
+import { FactHub } from './observability/session-facts.ts';
 import type { AgentRuntime } from './session/agent-runtime.ts';
 import { DEFAULT_LINK_POLICY, type BackendTarget } from './session/backend-link.ts';
 import type { Config } from './config.ts';
@@ -46,7 +47,11 @@ const DEVICE_PENALTY_ADDRESSES = 10_000;
 export async function buildServer(config: Config, deps: ServerDeps): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = deps.logger;
   const app = Fastify({ loggerInstance: logger, logController: new GatewayLogController(), ...requestTimeoutOptions(config.requestTimeoutMs) });
+  // The gateway's own session facts: its metrics and call records listen, and so may tests.
+  const facts = new FactHub(deps.logger);
+  app.decorate('facts', facts);
   const sessions = new SessionRegistry({
+    facts,
     runtime: deps.runtime,
     backend: deps.backend,
     linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs, pingIntervalMs: config.backendPingMs },
@@ -76,7 +81,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     return reply.code(status === 'ready' ? 200 : 503).send({ status, sessions: sessions.size, backend: backendState() });
   });
   // onClose runs after preClose has ended the sessions, so their ends are still counted.
-  const metrics = createMetrics();
+  const metrics = createMetrics(facts);
   app.addHook('onClose', async () => metrics.close());
   app.get('/metrics', async (_req, reply) => {
     reply.type(metrics.register.contentType);
@@ -85,7 +90,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
   if (deps.records) {
     installRecords(app, {
       store: deps.records,
-      owns: (id) => sessions.has(id),
+      facts,
       graph: (agent) => {
         try {
           return deps.runtime.graph(agent);
@@ -145,5 +150,6 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
 declare module 'fastify' {
   interface FastifyInstance {
     sessions: SessionRegistry;
+    facts: FactHub;
   }
 }

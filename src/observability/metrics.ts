@@ -1,20 +1,16 @@
-import diagnostics_channel from 'node:diagnostics_channel';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import {
-  channels, type BackendReconnect, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TurnLatency,
-} from './channels.ts';
+import type { FactHub } from './session-facts.ts';
 
 /**
- * Prometheus metrics fed by the session channels. The counts are per process: the channels are
- * process-global, so an instance counts every session of the process (several apps in one process
- * each see them all), and a scrape reports this process only — sum replicas in Prometheus.
+ * Prometheus metrics fed by one gateway's session facts: an instance counts that gateway's
+ * sessions, and a scrape reports this process only — sum replicas in Prometheus.
  * Labels are bounded sets (edge kinds, end reasons, tool and agent names, error codes), never a
  * session id.
  */
 export interface GatewayMetrics {
   /** Its own registry, not prom-client's global one, so instances never collide on names. */
   readonly register: Registry;
-  /** Stops counting: unsubscribes from the channels, so publishers skip the event again. */
+  /** Stops counting: stops listening to the gateway's facts. */
   close(): void;
 }
 
@@ -25,7 +21,7 @@ const TURN_SECONDS = [0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 /** Tools from a cache hit to the longest timeout a tool may set. */
 const TOOL_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-export function createMetrics(): GatewayMetrics {
+export function createMetrics(facts: FactHub): GatewayMetrics {
   const register = new Registry();
   // Process CPU, memory and event-loop lag: what a real-time relay runs short of first. prom-client
   // gives no way to stop the event-loop monitor and GC observer this starts; close() leaves them,
@@ -71,46 +67,29 @@ export function createMetrics(): GatewayMetrics {
     buckets: TURN_SECONDS, registers,
   });
 
-  const unsubscribers = [
-    subscribe<SessionStarted>(channels.sessionStarted, ({ edge }) => {
+  const stopListening = facts.listen({
+    sessionStarted: ({ edge }) => {
       sessionsLive.inc({ edge });
       sessionsTotal.inc({ edge });
-    }),
-    subscribe<SessionEnded>(channels.sessionEnded, ({ edge, reason, durationMs }) => {
+    },
+    sessionEnded: ({ edge, reason, durationMs }) => {
       sessionsLive.dec({ edge });
       sessionSeconds.observe({ edge, reason }, durationMs / 1000);
-    }),
-    subscribe<ToolFinished>(channels.toolFinished, ({ tool, ok, durationMs, errorCode }) => {
+    },
+    toolFinished: ({ tool, ok, durationMs, errorCode }) => {
       toolCalls.inc({ tool, outcome: ok ? 'ok' : errorCode ?? 'error' });
       toolSeconds.observe({ tool }, durationMs / 1000);
-    }),
-    subscribe<StateChanged>(channels.stateChanged, ({ agent, handoff }) => {
-      stateChanges.inc({ agent, handoff: String(handoff) });
-    }),
-    subscribe<BargeIn>(channels.bargeIn, ({ edge, truncated }) => {
-      bargeIns.inc({ edge, truncated: String(truncated) });
-    }),
-    subscribe<BackendReconnect>(channels.backendReconnect, ({ reason, outcome }) => {
-      reconnects.inc({ reason, outcome });
-    }),
-    subscribe<TurnLatency>(channels.turnLatency, ({ latencyMs }) => {
-      turnSeconds.observe(latencyMs / 1000);
-    }),
-  ];
+    },
+    stateChanged: ({ agent, handoff }) => stateChanges.inc({ agent, handoff: String(handoff) }),
+    bargeIn: ({ edge, truncated }) => bargeIns.inc({ edge, truncated: String(truncated) }),
+    backendReconnect: ({ reason, outcome }) => reconnects.inc({ reason, outcome }),
+    turnLatency: ({ latencyMs }) => turnSeconds.observe(latencyMs / 1000),
+  });
 
   return {
     register,
     close: () => {
-      for (const unsubscribe of unsubscribers) unsubscribe();
+      stopListening();
     },
-  };
-}
-
-/** Subscribes by name (`Channel#subscribe` is deprecated); the message type is the channel's contract. */
-function subscribe<T>(channel: diagnostics_channel.Channel, handle: (message: T) => void): () => void {
-  const listener = (message: unknown): void => handle(message as T);
-  diagnostics_channel.subscribe(channel.name, listener);
-  return () => {
-    diagnostics_channel.unsubscribe(channel.name, listener);
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { StateGraph } from '../edges/edge.ts';
+import type { FactHub } from '../observability/session-facts.ts';
 import { registerAdminApi } from './admin-api.ts';
 import { CallRecorder } from './recorder.ts';
 import { startRetention } from './retention.ts';
@@ -10,8 +11,8 @@ import { WriteQueue } from './write-queue.ts';
 
 export interface RecordsOptions {
   store: RecordStore;
-  /** Whether a session is this gateway's (the session channels are process-wide). */
-  owns: (sessionId: string) => boolean;
+  /** The gateway's session facts, which the recorder turns into writes. */
+  facts: FactHub;
   graph: (agent: string) => StateGraph | undefined;
   /** Unset: no admin API (its routes 404); records are still written. */
   adminToken?: string;
@@ -30,7 +31,7 @@ export interface RecordsOptions {
 export function installRecords(app: FastifyInstance, opts: RecordsOptions): WriteQueue {
   const log = opts.log.child({ component: 'records' });
   const queue = new WriteQueue({ store: opts.store, log });
-  const recorder = new CallRecorder({ push: (w) => queue.push(w), owns: opts.owns, log });
+  const recorder = new CallRecorder({ push: (w) => queue.push(w), facts: opts.facts, log });
   const retention = startRetention(opts.store, opts.retentionDays, log);
   queueMetrics(queue, opts.metrics);
   app.addHook('onClose', async () => {

@@ -1,15 +1,12 @@
-import diagnostics_channel from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
-import {
-  channels, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TranscriptFinal, type TurnLatency,
-} from '../observability/channels.ts';
+import type { FactHub, SessionFacts, SessionStarted, TranscriptFinal } from '../observability/session-facts.ts';
 import type { RecordWrite } from './types.ts';
 
 export interface RecorderOptions {
   /** Where the writes go (a WriteQueue): called on the session's own event-loop turn, so it must be cheap. */
   push: (write: RecordWrite) => void;
-  /** Whether a session is this gateway's: the channels are process-wide, and one process may run several gateways. */
-  owns: (sessionId: string) => boolean;
+  /** The gateway's session facts. */
+  facts: FactHub;
   log: Logger;
 }
 
@@ -31,37 +28,51 @@ interface LiveCall {
 }
 
 /**
- * Turns the session facts on the diagnostics channels into call-record writes, one subscriber per
- * gateway. It does no I/O: each fact becomes one queued write, and the queue writes off the
- * session's path. A diagnostics-channel subscriber that throws becomes an uncaught exception, so
- * every handler catches (and logs without the fact's content: it is personal data).
+ * Turns one gateway's session facts into call-record writes. It does no I/O: each fact becomes
+ * one queued write, and the queue writes off the session's path.
  */
 export class CallRecorder {
   readonly #opts: RecorderOptions;
   readonly #calls = new Map<string, LiveCall>();
-  readonly #unsubscribers: (() => void)[] = [];
+  readonly #stopListening: () => void;
 
   constructor(opts: RecorderOptions) {
     this.#opts = opts;
-    this.#subscribe<SessionStarted>(channels.sessionStarted, (m) => this.#started(m));
-    this.#on<StateChanged>(channels.stateChanged, (m, call) => {
-      this.#row(m.sessionId, call, (seq, at) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.to, handoff: m.handoff, slots: clip(JSON.stringify(m.slots)) }));
-    });
-    this.#on<ToolFinished>(channels.toolFinished, (m, call) => {
-      this.#row(m.sessionId, call, (seq, at) => ({
-        kind: 'tool', sessionId: m.sessionId, seq, at: at - m.durationMs, callId: m.callId, name: m.tool,
-        arguments: clip(m.arguments), output: clip(m.output), ok: m.ok, errorCode: m.errorCode, durationMs: m.durationMs,
-      }));
-    });
-    this.#on<TranscriptFinal>(channels.transcriptFinal, (m, call) => this.#line(m, call));
-    this.#on<BargeIn>(channels.bargeIn, (m, call) => this.#cut(m, call));
-    this.#on<TurnLatency>(channels.turnLatency, (m, call) => {
-      this.#row(m.sessionId, call, (seq, at) => ({ kind: 'latency', sessionId: m.sessionId, seq, at, itemId: m.itemId, latencyMs: m.latencyMs }));
-    });
-    this.#on<SessionEnded>(channels.sessionEnded, (m, call) => {
-      this.#opts.push({ ...call.row, kind: 'end', endedAt: Date.now(), reason: m.reason });
-      if (call.skipped > 0) this.#opts.log.warn({ session_id: m.sessionId, skipped: call.skipped }, 'call record: rows past the per-call limit were not kept');
-      this.#calls.delete(m.sessionId);
+    const of = <K extends keyof SessionFacts>(handle: (m: SessionFacts[K], call: LiveCall) => void) => (m: SessionFacts[K]) => {
+      const call = this.#calls.get(m.sessionId);
+      if (call) handle(m, call);
+    };
+    this.#stopListening = opts.facts.listen({
+      sessionStarted: (m) => this.#started(m),
+      // A call that never went live still leaves its record: when, where from, and why it failed.
+      sessionNeverLive: (m) => {
+        const endedAt = Date.now();
+        const row = { kind: 'session', sessionId: m.sessionId, edge: m.edge, startedAt: endedAt - m.durationMs, callerFrom: m.caller?.from, callerTo: m.caller?.to } as const;
+        this.#opts.push(row);
+        this.#opts.push({ ...row, kind: 'end', endedAt, reason: m.reason });
+      },
+      stateChanged: of<'stateChanged'>((m, call) => {
+        this.#row(m.sessionId, call, (seq, at) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.to, handoff: m.handoff, slots: clip(JSON.stringify(m.slots)) }));
+      }),
+      toolFinished: of<'toolFinished'>((m, call) => {
+        this.#row(m.sessionId, call, (seq, at) => ({
+          kind: 'tool', sessionId: m.sessionId, seq, at: at - m.durationMs, callId: m.callId, name: m.tool,
+          arguments: clip(m.arguments), output: clip(m.output), ok: m.ok, errorCode: m.errorCode, durationMs: m.durationMs,
+        }));
+      }),
+      transcriptFinal: of<'transcriptFinal'>((m, call) => this.#line(m, call)),
+      bargeIn: of<'bargeIn'>((m, call) => {
+        if (m.truncated && m.itemId !== undefined && m.heardMs !== undefined) this.#cut(m.sessionId, m.itemId, m.heardMs, call);
+      }),
+      turnCut: of<'turnCut'>((m, call) => this.#cut(m.sessionId, m.itemId, m.cutAtMs, call)),
+      turnLatency: of<'turnLatency'>((m, call) => {
+        this.#row(m.sessionId, call, (seq, at) => ({ kind: 'latency', sessionId: m.sessionId, seq, at, itemId: m.itemId, latencyMs: m.latencyMs }));
+      }),
+      sessionEnded: of<'sessionEnded'>((m, call) => {
+        this.#opts.push({ ...call.row, kind: 'end', endedAt: Date.now(), reason: m.reason });
+        if (call.skipped > 0) this.#opts.log.warn({ session_id: m.sessionId, skipped: call.skipped }, 'call record: rows past the per-call limit were not kept');
+        this.#calls.delete(m.sessionId);
+      }),
     });
   }
 
@@ -71,11 +82,10 @@ export class CallRecorder {
   }
 
   close(): void {
-    for (const unsubscribe of this.#unsubscribers.splice(0)) unsubscribe();
+    this.#stopListening();
   }
 
   #started(m: SessionStarted): void {
-    if (!this.#opts.owns(m.sessionId)) return;
     const at = Date.now();
     const row = { kind: 'session', sessionId: m.sessionId, edge: m.edge, startedAt: at, callerFrom: m.caller?.from, callerTo: m.caller?.to } as const;
     const call: LiveCall = { row, seq: 0, agentLines: new Set(), pendingCuts: new Map(), skipped: 0 };
@@ -93,15 +103,14 @@ export class CallRecorder {
     if (written && m.role === 'assistant') call.agentLines.add(m.itemId);
   }
 
-  /** A barge-in that cut the agent's turn: marked on its line, now or when the line arrives. */
-  #cut(m: BargeIn, call: LiveCall): void {
-    if (!m.truncated || m.itemId === undefined || m.heardMs === undefined) return;
-    if (call.agentLines.has(m.itemId)) {
-      this.#opts.push({ kind: 'cut', sessionId: m.sessionId, itemId: m.itemId, cutAtMs: m.heardMs });
+  /** An agent turn cut off (a barge-in, a dropped backend): marked on its line, now or when the line arrives. */
+  #cut(sessionId: string, itemId: string, cutAtMs: number, call: LiveCall): void {
+    if (call.agentLines.has(itemId)) {
+      this.#opts.push({ kind: 'cut', sessionId, itemId, cutAtMs });
       return;
     }
     if (call.pendingCuts.size >= MAX_PENDING_CUTS) call.pendingCuts.delete(call.pendingCuts.keys().next().value as string);
-    call.pendingCuts.set(m.itemId, m.heardMs);
+    call.pendingCuts.set(itemId, cutAtMs);
   }
 
   #row(sessionId: string, call: LiveCall, make: (seq: number, at: number) => RecordWrite): boolean {
@@ -111,27 +120,6 @@ export class CallRecorder {
     }
     this.#opts.push(make(call.seq++, Date.now()));
     return true;
-  }
-
-  /** Subscribes a handler for facts of the calls this recorder records. */
-  #on<T extends { sessionId: string }>(channel: diagnostics_channel.Channel, handle: (message: T, call: LiveCall) => void): void {
-    this.#subscribe<T>(channel, (fact) => {
-      const call = this.#calls.get(fact.sessionId);
-      if (call) handle(fact, call);
-    });
-  }
-
-  /** Subscribes by name (`Channel#subscribe` is deprecated); the message type is the channel's contract. */
-  #subscribe<T>(channel: diagnostics_channel.Channel, handle: (message: T) => void): void {
-    const listener = (message: unknown): void => {
-      try {
-        handle(message as T);
-      } catch (err) {
-        this.#opts.log.error({ err: { message: (err as Error).message }, channel: channel.name }, 'call record: a fact could not be recorded');
-      }
-    };
-    diagnostics_channel.subscribe(channel.name, listener);
-    this.#unsubscribers.push(() => diagnostics_channel.unsubscribe(channel.name, listener));
   }
 }
 

@@ -57,12 +57,19 @@ export class PlaybackTracker {
     this.#interrupted.add(responseId);
   }
 
-  /** The backend connection dropped: the item playing will get no more audio, and on the new connection it is text. */
-  connectionLost(): void {
-    if (!this.#current) return;
-    this.#interrupted.delete(this.#current.responseId);
-    this.#current.complete = true;
-    this.#current.textOnly = true;
+  /**
+   * The backend connection dropped: the item playing will get no more audio, and on the new
+   * connection it is text. Returns where its audio stopped when it was still coming: the listener
+   * hears that much of the turn and no more.
+   */
+  connectionLost(): Truncation | undefined {
+    const item = this.#current;
+    if (!item || item.textOnly) return undefined;
+    this.#interrupted.delete(item.responseId);
+    const cutShort = !item.complete;
+    item.complete = true;
+    item.textOnly = true;
+    return cutShort ? this.#truncation(item, item.deliveredMs) : undefined;
   }
 
   /**

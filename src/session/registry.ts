@@ -5,6 +5,7 @@ import { VgError } from '../errors.ts';
 import type { AgentRuntime } from './agent-runtime.ts';
 import type { SessionHandle, StartSession } from './starter.ts';
 import type { BackendTarget, LinkPolicy } from './backend-link.ts';
+import type { FactSink } from '../observability/session-facts.ts';
 import { VoiceSession } from './voice-session.ts';
 
 export interface SessionRegistryOptions {
@@ -13,6 +14,7 @@ export interface SessionRegistryOptions {
   linkPolicy: LinkPolicy;
   toolTimeoutMs: number;
   maxSessions: number;
+  facts: FactSink;
 }
 
 /** The live sessions of one gateway: starts them for the edges, counts them, ends them on shutdown. */
@@ -80,6 +82,7 @@ export class SessionRegistry {
       backend: backend ?? this.#opts.backend,
       linkPolicy: this.#opts.linkPolicy,
       toolTimeoutMs: this.#opts.toolTimeoutMs,
+      facts: this.#opts.facts,
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),
     });
     this.#live.set(id, session);

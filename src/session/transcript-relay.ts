@@ -1,21 +1,23 @@
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { EdgeTransport } from '../edges/edge.ts';
-import { channels, publish } from '../observability/channels.ts';
+import type { FactSink } from '../observability/session-facts.ts';
 
 /**
  * Turns the backend's transcript events into the client's `transcript` events: partial lines grow
- * with each delta (same item_id) until a final line replaces them. Final lines are also published
- * (call records).
+ * with each delta (same item_id) until a final line replaces them.  Final lines are also reported
+ * as facts (call records).
  */
 export class TranscriptRelay {
   readonly #edge: EdgeTransport;
   readonly #sessionId: string;
-  /** Text so far of each line still in progress, by item id. */
-  readonly #partial = new Map<string, string>();
+  readonly #facts: FactSink;
+  /** Each line still in progress, by item id. */
+  readonly #partial = new Map<string, { role: 'user' | 'assistant'; text: string }>();
 
-  constructor(edge: EdgeTransport, sessionId: string) {
+  constructor(edge: EdgeTransport, sessionId: string, facts: FactSink) {
     this.#edge = edge;
     this.#sessionId = sessionId;
+    this.#facts = facts;
   }
 
   handle(event: RealtimeServerEvent): void {
@@ -43,15 +45,23 @@ export class TranscriptRelay {
     }
   }
 
+  /**
+   * The backend connection dropped: lines still in progress get no more text (the new connection
+   * knows them only as history), so what they said so far is their final text.
+   */
+  connectionLost(): void {
+    for (const [itemId, { role, text }] of [...this.#partial]) this.#finish(role, itemId, text);
+  }
+
   #grow(role: 'user' | 'assistant', itemId: string, delta: string): void {
-    const text = (this.#partial.get(itemId) ?? '') + delta;
-    this.#partial.set(itemId, text);
+    const text = (this.#partial.get(itemId)?.text ?? '') + delta;
+    this.#partial.set(itemId, { role, text });
     this.#edge.send({ type: 'transcript', role, text, final: false, item_id: itemId });
   }
 
   #finish(role: 'user' | 'assistant', itemId: string, text: string): void {
     this.#partial.delete(itemId);
     this.#edge.send({ type: 'transcript', role, text, final: true, item_id: itemId });
-    publish(channels.transcriptFinal, { sessionId: this.#sessionId, role, itemId, text });
+    this.#facts.publish('transcriptFinal', { sessionId: this.#sessionId, role, itemId, text });
   }
 }

@@ -167,14 +167,16 @@ export class TurnTaking {
 
   /**
    * The backend connection dropped: no response is active any more, and the one that was has
-   * been cut off. Returns whether one was (the agent then owes the caller the rest).
+   * been cut off. Returns whether one was (the agent then owes the caller the rest), and where
+   * the agent's audio stopped when it was cut short (the listener is told, as after a barge-in).
    */
-  connectionLost(): boolean {
-    const wasAnswering = this.#activeResponse !== undefined;
+  connectionLost(): { answering: boolean; cut?: Truncation } {
+    const answering = this.#activeResponse !== undefined;
     this.#activeResponse = undefined;
     this.#backendPlaying = false;
-    this.#playback.connectionLost();
-    return wasAnswering;
+    const cut = this.#playback.connectionLost();
+    if (cut) this.#edge.send({ type: 'turn.cut', item_id: cut.itemId, heard_ms: cut.audioEndMs });
+    return { answering, cut };
   }
 
   serverEvent(event: RealtimeServerEvent): void {

@@ -20,7 +20,7 @@ import { TranscriptRelay } from './transcript-relay.ts';
 import { TurnTaking } from './turn-taking.ts';
 import { runTool } from '../tools/run-tool.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
-import { channels, publish } from '../observability/channels.ts';
+import type { FactSink } from '../observability/session-facts.ts';
 import { errorEvent } from '../edges/errors.ts';
 import { TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
 import { VgError } from '../errors.ts';
@@ -33,6 +33,8 @@ export interface VoiceSessionDeps {
   linkPolicy: LinkPolicy;
   toolTimeoutMs: number;
   log: Logger;
+  /** Where the session's facts go (the gateway's metrics and call records). */
+  facts: FactSink;
 }
 
 /** What the agent is asked to say when the gateway must end a call (a shutdown deadline). */
@@ -59,6 +61,7 @@ export class VoiceSession implements SessionCallbacks {
   /** Aborted when the session ends, so running tool handlers stop their I/O. */
   readonly #abort = new AbortController();
   readonly #log: Logger;
+  readonly #facts: FactSink;
   readonly #backend: BackendTarget;
   readonly #transport: GatewayTransport;
   readonly #session: RealtimeSession<SessionContext>;
@@ -85,6 +88,7 @@ export class VoiceSession implements SessionCallbacks {
   #state: string;
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
+  readonly #createdAtMs = performance.now();
 
   constructor(deps: VoiceSessionDeps) {
     this.id = deps.id;
@@ -93,9 +97,10 @@ export class VoiceSession implements SessionCallbacks {
     this.#toolTimeoutMs = deps.toolTimeoutMs;
     this.#backend = deps.backend;
     this.#log = deps.log;
+    this.#facts = deps.facts;
     this.#agent = this.#runtime.startAgent;
     this.#state = this.#runtime.startState(this.#agent);
-    this.#transcripts = new TranscriptRelay(this.#edge, this.id);
+    this.#transcripts = new TranscriptRelay(this.#edge, this.id, this.#facts);
     this.#data = new ConversationData(this.#runtime.slots);
     const { media } = this.#edge;
     this.#config = new SdkSessionConfig(media === 'none' ? 'none' : media.format);
@@ -120,10 +125,10 @@ export class VoiceSession implements SessionCallbacks {
       transport: this.#transport,
       config: this.#config,
       log: this.#log,
-      onBargeIn: (cut) => publish(channels.bargeIn, {
+      onBargeIn: (cut) => this.#facts.publish('bargeIn', {
         sessionId: this.id, edge: this.#edge.kind, truncated: cut !== undefined, itemId: cut?.itemId, heardMs: cut?.audioEndMs,
       }),
-      onTurnLatency: (latencyMs, itemId) => publish(channels.turnLatency, { sessionId: this.id, itemId, latencyMs }),
+      onTurnLatency: (latencyMs, itemId) => this.#facts.publish('turnLatency', { sessionId: this.id, itemId, latencyMs }),
     });
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
@@ -151,7 +156,7 @@ export class VoiceSession implements SessionCallbacks {
       onReconnecting: (reason) => this.#onLinkDown(reason),
       onRestored: (reason, attempts) => this.#onLinkRestored(reason, attempts),
       onLost: (reason, attempts) => {
-        publish(channels.backendReconnect, { sessionId: this.id, reason, outcome: 'lost', attempts });
+        this.#facts.publish('backendReconnect', { sessionId: this.id, reason, outcome: 'lost', attempts });
         void this.end('backend_lost');
       },
       onCallOver: () => void this.end('call_ended'),
@@ -175,7 +180,7 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
     this.#liveSinceMs = performance.now();
-    publish(channels.sessionStarted, { sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, state: this.#state, caller: this.#edge.caller });
+    this.#facts.publish('sessionStarted', { sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, state: this.#state, caller: this.#edge.caller });
     this.#edge.send({
       type: 'session.ready',
       session_id: this.id,
@@ -273,7 +278,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#edge.send({
       type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs,
     });
-    publish(channels.toolFinished, {
+    this.#facts.publish('toolFinished', {
       sessionId: this.id, tool: name, ok: outcome.ok, durationMs: outcome.durationMs, errorCode: outcome.errorCode,
       callId, arguments: rawArguments, output: outcome.output,
     });
@@ -299,7 +304,7 @@ export class VoiceSession implements SessionCallbacks {
         this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
         this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
         if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-        publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false, slots: this.#data.values });
+        this.#facts.publish('stateChanged', { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false, slots: this.#data.values });
         if (this.#runtime.endsCall(this.#agent, this.#state)) this.#hangup.arm();
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
@@ -393,13 +398,16 @@ export class VoiceSession implements SessionCallbacks {
 
   #onLinkDown(reason: LinkDownReason): void {
     this.#downSinceMs ??= performance.now();
-    this.#cutByDrop = this.#turns.connectionLost() || this.#cutByDrop;
+    const lost = this.#turns.connectionLost();
+    this.#cutByDrop = lost.answering || this.#cutByDrop;
+    this.#transcripts.connectionLost();
+    if (lost.cut) this.#facts.publish('turnCut', { sessionId: this.id, itemId: lost.cut.itemId, cutAtMs: lost.cut.audioEndMs });
     if (reason === 'dropped') this.#edge.send({ type: 'backend.reconnecting' });
   }
 
   #onLinkRestored(reason: LinkDownReason, attempts: number): void {
     this.#cutByDrop = false;
-    publish(channels.backendReconnect, { sessionId: this.id, reason, outcome: 'restored', attempts });
+    this.#facts.publish('backendReconnect', { sessionId: this.id, reason, outcome: 'restored', attempts });
     if (reason === 'dropped') this.#edge.send({ type: 'backend.restored' });
   }
 
@@ -459,7 +467,7 @@ export class VoiceSession implements SessionCallbacks {
     }
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
-    publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });
+    this.#facts.publish('stateChanged', { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });
     if (this.#runtime.endsCall(to, this.#state)) this.#hangup.arm();
   }
 
@@ -482,8 +490,13 @@ export class VoiceSession implements SessionCallbacks {
     this.#lifecycle = 'closed';
     if (wasLive) this.#log.info({ reason, agent: this.#agent, state: this.#state }, 'session ended');
     if (this.#liveSinceMs > 0) {
-      publish(channels.sessionEnded, {
+      this.#facts.publish('sessionEnded', {
         sessionId: this.id, edge: this.#edge.kind, reason, durationMs: Math.round(performance.now() - this.#liveSinceMs),
+      });
+    } else {
+      this.#facts.publish('sessionNeverLive', {
+        sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, caller: this.#edge.caller, reason,
+        durationMs: Math.round(performance.now() - this.#createdAtMs),
       });
     }
   }

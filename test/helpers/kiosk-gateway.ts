@@ -1,3 +1,4 @@
+import { FactHub } from '../../src/observability/session-facts.ts';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import websocket from '@fastify/websocket';
@@ -19,6 +20,8 @@ export type KioskTuning = Pick<KioskEdgeOptions, 'heartbeatMs'>;
 
 export interface KioskGateway {
   sessions: SessionRegistry;
+  /** The gateway's session facts (a test may listen). */
+  facts: FactHub;
   tap: WsTap;
   wsUrl: string;
   close(): Promise<void>;
@@ -32,7 +35,9 @@ export async function startKioskGateway(tuning: KioskTuning, script: Conversatio
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const emulator = await startEmulator({ script, timing: FAST_TIMING, logger });
   const tap = await startWsTap(emulator.url);
+  const facts = new FactHub(logger);
   const sessions = new SessionRegistry({
+    facts,
     runtime: createAgentRuntime(loadAgentSet(agents, statesDir, startAgent)),
     backend: { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },
     linkPolicy: DEFAULT_LINK_POLICY,
@@ -47,6 +52,7 @@ export async function startKioskGateway(tuning: KioskTuning, script: Conversatio
   const { port } = app.server.address() as AddressInfo;
   return {
     sessions,
+    facts,
     tap,
     wsUrl: `ws://127.0.0.1:${port}/v1/ws`,
     close: async () => {

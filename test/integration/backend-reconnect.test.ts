@@ -127,7 +127,15 @@ describe('backend link: a call survives a dropped backend connection', () => {
     await call();
     // Mid-greeting: some of it has arrived, the rest never will on this connection.
     await gw.tap.waitFor((e) => e.event.type === 'response.output_audio_transcript.delta');
+    await waitUntil(() => device.audio.length > 0);
     gw.tap.dropConnections();
+    // The caller is told the turn stopped where its audio did, and its line ends with what was said.
+    const turnCut = await device.waitFor('turn.cut');
+    expect(turnCut.heard_ms).toBeGreaterThan(0);
+    expect(turnCut.heard_ms).toBeLessThanOrEqual(Math.ceil(device.receivedSinceClearMs));
+    const line = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.item_id === turnCut.item_id);
+    expect(LONG_GREETING.startsWith(line.text)).toBe(true);
+    expect(line.text.length).toBeLessThan(LONG_GREETING.length);
     await device.waitFor('backend.restored');
     const second = fromConnection(gw.tap.events, 1);
     const restored = second.filter((e) => e.direction === 'client' && e.event.type === 'conversation.item.create').map((e) => e.event.item as { role?: string; content?: { text?: string }[] });

@@ -1,23 +1,20 @@
-import diagnostics_channel from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKioskGateway, type KioskGateway } from '../helpers/kiosk-gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
-import { channels, type SessionEnded } from '../../src/observability/channels.ts';
+import type { SessionEnded } from '../../src/observability/session-facts.ts';
 
 describe('kiosk edge: heartbeat', () => {
   let gw: KioskGateway;
   const ended: SessionEnded[] = [];
-  const onEnded = (message: unknown): void => { ended.push(message as SessionEnded); };
 
   beforeAll(async () => {
-    diagnostics_channel.subscribe(channels.sessionEnded.name, onEnded);
     // Long enough that a loaded machine still gets the dead device its session.ready first.
     gw = await startKioskGateway({ heartbeatMs: 1_000 });
+    gw.facts.listen({ sessionEnded: (fact) => ended.push(fact) });
   });
   afterAll(async () => {
-    diagnostics_channel.unsubscribe(channels.sessionEnded.name, onEnded);
     await gw?.close();
   });
 

@@ -1,5 +1,5 @@
 // Calls that do not end well still leave their record: the device vanishes mid-call, the backend
-// goes away for good, the gateway process itself is killed.
+// goes away for good or is never reached, the gateway process itself is killed.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { createTestStore, type TestStore } from '../helpers/record-stores.ts';
-import { ADMIN_TOKEN, waitForRecord } from '../helpers/records-api.ts';
+import { ADMIN_TOKEN, adminGet, waitForRecord } from '../helpers/records-api.ts';
+import type { SessionSummary } from '../../src/records/types.ts';
 import { openRecordStore } from '../../src/records/open-store.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,6 +54,39 @@ describe('records of calls cut short', () => {
     const record = await waitForRecord(gw.httpUrl, id);
     expect(record.end_reason).toBe('backend_lost');
     expect(record.states.at(-1)?.state).toBe('3_get_last_name');
+  }, 30_000);
+
+  it('the backend drops while the agent talks: its line is recorded as said so far, cut where its audio stopped (SQLite)', async () => {
+    db = await createTestStore('sqlite');
+    const greeting = 'Welcome to the records line. This greeting goes on for a while, so that the backend connection can drop while it plays.';
+    gw = await startTestGateway({ script: { turns: [{ responses: [[{ say: greeting }]] }] }, records: db.store, config: { adminToken: ADMIN_TOKEN } });
+    const device = await KioskClient.connect(gw.wsUrl);
+    const { session_id: id } = await device.waitFor('session.ready');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && !e.final);
+    await expect.poll(() => device.audio.length).toBeGreaterThan(0);
+    gw.tap.dropConnections();
+    const cut = await device.waitFor('turn.cut');
+    await device.waitFor('backend.restored');
+    device.control({ type: 'hangup' });
+    const record = await waitForRecord(gw.httpUrl, id);
+    const line = record.transcript.find((l) => l.item_id === cut.item_id);
+    expect(line?.cut_at_ms).toBe(cut.heard_ms);
+    expect(greeting.startsWith(line?.text ?? '-')).toBe(true);
+  });
+
+  it('the backend cannot be reached at all: the call that never went live still has its record (SQLite)', async () => {
+    db = await createTestStore('sqlite');
+    gw = await startTestGateway({ records: db.store, config: { adminToken: ADMIN_TOKEN, backendTimeoutMs: 2_000 } });
+    await gw.tap.close(); // new backend connections refused
+    const device = await KioskClient.connect(gw.wsUrl);
+    expect((await device.waitFor('session.ended', () => true, 20_000)).reason).toBe('backend_unavailable');
+    const httpUrl = gw.httpUrl;
+    const listed = async () => ((await (await adminGet(httpUrl, '/v1/sessions?end_reason=backend_unavailable')).json()) as { sessions: SessionSummary[] }).sessions;
+    await expect.poll(listed, { timeout: 10_000 }).toHaveLength(1);
+    const [summary] = await listed();
+    const record = await waitForRecord(httpUrl, summary.id);
+    expect(record).toMatchObject({ edge: 'kiosk', end_reason: 'backend_unavailable', states: [], transcript: [] });
+    expect(Date.parse(record.ended_at!)).toBeGreaterThanOrEqual(Date.parse(record.started_at));
   }, 30_000);
 });
 

@@ -1,11 +1,12 @@
-// The session channels are process-wide: two gateways in one process must each record only
-// their own calls (the metrics count every session of the process; records must not mix).
+// Each gateway's session facts are its own: two gateways in one process each record and count
+// only their own calls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { createTestStore, type TestStore } from '../helpers/record-stores.ts';
 import { ADMIN_TOKEN, adminGet, waitForRecord } from '../helpers/records-api.ts';
 import type { SessionSummary } from '../../src/records/types.ts';
+import { sampleValue } from '../helpers/prometheus.ts';
 
 describe('two gateways in one process', () => {
   const dbs: TestStore[] = [];
@@ -23,7 +24,7 @@ describe('two gateways in one process', () => {
     for (const db of dbs) await db.drop();
   });
 
-  it('each records its own calls only', async () => {
+  it('each records and counts its own calls only', async () => {
     const calls = await Promise.all(gateways.map(async (gw) => {
       const device = await KioskClient.connect(gw.wsUrl);
       const { session_id: id } = await device.waitFor('session.ready');
@@ -36,6 +37,8 @@ describe('two gateways in one process', () => {
       await waitForRecord(gw.httpUrl, calls[i]);
       const { sessions } = (await (await adminGet(gw.httpUrl, '/v1/sessions')).json()) as { sessions: SessionSummary[] };
       expect(sessions.map((s) => s.id)).toEqual([calls[i]]);
+      const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
+      expect(sampleValue(metrics, 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(1);
     }
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConversationScript, PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
 import { webhookSignature } from '../../src/emulator/sip/webhook.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { channels, type BackendReconnect, type SessionEnded } from '../../src/observability/channels.ts';
+import type { SessionEnded } from '../../src/observability/session-facts.ts';
 
 // A made-up secret in OpenAI's format, for this test only.
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -154,12 +154,13 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     const first = await gw.tap.waitFor((e) => e.direction === 'server' && isCall(e));
     await gw.tap.waitFor((e) => e.connection === first.connection && e.event.type === 'output_audio_buffer.stopped');
     const restored = new Promise<void>((resolve) => {
-      const onReconnect = (message: unknown) => {
-        if ((message as BackendReconnect).outcome !== 'restored') return;
-        channels.backendReconnect.unsubscribe(onReconnect);
-        resolve();
-      };
-      channels.backendReconnect.subscribe(onReconnect);
+      const stop = gw.app.facts.listen({
+        backendReconnect: ({ outcome }) => {
+          if (outcome !== 'restored') return;
+          stop();
+          resolve();
+        },
+      });
     });
     gw.tap.dropConnections();
     // The new connection attached to the call: it starts from the call's accepted session.
@@ -180,11 +181,12 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
 
   it('ends the session at once when the caller hangs up: the re-attach is refused as a call that is over, not retried', async () => {
     const ended = new Promise<SessionEnded>((resolve) => {
-      const onEnded = (message: unknown) => {
-        channels.sessionEnded.unsubscribe(onEnded);
-        resolve(message as SessionEnded);
-      };
-      channels.sessionEnded.subscribe(onEnded);
+      const stop = gw.app.facts.listen({
+        sessionEnded: (fact) => {
+          stop();
+          resolve(fact);
+        },
+      });
     });
     const earlier = gw.tap.connectionsOpened();
     const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] }, playbackSpeed: 8 });

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics, type GatewayMetrics } from '../../../src/observability/metrics.ts';
-import {
-  channels, publish, type BargeIn, type SessionEnded, type SessionStarted, type StateChanged, type ToolFinished, type TurnLatency,
-} from '../../../src/observability/channels.ts';
+import pino from 'pino';
+import { FactHub } from '../../../src/observability/session-facts.ts';
 import { sampleValue } from '../../helpers/prometheus.ts';
 
+const facts = new FactHub(pino({ level: 'silent' }));
 const open: GatewayMetrics[] = [];
 function metrics(): GatewayMetrics {
-  const m = createMetrics();
+  const m = createMetrics(facts);
   open.push(m);
   return m;
 }
@@ -15,28 +15,28 @@ afterEach(() => {
   for (const m of open.splice(0)) m.close();
 });
 
-const started = (sessionId: string, edge = 'kiosk') => publish<SessionStarted>(channels.sessionStarted, { sessionId, edge, agent: 'frontDesk', state: 'greet' });
+const started = (sessionId: string, edge = 'kiosk') => facts.publish('sessionStarted', { sessionId, edge, agent: 'frontDesk', state: 'greet' });
 const call = { callId: 'call_1', arguments: '{}', output: '{}' };
 
 describe('createMetrics', () => {
-  it('counts what the session channels report, with bounded labels', async () => {
+  it('counts the session facts, with bounded labels', async () => {
     const { register } = metrics();
     started('vs_a');
     started('vs_b');
     started('vs_c', 'webrtc');
-    publish<SessionEnded>(channels.sessionEnded, { sessionId: 'vs_a', edge: 'kiosk', reason: 'hangup', durationMs: 42_000 });
-    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'authenticateUser', ok: true, durationMs: 250, ...call });
-    publish<ToolFinished>(channels.toolFinished, {
+    facts.publish('sessionEnded', { sessionId: 'vs_a', edge: 'kiosk', reason: 'hangup', durationMs: 42_000 });
+    facts.publish('toolFinished', { sessionId: 'vs_b', tool: 'authenticateUser', ok: true, durationMs: 250, ...call });
+    facts.publish('toolFinished', {
       sessionId: 'vs_b', tool: 'authenticateUser', ok: false, durationMs: 10_000, errorCode: 'VG_ERR_TOOL_TIMEOUT', ...call,
     });
-    publish<ToolFinished>(channels.toolFinished, { sessionId: 'vs_b', tool: 'lookup', ok: false, durationMs: 5, ...call });
-    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'frontDesk', from: 'greet', to: 'verify', handoff: false, slots: {} });
-    publish<StateChanged>(channels.stateChanged, { sessionId: 'vs_b', agent: 'tourGuide', from: 'verify', to: 'tour', handoff: true, slots: {} });
-    publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
-    publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
-    publish<BargeIn>(channels.bargeIn, { sessionId: 'vs_c', edge: 'webrtc', truncated: false });
-    publish<TurnLatency>(channels.turnLatency, { sessionId: 'vs_b', itemId: 'item_1', latencyMs: 420 });
-    publish<TurnLatency>(channels.turnLatency, { sessionId: 'vs_b', itemId: 'item_2', latencyMs: 1_800 });
+    facts.publish('toolFinished', { sessionId: 'vs_b', tool: 'lookup', ok: false, durationMs: 5, ...call });
+    facts.publish('stateChanged', { sessionId: 'vs_b', agent: 'frontDesk', from: 'greet', to: 'verify', handoff: false, slots: {} });
+    facts.publish('stateChanged', { sessionId: 'vs_b', agent: 'tourGuide', from: 'verify', to: 'tour', handoff: true, slots: {} });
+    facts.publish('bargeIn', { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
+    facts.publish('bargeIn', { sessionId: 'vs_b', edge: 'kiosk', truncated: true });
+    facts.publish('bargeIn', { sessionId: 'vs_c', edge: 'webrtc', truncated: false });
+    facts.publish('turnLatency', { sessionId: 'vs_b', itemId: 'item_1', latencyMs: 420 });
+    facts.publish('turnLatency', { sessionId: 'vs_b', itemId: 'item_2', latencyMs: 1_800 });
 
     const text = await register.metrics();
     expect(sampleValue(text, 'voice_gateway_turn_latency_seconds_count')).toBe(2);
@@ -77,13 +77,12 @@ describe('createMetrics', () => {
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
   });
 
-  it('stops counting once closed, and leaves the channels without subscribers', async () => {
-    const m = createMetrics();
+  it('stops counting once closed', async () => {
+    const m = createMetrics(facts);
     started('vs_1');
     m.close();
     started('vs_2');
     expect(sampleValue(await m.register.metrics(), 'voice_gateway_sessions_total', { edge: 'kiosk' })).toBe(1);
-    for (const channel of Object.values(channels)) expect(channel.hasSubscribers).toBe(false);
   });
 
   it('keeps each instance in its own registry', async () => {
