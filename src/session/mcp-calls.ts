@@ -4,7 +4,7 @@ import type { RealtimeSession } from '@openai/agents/realtime';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { ClientControl, EdgeTransport } from '../edges/edge.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type McpServerDefinition } from '../engine/mcp-servers.ts';
-import { channels, publish } from '../observability/channels.ts';
+import type { FactSink } from '../observability/session-facts.ts';
 import type { SessionContext } from './agent-runtime.ts';
 
 // Remote MCP tools, which the backend calls itself: the client sees each call as a tool call
@@ -27,6 +27,8 @@ export interface McpCallsDeps {
   /** The current agent's MCP server with this label. */
   server(label: string): McpServerDefinition | undefined;
   log: Logger;
+  /** The gateway's metrics and call records. */
+  facts: FactSink;
 }
 
 interface OpenCall {
@@ -175,7 +177,7 @@ export class McpCalls {
     const shown = output.length > MAX_CLIENT_OUTPUT_CHARS ? `${output.slice(0, MAX_CLIENT_OUTPUT_CHARS)}…` : output;
     const duration = Math.round(durationMs);
     this.#deps.edge.send({ type: 'tool.result', name, call_id: callId, output: shown, error: errorCode !== undefined, duration_ms: duration, server });
-    publish(channels.toolFinished, {
+    this.#deps.facts.publish('toolFinished', {
       sessionId: this.#deps.sessionId, tool: metricToolName(server, name, this.#deps.server(server)), ok: errorCode === undefined,
       durationMs: duration, errorCode, callId, arguments: args, output: shown,
     });

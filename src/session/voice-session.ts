@@ -140,7 +140,7 @@ export class VoiceSession implements SessionCallbacks {
       tracingDisabled: true,
     });
     this.#mcp = new McpCalls({
-      sessionId: this.id, edge: this.#edge, session: this.#session, log: this.#log, server: (label) => this.#runtime.mcpServer(this.#agent, label),
+      sessionId: this.id, edge: this.#edge, session: this.#session, log: this.#log, facts: this.#facts, server: (label) => this.#runtime.mcpServer(this.#agent, label),
     });
     this.#link = new BackendLink({
       target: this.#backend,
