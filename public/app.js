@@ -181,7 +181,7 @@ function onGatewayEvent(event) {
       transcript.update(event, session.agent);
       return;
     case 'turn.cut':
-      transcript.cut(event.item_id);
+      transcript.cut(event.item_id, event.cause);
       return;
     case 'tool.call':
       tools.call(event);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VgError } from './errors.ts';
+import { webrtcNetworkEnv, webrtcNetworkFrom, type WebrtcNetwork } from './edges/webrtc/network.ts';
 
 /**
  * The gateway's configuration: read once from the environment, validated, frozen. Units are in
@@ -21,8 +22,10 @@ export interface Config {
    */
   readonly webrtcTokenSecret?: string;
   readonly logLevel: string;
-  /** Conversation script for the embedded emulator (a JSON file). */
+  /** Conversation script for the embedded emulator (a JSON file), or "none" for the default responder alone. */
   readonly emulatorScript?: string;
+  /** The agent new sessions start with (a name from agents/index.ts); default the registry's startAgent. */
+  readonly agent?: string;
   readonly maxSessions: number;
   /** New sessions one client address may open per minute, on each edge. */
   readonly sessionsPerMinute: number;
@@ -55,6 +58,8 @@ export interface Config {
   readonly recordsRetentionDays: number;
   /** Bearer token of the admin API (/v1/sessions); unset = the admin API is off (404). */
   readonly adminToken?: string;
+  /** The browser edge's ICE servers, ports and addresses (WEBRTC_ICE_SERVERS, _PORT_RANGE, _INTERFACES, _ANNOUNCED_ADDRESS). */
+  readonly webrtcNetwork?: WebrtcNetwork;
 }
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -70,6 +75,7 @@ const envSchema = z.object({
   WEBRTC_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (it is an HMAC-SHA256 key)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EMULATOR_SCRIPT: z.string().min(1).optional(),
+  AGENT: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,51}$/, 'must be an agent name (letters and digits), e.g. frontDesk').optional(),
   MAX_SESSIONS: positiveInt.default(500),
   SESSIONS_PER_MINUTE: positiveInt.default(60),
   DEVICE_PENALTY_S: z.coerce.number().min(0).default(10),
@@ -89,6 +95,7 @@ const envSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   RECORDS_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters (it guards transcripts)').optional(),
+  ...webrtcNetworkEnv,
 }).refine((env) => !env.TWILIO_AUTH_TOKEN || env.PUBLIC_URL, {
   path: ['PUBLIC_URL'],
   message: 'is required when TWILIO_AUTH_TOKEN is set (Twilio signs the URLs it calls on it)',
@@ -116,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webrtcTokenSecret: e.WEBRTC_TOKEN_SECRET,
     logLevel: e.LOG_LEVEL,
     emulatorScript: e.EMULATOR_SCRIPT,
+    agent: e.AGENT,
     maxSessions: e.MAX_SESSIONS,
     sessionsPerMinute: e.SESSIONS_PER_MINUTE,
     devicePenaltyS: e.DEVICE_PENALTY_S,
@@ -133,5 +141,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     recordsRetentionDays: e.RECORDS_RETENTION_DAYS,
     adminToken: e.ADMIN_TOKEN,
+    webrtcNetwork: webrtcNetworkFrom(e),
   });
 }

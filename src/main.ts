@@ -4,7 +4,9 @@ import { loadConfig } from './config.ts';
 import { loggerOptions } from './observability/logger.ts';
 import { buildServer } from './server.ts';
 import { installShutdown } from './shutdown.ts';
-import { loadAgentSet } from './engine/agent-set.ts';
+import { loadAgentSet, type AgentSet } from './engine/agent-set.ts';
+import { checkScript } from './engine/script-check.ts';
+import { loadScript } from './emulator/index.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
 import { openaiBackend } from './backends/openai.ts';
 import { emulatorBackend } from './backends/emulator.ts';
@@ -16,7 +18,7 @@ import { VgError } from './errors.ts';
 import type { RecordStore } from './records/types.ts';
 import { agents, startAgent, statesDir } from '../agents/index.ts';
 
-/** The demo's conversation script: the front desk and tour guide flow, turn by turn. */
+/** The demo's conversation script: what the front desk and the tour guide say, state by state. */
 const DEFAULT_SCRIPT = fileURLToPath(new URL('../agents/front-desk.script.json', import.meta.url));
 
 async function main(): Promise<void> {
@@ -30,9 +32,10 @@ async function main(): Promise<void> {
   }
   const logger = pino(loggerOptions(config.logLevel));
   // Agents and their states are checked before anything listens: a bad file stops the start.
-  const runtime = createAgentRuntime(loadAgentSet(agents, statesDir, startAgent));
+  const agentSet = loadAgentSet(agents, statesDir, config.agent ?? startAgent);
+  const runtime = createAgentRuntime(agentSet);
   const records = await openRecords(config, logger);
-  const backend = await startBackend(config, logger);
+  const backend = await startBackend(config, logger, agentSet);
   const app = await buildServer(config, { runtime, backend: backend.target, restBaseUrl: backend.restBaseUrl, logger, records });
   app.addHook('onClose', async () => backend.close());
   try {
@@ -74,10 +77,16 @@ async function openRecords(config: Config, logger: pino.Logger): Promise<RecordS
   return store;
 }
 
-function startBackend(config: Config, logger: pino.Logger): Promise<Backend> | Backend {
+async function startBackend(config: Config, logger: pino.Logger, agentSet: AgentSet): Promise<Backend> {
   if (config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
   if (config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
-  return emulatorBackend({ model: config.realtimeModel, script: config.emulatorScript ?? DEFAULT_SCRIPT, logger });
+  // EMULATOR_SCRIPT=none: the default responder alone, which walks any agent through its states.
+  const path = config.emulatorScript ?? DEFAULT_SCRIPT;
+  if (path === 'none') return emulatorBackend({ model: config.realtimeModel, logger });
+  // A script that does not fit the agents stops the start, naming the step.
+  const script = await loadScript(path);
+  checkScript(script, agentSet, path);
+  return emulatorBackend({ model: config.realtimeModel, script, logger });
 }
 
 main().catch((err: unknown) => {

@@ -124,6 +124,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     sessionTokenSecret: config.webrtcTokenSecret,
     maxSessions: config.maxSessions,
     rateLimit: limit,
+    network: config.webrtcNetwork,
   });
   // The phone is off (its routes 404) unless Twilio's token is configured: never open by default.
   if (config.twilioAuthToken && config.publicUrl) {

@@ -38,8 +38,11 @@ export class Transcript {
     this.#scroll();
   }
 
-  /** The caller cut this agent item off (`turn.cut`): it was heard only in part. */
-  cut(itemId) {
+  /**
+   * This agent item was cut off (`turn.cut`): it was heard only in part. After a barge-in the
+   * caller's line comes next; after a dropped backend the agent goes on first.
+   */
+  cut(itemId, cause) {
     const segment = this.#segments.get(itemId);
     if (!segment) return;
     segment.line.cut = true;
@@ -47,7 +50,7 @@ export class Transcript {
     segment.bubble.li.classList.add('cut');
     // What comes next is a new turn, not the rest of this one: first the caller's line.
     if (this.#openAgentBubble === segment.bubble) this.#openAgentBubble = undefined;
-    this.#userLineDue = true;
+    this.#userLineDue = cause === 'barge_in';
     this.#replyAhead = undefined;
   }
 

@@ -7,6 +7,7 @@ import { startFailure } from './start-failure.ts';
 import { bearerToken } from './bearer.ts';
 import { safeEqual } from './safe-equal.ts';
 import { offerRefusal, type OfferAccessOptions } from './webrtc/access.ts';
+import type { WebrtcNetwork } from './webrtc/network.ts';
 import { PendingOffers } from './webrtc/pending-offers.ts';
 import { MAX_SDP_BYTES, offerProblem } from './webrtc/signalling.ts';
 import { OfferRejected, WebrtcEdge } from './webrtc/webrtc-edge.ts';
@@ -26,8 +27,8 @@ export interface WebrtcEdgeOptions extends OfferAccessOptions {
   connectTimeoutMs?: number;
   /** Answered calls not yet established that one client address may hold; more get 429. Default 8. */
   maxPendingPerAddress?: number;
-  /** STUN/TURN servers for the server's peer; none is needed when browsers reach the gateway directly. */
-  iceServers?: RTCIceServer[];
+  /** The peers' ICE servers, ports and addresses (webrtc/network.ts); by default no ICE servers, any port, every address. */
+  network?: WebrtcNetwork;
   /** Sessions per client address; needs @fastify/rate-limit registered on the app. */
   rateLimit?: SessionRateLimit;
 }
@@ -65,7 +66,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
   const connectTimeoutMs = positiveInt('connectTimeoutMs', opts.connectTimeoutMs ?? 15_000);
   const maxPending = positiveInt('maxPendingPerAddress', opts.maxPendingPerAddress ?? 8);
   const pending = new PendingOffers(maxPending);
-  const iceServers = opts.iceServers ?? [];
+  const network = opts.network ?? { iceServers: [] };
   const gatewayRefusal = opts.refusal ?? (() => undefined);
   const refusal = offerRefusal(opts);
   const log = app.log.child({ edge: 'webrtc' });
@@ -148,7 +149,7 @@ export const webrtcEdge: FastifyPluginAsync<WebrtcEdgeOptions> = async (app, opt
       const id = `wr_${randomBytes(12).toString('base64url')}`;
       let edge: WebrtcEdge;
       try {
-        edge = await WebrtcEdge.create({ log: log.child({ call_id: id }), connectTimeoutMs, iceServers });
+        edge = await WebrtcEdge.create({ log: log.child({ call_id: id }), connectTimeoutMs, network });
       } catch (err) {
         release();
         throw err;

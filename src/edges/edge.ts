@@ -58,7 +58,7 @@ export type ClientEvent =
   /** The request is decided (by the client, or denied at its timeout): the prompt can go. */
   | { type: 'tool.approval.decided'; request_id: string; approved: boolean; by: 'client' | 'timeout' }
   /** The caller cut the agent's item off (barge-in) after hearing `heard_ms` of it: its transcript runs on past what was said. */
-  | { type: 'turn.cut'; item_id: string; heard_ms: number }
+  | { type: 'turn.cut'; item_id: string; heard_ms: number; cause: 'barge_in' | 'backend_dropped' }
   /** All of the agent's audio for this turn has been sent (`audio_ms` in all): once played, the agent has finished speaking. */
   | { type: 'audio.done'; item_id: string; audio_ms: number }
   /** `epoch` counts the clears of the session (1, 2, …); playback reports echo it. */

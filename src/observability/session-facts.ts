@@ -18,7 +18,7 @@ export interface SessionEnded { sessionId: string; edge: string; reason: string;
  * A session that ended before it went live: the backend could not be reached, or the caller left
  * while it was being reached. `durationMs`: how long it tried.
  */
-export interface SessionNeverLive extends Omit<SessionStarted, 'state'> { reason: string; durationMs: number }
+export interface SessionNeverLive extends Pick<SessionStarted, 'sessionId' | 'edge' | 'caller'> { reason: string; durationMs: number }
 export interface ToolFinished {
   sessionId: string;
   tool: string;

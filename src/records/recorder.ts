@@ -47,9 +47,10 @@ export class CallRecorder {
       // A call that never went live still leaves its record: when, where from, and why it failed.
       sessionNeverLive: (m) => {
         const endedAt = Date.now();
-        const row = { kind: 'session', sessionId: m.sessionId, edge: m.edge, startedAt: endedAt - m.durationMs, callerFrom: m.caller?.from, callerTo: m.caller?.to } as const;
-        this.#opts.push(row);
-        this.#opts.push({ ...row, kind: 'end', endedAt, reason: m.reason });
+        // The end row alone writes the whole session row (it is an upsert).
+        this.#opts.push({
+          kind: 'end', sessionId: m.sessionId, edge: m.edge, startedAt: endedAt - m.durationMs, callerFrom: m.caller?.from, callerTo: m.caller?.to, endedAt, reason: m.reason,
+        });
       },
       stateChanged: of<'stateChanged'>((m, call) => {
         this.#row(m.sessionId, call, (seq, at) => ({ kind: 'state', sessionId: m.sessionId, seq, at, agent: m.agent, state: m.to, handoff: m.handoff, slots: clip(JSON.stringify(m.slots)) }));

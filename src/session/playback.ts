@@ -14,6 +14,8 @@ export interface PlayingItem {
   deliveredMs: number;
   /** The response has finished: no more audio will come for this item. */
   complete: boolean;
+  /** Its audio is all sent (`response.output_audio.done`), though the response may go on (a tool call). */
+  audioComplete?: boolean;
   /** The item was re-created as text on a new backend connection: it has no audio to truncate. */
   textOnly?: boolean;
 }
@@ -66,7 +68,7 @@ export class PlaybackTracker {
     const item = this.#current;
     if (!item || item.textOnly) return undefined;
     this.#interrupted.delete(item.responseId);
-    const cutShort = !item.complete;
+    const cutShort = !item.complete && !item.audioComplete;
     item.complete = true;
     item.textOnly = true;
     return cutShort ? this.#truncation(item, item.deliveredMs) : undefined;
@@ -91,6 +93,11 @@ export class PlaybackTracker {
 
   #truncation(item: PlayingItem, heard: number): Truncation {
     return { itemId: item.itemId, contentIndex: item.contentIndex, audioEndMs: Math.floor(heard) };
+  }
+
+  /** An item's audio is all sent: a drop after this cuts nothing short. */
+  audioDone(itemId: string, contentIndex: number): void {
+    if (this.#current?.itemId === itemId && this.#current.contentIndex === contentIndex) this.#current.audioComplete = true;
   }
 
   /**

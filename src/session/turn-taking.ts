@@ -21,6 +21,8 @@ export interface TurnTakingDeps {
   log: Logger;
   /** A barge-in happened; with a truncation when the agent's audio was cut where the listener stopped. */
   onBargeIn: (truncation: Truncation | undefined) => void;
+  /** The backend connection dropped while the agent's audio was still coming: it stops there. */
+  onCutByDrop: (cut: Truncation) => void;
   /** An answer's first audio went to the listener `latencyMs` after the user's turn ended. */
   onTurnLatency: (latencyMs: number, itemId: string) => void;
 }
@@ -39,6 +41,7 @@ export class TurnTaking {
   readonly #log: Logger;
   readonly #onBargeIn: TurnTakingDeps['onBargeIn'];
   readonly #onTurnLatency: TurnTakingDeps['onTurnLatency'];
+  readonly #onCutByDrop: TurnTakingDeps['onCutByDrop'];
   readonly #playback = new PlaybackTracker();
   /** When the user's last turn ended (speech stopped, push-to-talk released, text sent), until the agent is heard. */
   #userTurnEndedMs: number | undefined;
@@ -56,6 +59,7 @@ export class TurnTaking {
     this.#log = deps.log;
     this.#onBargeIn = deps.onBargeIn;
     this.#onTurnLatency = deps.onTurnLatency;
+    this.#onCutByDrop = deps.onCutByDrop;
   }
 
   get mode(): Mode {
@@ -142,7 +146,7 @@ export class TurnTaking {
         audio_end_ms: truncation.audioEndMs,
       });
       this.#log.debug({ item: truncation.itemId, audio_end_ms: truncation.audioEndMs }, 'agent audio truncated');
-      this.#edge.send({ type: 'turn.cut', item_id: truncation.itemId, heard_ms: truncation.audioEndMs });
+      this.#edge.send({ type: 'turn.cut', item_id: truncation.itemId, heard_ms: truncation.audioEndMs, cause: 'barge_in' });
     }
   }
 
@@ -167,16 +171,19 @@ export class TurnTaking {
 
   /**
    * The backend connection dropped: no response is active any more, and the one that was has
-   * been cut off. Returns whether one was (the agent then owes the caller the rest), and where
-   * the agent's audio stopped when it was cut short (the listener is told, as after a barge-in).
+   * been cut off. Returns whether one was (the agent then owes the caller the rest). When the
+   * agent's audio was still coming, the listener is told where it stops, as after a barge-in.
    */
-  connectionLost(): { answering: boolean; cut?: Truncation } {
+  connectionLost(): boolean {
     const answering = this.#activeResponse !== undefined;
     this.#activeResponse = undefined;
     this.#backendPlaying = false;
     const cut = this.#playback.connectionLost();
-    if (cut) this.#edge.send({ type: 'turn.cut', item_id: cut.itemId, heard_ms: cut.audioEndMs });
-    return { answering, cut };
+    if (cut) {
+      this.#edge.send({ type: 'turn.cut', item_id: cut.itemId, heard_ms: cut.audioEndMs, cause: 'backend_dropped' });
+      this.#onCutByDrop(cut);
+    }
+    return answering;
   }
 
   serverEvent(event: RealtimeServerEvent): void {
@@ -190,6 +197,8 @@ export class TurnTaking {
       // The final transcript comes long before the last audio is played: this is the device's cue
       // that the agent will have finished speaking once it has played what it holds.
       if (finished) this.#edge.send({ type: 'audio.done', item_id: finished.itemId, audio_ms: Math.round(finished.deliveredMs) });
+    } else if (event.type === 'response.output_audio.done') {
+      this.#playback.audioDone(event.item_id, event.content_index);
     } else if (event.type === 'output_audio_buffer.started') {
       this.#backendPlaying = true;
     } else if (event.type === 'output_audio_buffer.stopped' || event.type === 'output_audio_buffer.cleared') {

@@ -129,6 +129,7 @@ export class VoiceSession implements SessionCallbacks {
         sessionId: this.id, edge: this.#edge.kind, truncated: cut !== undefined, itemId: cut?.itemId, heardMs: cut?.audioEndMs,
       }),
       onTurnLatency: (latencyMs, itemId) => this.#facts.publish('turnLatency', { sessionId: this.id, itemId, latencyMs }),
+      onCutByDrop: (cut) => this.#facts.publish('turnCut', { sessionId: this.id, itemId: cut.itemId, cutAtMs: cut.audioEndMs }),
     });
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
@@ -398,10 +399,9 @@ export class VoiceSession implements SessionCallbacks {
 
   #onLinkDown(reason: LinkDownReason): void {
     this.#downSinceMs ??= performance.now();
-    const lost = this.#turns.connectionLost();
-    this.#cutByDrop = lost.answering || this.#cutByDrop;
-    this.#transcripts.connectionLost();
-    if (lost.cut) this.#facts.publish('turnCut', { sessionId: this.id, itemId: lost.cut.itemId, cutAtMs: lost.cut.audioEndMs });
+    this.#cutByDrop = this.#turns.connectionLost() || this.#cutByDrop;
+    // A SIP call's conversation goes on at the service: its lines finish on the re-attached sideband.
+    if (!this.#backend.resumes) this.#transcripts.connectionLost();
     if (reason === 'dropped') this.#edge.send({ type: 'backend.reconnecting' });
   }
 
@@ -495,7 +495,7 @@ export class VoiceSession implements SessionCallbacks {
       });
     } else {
       this.#facts.publish('sessionNeverLive', {
-        sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, caller: this.#edge.caller, reason,
+        sessionId: this.id, edge: this.#edge.kind, caller: this.#edge.caller, reason,
         durationMs: Math.round(performance.now() - this.#createdAtMs),
       });
     }

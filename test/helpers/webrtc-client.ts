@@ -3,7 +3,7 @@
 import { rms } from '../../src/audio/pcm.ts';
 import type { ClientEvent } from '../../src/edges/edge.ts';
 import { iceGatheringDone } from '../../src/edges/webrtc/signalling.ts';
-import { RTCAudioSink, RTCAudioSource, RTCPeerConnection, type AudioFrame, type AudioSink } from '../../src/edges/webrtc/wrtc.ts';
+import { RTCAudioSink, RTCAudioSource, RTCPeerConnection, type AudioFrame, type AudioSink, type PeerConfiguration } from '../../src/edges/webrtc/wrtc.ts';
 
 const MIC_RATE_HZ = 48_000;
 const FRAME_SAMPLES = MIC_RATE_HZ / 100;
@@ -17,7 +17,7 @@ export interface ReceivedFrame {
 }
 
 export class WebrtcTestClient {
-  readonly pc = new RTCPeerConnection();
+  readonly pc: RTCPeerConnection;
   readonly channel: RTCDataChannel;
   readonly events: ClientEvent[] = [];
   readonly received: ReceivedFrame[] = [];
@@ -30,7 +30,8 @@ export class WebrtcTestClient {
   readonly #track = this.#source.createTrack();
   #sink: AudioSink | undefined;
 
-  constructor() {
+  constructor(configuration: PeerConfiguration = {}) {
+    this.pc = new RTCPeerConnection(configuration);
     this.pc.addTrack(this.#track);
     this.channel = this.pc.createDataChannel('events');
     this.channel.onmessage = (event: MessageEvent<string>) => this.events.push(JSON.parse(event.data) as ClientEvent);

@@ -75,8 +75,9 @@ describe('backend link: a call survives a dropped backend connection', () => {
     await gw?.close();
   });
 
-  async function call(): Promise<void> {
-    gw = await startTestGateway({ script, agents: [survivor], statesDir: STATES_DIR });
+  /** `realTime`: the emulator speaks at the pace of speech, so a drop surely lands mid-turn. */
+  async function call(realTime = false): Promise<void> {
+    gw = await startTestGateway({ script, agents: [survivor], statesDir: STATES_DIR, timing: realTime ? { audioPace: 1 } : {} });
     device = await KioskClient.connect(gw.wsUrl);
     await device.waitFor('session.ready');
   }
@@ -124,13 +125,14 @@ describe('backend link: a call survives a dropped backend connection', () => {
   });
 
   it('drop while the agent talks: the agent picks up where the caller stopped hearing', async () => {
-    await call();
+    await call(true);
     // Mid-greeting: some of it has arrived, the rest never will on this connection.
     await gw.tap.waitFor((e) => e.event.type === 'response.output_audio_transcript.delta');
     await waitUntil(() => device.audio.length > 0);
     gw.tap.dropConnections();
     // The caller is told the turn stopped where its audio did, and its line ends with what was said.
     const turnCut = await device.waitFor('turn.cut');
+    expect(turnCut.cause).toBe('backend_dropped');
     expect(turnCut.heard_ms).toBeGreaterThan(0);
     expect(turnCut.heard_ms).toBeLessThanOrEqual(Math.ceil(device.receivedSinceClearMs));
     const line = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.item_id === turnCut.item_id);

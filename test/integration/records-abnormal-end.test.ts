@@ -59,13 +59,15 @@ describe('records of calls cut short', () => {
   it('the backend drops while the agent talks: its line is recorded as said so far, cut where its audio stopped (SQLite)', async () => {
     db = await createTestStore('sqlite');
     const greeting = 'Welcome to the records line. This greeting goes on for a while, so that the backend connection can drop while it plays.';
-    gw = await startTestGateway({ script: { turns: [{ responses: [[{ say: greeting }]] }] }, records: db.store, config: { adminToken: ADMIN_TOKEN } });
+    // At the pace of speech, so the drop surely lands mid-turn.
+    gw = await startTestGateway({ script: { turns: [{ responses: [[{ say: greeting }]] }] }, timing: { audioPace: 1 }, records: db.store, config: { adminToken: ADMIN_TOKEN } });
     const device = await KioskClient.connect(gw.wsUrl);
     const { session_id: id } = await device.waitFor('session.ready');
     await device.waitFor('transcript', (e) => e.role === 'assistant' && !e.final);
     await expect.poll(() => device.audio.length).toBeGreaterThan(0);
     gw.tap.dropConnections();
     const cut = await device.waitFor('turn.cut');
+    expect(cut.cause).toBe('backend_dropped');
     await device.waitFor('backend.restored');
     device.control({ type: 'hangup' });
     const record = await waitForRecord(gw.httpUrl, id);

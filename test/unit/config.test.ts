@@ -57,4 +57,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://db/vg', ADMIN_TOKEN: 'short', RECORDS_RETENTION_DAYS: '-1', RECORDS: 'maybe' }))
       .toThrow(/RECORDS[\s\S]*DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL[\s\S]*RECORDS_RETENTION_DAYS[\s\S]*ADMIN_TOKEN: must be at least 16/);
   });
+
+  it('takes the start agent by name (AGENT) and refuses what cannot be one', () => {
+    expect(loadConfig({ AGENT: 'tourGuide' }).agent).toBe('tourGuide');
+    expect(loadConfig({}).agent).toBeUndefined();
+    expect(() => loadConfig({ AGENT: 'tour-guide' })).toThrow('AGENT: must be an agent name (letters and digits), e.g. frontDesk');
+  });
 });

@@ -7,6 +7,7 @@ import { MicrophoneInput } from './audio-in.ts';
 import { AudioPump, MAX_QUEUED_MS } from './audio-out.ts';
 import { parseControl } from '../control.ts';
 import { errorEvent } from '../errors.ts';
+import { advertisedCandidates, peerConfiguration, type WebrtcNetwork } from './network.ts';
 import { iceGatheringDone } from './signalling.ts';
 import { RTCAudioSink, RTCAudioSource, RTCPeerConnection, type AudioFrame, type AudioSink } from './wrtc.ts';
 
@@ -25,7 +26,7 @@ export interface WebrtcEdgeInit {
   log: FastifyBaseLogger;
   /** The call must be established (see `established`) this long after the answer, or the edge closes. */
   connectTimeoutMs: number;
-  iceServers: RTCIceServer[];
+  network: WebrtcNetwork;
 }
 
 /**
@@ -39,6 +40,7 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   readonly media: AudioMedia = { format: PCM24K };
   #log: FastifyBaseLogger;
   readonly #connectTimeoutMs: number;
+  readonly #network: WebrtcNetwork;
   readonly #pc: RTCPeerConnection;
   readonly #track: MediaStreamTrack;
   readonly #pump: AudioPump;
@@ -58,7 +60,8 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     super();
     this.#log = init.log;
     this.#connectTimeoutMs = init.connectTimeoutMs;
-    this.#pc = new RTCPeerConnection({ iceServers: init.iceServers });
+    this.#network = init.network;
+    this.#pc = new RTCPeerConnection(peerConfiguration(init.network));
     const source = new RTCAudioSource();
     this.#track = source.createTrack();
     this.#pump = new AudioPump(source, (droppedMs) =>
@@ -100,6 +103,11 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     return this.#established;
   }
 
+  /** The peer's configuration as the WebRTC stack holds it (ICE servers, port range): for diagnostics. */
+  peerConfiguration(): RTCConfiguration {
+    return this.#pc.getConfiguration();
+  }
+
   /** Tags this edge's log lines with the session it now belongs to. */
   bindSession(sessionId: string): void {
     this.#log = this.#log.child({ session_id: sessionId });
@@ -122,9 +130,10 @@ export class WebrtcEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     await iceGatheringDone(this.#pc, iceGatherTimeoutMs);
     const sdp = this.#pc.localDescription?.sdp;
     if (this.#closed || !sdp) throw new Error('peer connection closed before answering');
+    const answer = advertisedCandidates(sdp, this.#network);
     this.#connectTimer = setTimeout(() => this.close('connect_timeout'), this.#connectTimeoutMs);
     this.#connectTimer.unref();
-    return sdp;
+    return answer;
   }
 
   sendAudio(payload: string): void {

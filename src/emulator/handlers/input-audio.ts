@@ -6,6 +6,7 @@ import { commitEmpty, protocolError } from '../protocol/errors.ts';
 import { itemToWire, type MessageItem } from '../protocol/items.ts';
 import type { VadEvent } from '../vad.ts';
 import { decodeAudioPayload } from './audio-payload.ts';
+import { sessionInput } from '../responder/session-view.ts';
 import { createResponse } from './responses.ts';
 import { transcribeLater } from './transcription.ts';
 
@@ -87,7 +88,7 @@ export function clearBuffer(ctx: SessionContext): void {
 function commitUserAudio(ctx: SessionContext, audio: Buffer, itemId: string, source: 'speech' | 'silence'): void {
   const durationMs = audio.byteLength / bytesPerMs(ctx.buffer.format);
   // Silence (an idle commit, or a manual one) answers no scripted user turn and transcribes to "".
-  const transcript = source === 'silence' ? '' : ctx.responder.userInput({ kind: 'audio', durationMs });
+  const transcript = source === 'silence' ? '' : ctx.responder.userInput({ kind: 'audio', durationMs }, sessionInput(ctx));
   const item: MessageItem = { id: itemId, type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_audio', audio, transcript: null }] };
   ctx.send({ type: 'input_audio_buffer.committed', previous_item_id: ctx.conversation.lastId(), item_id: itemId });
   const previous = ctx.conversation.insert(item);

@@ -11,6 +11,7 @@ import {
 } from '../protocol/errors.ts';
 import { duplicateItemId, itemCreateSchema, itemToWire, type ContentPart, type Item, type ItemInput } from '../protocol/items.ts';
 import { issuesToError } from '../protocol/zod-issues.ts';
+import { sessionInput } from '../responder/session-view.ts';
 import { decodeAudioPayload } from './audio-payload.ts';
 import { approvalAnswered } from '../mcp/approval-answer.ts';
 
@@ -57,21 +58,23 @@ export function createItem(ctx: SessionContext, raw: unknown, previousItemId: st
   const previous = ctx.conversation.insert(item, after);
   ctx.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });
   ctx.send({ type: 'conversation.item.done', previous_item_id: previous, item: itemToWire(item) });
-  if (item.type === 'message' && item.role === 'user') noteUserInput(ctx, item.content);
+  if (item.type === 'message' && item.role === 'user') noteUserInput(ctx, item);
   else if (item.type === 'message' && item.role === 'assistant') ctx.responder.replayed({ kind: 'say' });
   else if (item.type === 'function_call') ctx.responder.replayed({ kind: 'call', name: item.name });
   else if (item.type === 'mcp_approval_response') approvalAnswered(ctx, item);
 }
 
 /** A user message is user input: the next scripted user turn answers to it. */
-function noteUserInput(ctx: SessionContext, content: readonly ContentPart[]): void {
-  const text = content.flatMap((part) => (part.type === 'input_text' ? [part.text] : [])).join(' ');
+function noteUserInput(ctx: SessionContext, item: Extract<Item, { type: 'message' }>): void {
+  const text = item.content.flatMap((part) => (part.type === 'input_text' ? [part.text] : [])).join(' ');
   if (text) {
     ctx.responder.userInput({ kind: 'text', text });
     return;
   }
-  const audioBytes = content.reduce((n, part) => n + (part.type === 'input_audio' ? (part.audio?.byteLength ?? 0) : 0), 0);
-  ctx.responder.userInput({ kind: 'audio', durationMs: audioBytes / bytesPerMs(ctx.buffer.format) });
+  const audioBytes = item.content.reduce((n, part) => n + (part.type === 'input_audio' ? (part.audio?.byteLength ?? 0) : 0), 0);
+  // The conversation as it was before this item, as for audio committed from the buffer.
+  const before = { ...sessionInput(ctx), items: ctx.conversation.items.filter((other) => other !== item) };
+  ctx.responder.userInput({ kind: 'audio', durationMs: audioBytes / bytesPerMs(ctx.buffer.format) }, before);
 }
 
 /** The stored form of a client-given item; `param` prefixes error paths (`item`, `response.input[0]`). */

@@ -50,8 +50,11 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
   const session = ctx.session;
   const tools = params.tools ?? session.tools;
   const toolChoice = params.tool_choice ?? session.tool_choice;
-  const outputs = origin.kind === 'mcp_approval' && origin.approved ? [approvedCall(origin.approved)] : planOutputs(steps(ctx, outOfBand, origin), tools, toolChoice, ctx.logger, mcpPlanner(ctx));
-  const input = contextTokens(ctx, params.instructions ?? session.instructions, tools, context.items);
+  const instructions = params.instructions ?? session.instructions;
+  const outputs = origin.kind === 'mcp_approval' && origin.approved
+    ? [approvedCall(origin.approved)]
+    : planOutputs(steps(ctx, outOfBand, origin, { instructions, tools, items: context.items }), tools, toolChoice, ctx.logger, mcpPlanner(ctx));
+  const input = contextTokens(ctx, instructions, tools, context.items);
   const cached = cachedTokens(ctx.lastInputTokens, input.text + input.audio);
   ctx.lastInputTokens = input.text + input.audio;
   const runner = new ResponseRunner(
@@ -87,9 +90,9 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
 }
 
 /** Out-of-band responses and idle prompts do not move the conversation script. */
-function steps(ctx: SessionContext, outOfBand: boolean, origin: ResponseOrigin): ResponseSteps {
+function steps(ctx: SessionContext, outOfBand: boolean, origin: ResponseOrigin, view: Parameters<Responder['respond']>[0]): ResponseSteps {
   if (outOfBand) return Responder.unscripted('out_of_band');
-  return origin.kind === 'idle' ? Responder.unscripted('idle') : ctx.responder.respond();
+  return origin.kind === 'idle' ? Responder.unscripted('idle') : ctx.responder.respond(view);
 }
 
 function mcpPlanner(ctx: SessionContext): McpPlanner {

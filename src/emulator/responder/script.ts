@@ -2,8 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { VgError } from '../../errors.ts';
 
-// Conversation scripts: what the emulated "model" hears and answers, turn by turn. Validated
-// once at load, with errors that name the file, the JSON path and what was expected.
+// Conversation scripts: what the emulated "model" hears and answers. Two forms, validated once at
+// load with errors that name the file, the JSON path and what was expected:
+// - a context script (`responses`, `caller`): rules keyed by the conversation as it stands (the
+//   current state, the tools on offer, what the response answers, the user's words); each
+//   response takes the first rule that matches, so deviations still follow the flow;
+// - a sequence script (`turns`): a fixed order of turns, for protocol tests of a plain Realtime
+//   client with no states, where the exact sequence is the point.
 
 const sayStep = z.strictObject({ say: z.string().min(1) });
 const callStep = z.strictObject({
@@ -18,14 +23,56 @@ const turnSchema = z.strictObject({
   responses: z.array(z.array(stepSchema).min(1)),
 });
 
-const conversationScriptSchema = z.strictObject({
+const sequenceScriptSchema = z.strictObject({
   name: z.string().optional(),
   turns: z.array(turnSchema),
 });
 
-export type ConversationScript = z.input<typeof conversationScriptSchema>;
-export type LoadedScript = z.output<typeof conversationScriptSchema>;
+const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (typeof v === 'string' ? [v] : v));
+const pattern = z.string().min(1).refine((source) => {
+  try {
+    new RegExp(source, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a regular expression');
+
+/** The context a rule applies in; every given key must hold. */
+const contextKeys = {
+  /** The current state (the prompt's "## Current state:"), or any of several. */
+  state: oneOrMany.optional(),
+  /** Tools that must all be on offer. */
+  offers: oneOrMany.optional(),
+  /** What the response answers: "start" (nothing new), "user", "tool" (any tool's result) or a tool's name. */
+  on: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, '"start", "user", "tool" or a tool name').optional(),
+  /** A regular expression (case-insensitive) the user's latest words must match. */
+  user: pattern.optional(),
+};
+
+const ruleSchema = z.strictObject({ ...contextKeys, respond: z.array(stepSchema).min(1) });
+const callerSchema = z.strictObject({ state: contextKeys.state, offers: contextKeys.offers, says: oneOrMany });
+
+const contextScriptSchema = z.strictObject({
+  name: z.string().optional(),
+  /** What the caller says in a context: the transcript of user audio there, and a simulated SIP caller's lines (in turn). */
+  caller: z.array(callerSchema).default([]),
+  responses: z.array(ruleSchema),
+});
+
+export type SequenceScript = z.input<typeof sequenceScriptSchema>;
+export type ContextScript = z.input<typeof contextScriptSchema>;
+export type ConversationScript = SequenceScript | ContextScript;
+export type LoadedSequenceScript = z.output<typeof sequenceScriptSchema>;
+export type LoadedContextScript = z.output<typeof contextScriptSchema>;
+export type LoadedScript = LoadedSequenceScript | LoadedContextScript;
+export type ScriptRule = z.output<typeof ruleSchema>;
+export type CallerLine = z.output<typeof callerSchema>;
 export type ScriptStep = z.output<typeof stepSchema>;
+
+export function isSequence(script: LoadedScript): script is LoadedSequenceScript {
+  return 'turns' in script;
+}
 
 /** Loads and validates a script given inline or as the path of a `.json` file. */
 export async function loadScript(source: ConversationScript | string): Promise<LoadedScript> {
@@ -46,7 +93,8 @@ export async function loadScript(source: ConversationScript | string): Promise<L
 }
 
 export function validateScript(json: unknown, origin: string): LoadedScript {
-  const parsed = conversationScriptSchema.safeParse(json, { reportInput: true });
+  const sequence = typeof json === 'object' && json !== null && 'turns' in json;
+  const parsed = sequence ? sequenceScriptSchema.safeParse(json, { reportInput: true }) : contextScriptSchema.safeParse(json, { reportInput: true });
   if (parsed.success) return parsed.data;
   const detail = parsed.error.issues.slice(0, 5).map(describeIssue).join('; ');
   throw new VgError('VG_ERR_SCRIPT_INVALID', `${origin}: ${detail}`);
@@ -55,6 +103,8 @@ export function validateScript(json: unknown, origin: string): LoadedScript {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const at = `at ${jsonPath(issue.path)}`;
   if (issue.code === 'invalid_union') {
+    const last = issue.path.at(-1);
+    if (last === 'state' || last === 'offers' || last === 'says') return `${at}: expected a string or a non-empty array of strings`;
     return `${at}: expected a step, either { "say": "<text>" } or { "call": "<tool name>", "arguments": { … } }`;
   }
   if (issue.code === 'unrecognized_keys') return `${at}: unexpected field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
@@ -64,6 +114,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${at}: ${issue.message}`;
 }
 
-function jsonPath(path: readonly PropertyKey[]): string {
+export function jsonPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}.${String(key)}`), '$');
 }

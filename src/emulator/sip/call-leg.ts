@@ -5,14 +5,15 @@ import type { SessionContext } from '../context.ts';
 import { appendBytes } from '../handlers/input-audio.ts';
 import type { ServerEvent } from '../protocol/server-events.ts';
 import { SYNTH_RATE_HZ } from '../speech/index.ts';
+import { sessionInput } from '../responder/session-view.ts';
 import type { AttachedSession, SipCall } from './calls.ts';
 
 // The SIP leg of an emulated call, as the sideband session sees it. The agent's audio goes to the
 // caller, not to the socket: the service plays it and says so with `output_audio_buffer.started`,
 // `.stopped` (once drained) and `.cleared` (barge-in, or a client `output_audio_buffer.clear`)
-// (§1.3, §4.5). The caller is simulated from the conversation script: once the agent has given
-// every scripted answer and been heard, the caller speaks the next `user` line, as synthesized
-// speech fed into the session's own input pipeline (VAD, commit, transcription, response).
+// (§1.3, §4.5). The caller is simulated from the conversation script: once it is the caller's
+// turn and the agent has been heard, the caller speaks the script's line for that moment, as
+// synthesized speech fed into the session's own input pipeline (VAD, commit, transcription, response).
 
 /** How often the caller looks whether it is its turn. */
 const TICK_MS = 100;
@@ -99,7 +100,7 @@ export class CallLeg {
   #callerTurn(): void {
     const ctx = this.#ctx;
     if (this.#speaking || !ctx.isOpen || !this.#call.isAttached(this.#session)) return;
-    const line = ctx.responder.nextUserLine();
+    const line = ctx.responder.nextUserLine(sessionInput(ctx));
     const quiet = line !== undefined && line.turn !== this.#spokenTurn && !ctx.responses.active && this.#playing === undefined;
     if (!quiet) {
       this.#quietSince = undefined;

@@ -1,144 +1,97 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { agents, startAgent, statesDir } from '../../../agents/index.ts';
 import { loadAgentSet } from '../../../src/engine/agent-set.ts';
 import { compileState } from '../../../src/engine/compile-state.ts';
-import { decideTransition } from '../../../src/engine/decide-transition.ts';
-import { CHANGE_STATE_TOOL, HANDOFF_TOOL_PREFIX } from '../../../src/engine/transition-tools.ts';
-import { runTool } from '../../../src/tools/run-tool.ts';
-import { ConversationData } from '../../../src/session/conversation-data.ts';
-import { createAgentRuntime } from '../../../src/session/realtime-agents.ts';
+import { scriptProblems } from '../../../src/engine/script-check.ts';
+import { handoffToolName } from '../../../src/engine/transition-tools.ts';
 import { missingSlots } from '../../../src/engine/slots.ts';
 import { findState } from '../../../src/engine/states.ts';
-
-// The emulator's conversation-script format, as far as this file uses it.
-const Step = z.union([
-  z.strictObject({ say: z.string().min(1) }),
-  z.strictObject({ call: z.string().min(1), arguments: z.record(z.string(), z.unknown()) }),
-]);
-const Script = z.strictObject({
-  name: z.string().min(1),
-  turns: z.array(z.strictObject({ user: z.string().min(1).optional(), responses: z.array(z.array(Step).min(1)).min(1) })).min(1),
-});
-type Script = z.infer<typeof Script>;
+import { Responder } from '../../../src/emulator/responder/responder.ts';
+import { validateScript, type ContextScript } from '../../../src/emulator/responder/script.ts';
+import type { Item } from '../../../src/emulator/protocol/items.ts';
+import type { Tool } from '../../../src/emulator/protocol/session-config.ts';
 
 const set = loadAgentSet(agents, statesDir, startAgent);
-const runtime = createAgentRuntime(set);
+const raw = (): ContextScript => JSON.parse(readFileSync(new URL('../../../agents/front-desk.script.json', import.meta.url), 'utf8')) as ContextScript;
+const logger = pino({ level: 'silent' });
 
-function readScript(): Script {
-  return Script.parse(JSON.parse(readFileSync(new URL('../../../agents/front-desk.script.json', import.meta.url), 'utf8')));
-}
-
-/**
- * Plays the script against the state machine as the gateway would: every change_state must be
- * allowed where it happens, every tool must belong to the agent speaking, every handoff must be a
- * declared transition. Returns the path taken; throws at the first step a real session would refuse.
- */
-async function walk(script: Script): Promise<{ path: string[]; results: unknown[] }> {
-  let agent = set.start;
-  let state = agent.states.states[0]?.id ?? '';
-  let handedOff = false;
-  const path = [`${agent.definition.name}/${state}`];
-  const results: unknown[] = [];
-  const data = new ConversationData(runtime.slots);
-  const ctx = { sessionId: 'script', logger: pino({ level: 'silent' }), signal: new AbortController().signal, slots: data.access() };
-  for (const [t, turn] of script.turns.entries()) {
-    const where = `turn ${t}`;
-    // Only the session start and a new agent's first words come without user input.
-    if ((turn.user === undefined) !== (t === 0 || handedOff)) throw new Error(`${where}: user input ${turn.user === undefined ? 'missing' : 'unexpected'}`);
-    handedOff = false;
-    for (const [r, response] of turn.responses.entries()) {
-      const last = r === turn.responses.length - 1;
-      const calls = response.flatMap((step) => ('call' in step ? [step] : []));
-      if (calls.length > 1) throw new Error(`${where}: more than one call in response ${r}`);
-      const call = calls[0];
-      // A further response only follows a tool output; after a handoff the next turn is the new agent's.
-      const endsTurn = call === undefined || call.call.startsWith(HANDOFF_TOOL_PREFIX);
-      if (endsTurn !== last) {
-        throw new Error(`${where}: response ${r} ${last ? 'calls a tool but nothing answers its output' : 'is followed by a response nothing asked for'}`);
-      }
-      if (call === undefined) continue;
-      const compiled = compileState(agent.definition, agent.states, state);
-      if (call.call === CHANGE_STATE_TOOL) {
-        // As the session decides: the move, and the values the state collects.
-        const decision = runtime.decide(agent.definition.name, state, JSON.stringify(call.arguments), data.values);
-        if (!decision.ok) throw new Error(`${where}: change_state refused: ${decision.reason}`);
-        data.merge(decision.values);
-        state = decision.to;
-      } else if (call.call.startsWith(HANDOFF_TOOL_PREFIX)) {
-        const target = call.call.slice(HANDOFF_TOOL_PREFIX.length);
-        const decision = decideTransition(agent.states, state, target, agent.definition);
-        const next = set.byName.get(target);
-        if (!decision.ok || decision.handoff !== target || next === undefined) throw new Error(`${where}: handoff to ${target} refused`);
-        const missing = missingSlots(findState(agent.states, state)?.collects ?? [], data.values);
-        if (missing.length > 0) throw new Error(`${where}: handoff to ${target} before ${missing.join(', ')} known`);
-        agent = next;
-        state = next.states.states[0]?.id ?? '';
-        handedOff = true;
-      } else {
-        const tool = agent.definition.tools.find((candidate) => candidate.name === call.call);
-        if (tool === undefined || !compiled.tools.some((spec) => spec.name === call.call)) throw new Error(`${where}: ${call.call} is not a tool of ${agent.definition.name}`);
-        const outcome = await runTool(tool, JSON.stringify(call.arguments), ctx, { defaultTimeoutMs: 1_000 });
-        if (!outcome.ok) throw new Error(`${where}: ${call.call} failed: ${outcome.output}`);
-        results.push(JSON.parse(outcome.output));
-      }
-      path.push(`${agent.definition.name}/${state}`);
-    }
+/** What the gateway sends for an agent's state: its compiled instructions and tools, handoffs included. */
+function sent(agent: string, state: string, known: Record<string, unknown> = {}) {
+  const loaded = set.byName.get(agent)!;
+  const compiled = compileState(loaded.definition, loaded.states, state, undefined, known);
+  const tools: Tool[] = compiled.tools.map((tool) => ({ type: 'function', name: tool.name, parameters: tool.parameters as Record<string, unknown> }));
+  // As the session does: a handoff is offered once the state's required values are known.
+  const collects = findState(loaded.states, state)?.collects ?? [];
+  if (missingSlots(collects, known).length === 0) {
+    for (const t of compiled.transitions) if (t.handoff) tools.push({ type: 'function', name: handoffToolName(t.to), parameters: {} });
   }
-  return { path: [...new Set(path)], results };
+  return { instructions: compiled.instructions, tools };
 }
 
-describe('front-desk.script.json', () => {
-  it('walks the whole example flow along declared transitions', async () => {
-    const { path, results } = await walk(readScript());
-    expect(path).toEqual([
-      'frontDesk/1_greeting',
-      'frontDesk/2_get_first_name',
-      'frontDesk/3_get_last_name',
-      'frontDesk/4_next_steps',
-      'tourGuide/1_welcome',
-      'tourGuide/2_overview',
-      'tourGuide/3_wrap_up',
+let ids = 0;
+const user = (text: string): Item => ({ id: `u${ids++}`, type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_text', text }] });
+const said = (text: string): Item => ({ id: `a${ids++}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_audio', audio: null, transcript: text }] });
+function called(name: string, args: object, output: string): Item[] {
+  const call = `c${ids++}`;
+  return [
+    { id: `f${ids++}`, type: 'function_call', status: 'completed', name, call_id: call, arguments: JSON.stringify(args) },
+    { id: `o${ids++}`, type: 'function_call_output', call_id: call, output },
+  ];
+}
+
+describe('front-desk.script.json against the demo agents', () => {
+  it('fits the agents: every call is offered where its rule applies, every move is a declared transition', () => {
+    expect(scriptProblems(validateScript(raw(), 'demo'), set)).toEqual([]);
+  });
+
+  it('names the step that calls a tool the state does not offer, or moves where no transition goes', () => {
+    const script = raw();
+    script.responses[1].respond = [{ call: 'change_state', arguments: { next_step: '3_get_last_name' } }];
+    script.responses[7].respond = [{ call: 'authenticateUser', arguments: {} }];
+    script.responses.push({ state: '9_nowhere', respond: [{ say: 'Hm.' }] });
+    expect(scriptProblems(validateScript(script, 'demo'), set)).toEqual([
+      '$.responses[1].respond[0] moves to "3_get_last_name", which is not a transition of state "1_greeting" of agent "frontDesk" (allowed: 2_get_first_name)',
+      '$.responses[7].respond[0] calls "authenticateUser", which is not offered in state "1_welcome" of agent "tourGuide" (offered: getFacilityInfo, change_state)',
+      `$.responses[${script.responses.length - 1}].state names state "9_nowhere", which no agent has (agents: frontDesk, tourGuide)`,
     ]);
-    expect(results[0]).toMatchObject({ verified: true, first_name: 'Jane', last_name: 'Doe' });
   });
 
-  it('collects the first and last name on the way, and would be refused without them', async () => {
-    const script = readScript();
-    const move = script.turns[1]?.responses[1]?.find((step) => 'call' in step);
-    if (move && 'call' in move) delete move.arguments.values;
-    await expect(walk(script)).rejects.toThrow('turn 1: change_state refused: first_name is required before 3_get_last_name');
+  it('decides from the state and what the response answers, whatever came before', () => {
+    const r = new Responder(validateScript(raw(), 'demo'), logger);
+    const greeting = sent('frontDesk', '1_greeting');
+    expect(r.respond({ ...greeting, items: [] })).toEqual([{ say: expect.stringMatching(/front desk/) }]);
+    // The caller speaks first: the greeting is skipped, the flow moves on.
+    expect(r.userInput({ kind: 'audio', durationMs: 1500 }, { ...greeting, items: [] })).toBe('My first name is Jane, J-A-N-E.');
+    const afterUser = [user('My first name is Jane, J-A-N-E.')];
+    expect(r.respond({ ...greeting, items: afterUser })).toEqual([{ call: 'change_state', arguments: { next_step: '2_get_first_name', reason: 'Greeting complete.' } }]);
+    // Entering 2_get_first_name (the move's output) and a user turn there both confirm the name.
+    const first = sent('frontDesk', '2_get_first_name');
+    const entered = [...afterUser, ...called('change_state', { next_step: '2_get_first_name' }, '{"ok":true}')];
+    const confirm = r.respond({ ...first, items: entered });
+    expect(confirm.at(-1)).toMatchObject({ call: 'change_state', arguments: { next_step: '3_get_last_name', values: { first_name: 'Jane' } } });
+    // A barge-in cut that response before its move: the caller repeats, the state is still 2, the move comes again.
+    expect(r.userInput({ kind: 'audio', durationMs: 900 }, { ...first, items: [...entered, said('Thank')] })).toBe('Jane. J-A-N-E.');
+    expect(r.respond({ ...first, items: [...entered, said('Thank'), user('Jane. J-A-N-E.')] })).toEqual(confirm);
+    // In 4_next_steps: verify first; once the handoff is on offer, hand off.
+    expect(r.respond({ ...sent('frontDesk', '4_next_steps'), items: [user('x')] }).at(-1)).toMatchObject({ call: 'authenticateUser' });
+    const verified = sent('frontDesk', '4_next_steps', { first_name: 'Jane', last_name: 'Doe', member_id: 'M-1001' });
+    expect(verified.tools.map((t) => t.type === 'function' && t.name)).toContain('transfer_to_tourGuide');
+    expect(r.respond({ ...verified, items: called('authenticateUser', {}, '{"verified":true}') }).at(-1)).toEqual({ call: 'transfer_to_tourGuide', arguments: {} });
   });
 
-  it('calls only change_state, the agents\' tools and transfer_to_tourGuide', () => {
-    const calls = readScript().turns.flatMap((turn) => turn.responses.flat().flatMap((step) => ('call' in step ? [step.call] : [])));
-    expect(new Set(calls)).toEqual(new Set(['change_state', 'authenticateUser', 'transfer_to_tourGuide', 'getFacilityInfo']));
+  it('typed words pick the rule: a question about the pool looks it up, "that\'s all" wraps up', () => {
+    const r = new Responder(validateScript(raw(), 'demo'), logger);
+    const overview = sent('tourGuide', '2_overview');
+    expect(r.respond({ ...overview, items: [user('When does the pool open?')] })).toEqual([{ call: 'getFacilityInfo', arguments: { facility: 'pool' } }]);
+    expect(r.respond({ ...overview, items: [user("No, that's all.")] })).toEqual([{ call: 'change_state', arguments: { next_step: '3_wrap_up', reason: 'No more questions.' } }]);
+    expect(r.respond({ ...overview, items: [user('Hmm.')] })).toEqual([{ say: expect.stringMatching(/pool, a gym/) }]);
   });
 
-  it('would be refused if it skipped a state', async () => {
-    const script = readScript();
-    const skip = script.turns[1]?.responses[0]?.[0];
-    if (skip && 'call' in skip) skip.arguments.next_step = '3_get_last_name';
-    await expect(walk(script)).rejects.toThrow("turn 1: change_state refused: '3_get_last_name' is not reachable from '1_greeting'; allowed: 2_get_first_name");
-  });
-
-  it('would be refused if it handed off before verification', async () => {
-    const script = readScript();
-    const turn = script.turns[2];
-    if (turn) turn.responses = [[{ call: 'transfer_to_tourGuide', arguments: {} }]];
-    await expect(walk(script)).rejects.toThrow('turn 2: handoff to tourGuide refused');
-  });
-
-  it('would be refused if the tour guide called a front-desk tool, or left a tool output unanswered', async () => {
-    const borrowed = readScript();
-    const pool = borrowed.turns[5]?.responses[0];
-    if (pool) pool[0] = { call: 'authenticateUser', arguments: { first_name: 'Jane', last_name: 'Doe' } };
-    await expect(walk(borrowed)).rejects.toThrow('turn 5: authenticateUser is not a tool of tourGuide');
-
-    const unanswered = readScript();
-    unanswered.turns[5]?.responses.pop();
-    await expect(walk(unanswered)).rejects.toThrow('turn 5: response 0 calls a tool but nothing answers its output');
+  it('never answers a tool result with the very same call: a refused move is not retried in a loop', () => {
+    const r = new Responder(validateScript(raw(), 'demo'), logger);
+    const refused = called('change_state', { next_step: '3_get_last_name', reason: 'First name confirmed.', values: { first_name: 'Jane' } }, '{"ok":false}');
+    expect(r.respond({ ...sent('frontDesk', '2_get_first_name'), items: refused })).toEqual([{ say: 'Thank you. J-A-N-E, Jane.' }]);
   });
 });

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VgError } from '../../../src/errors.ts';
-import { loadScript, validateScript } from '../../../src/emulator/responder/script.ts';
+import { isSequence, loadScript, validateScript, type LoadedScript, type LoadedSequenceScript } from '../../../src/emulator/responder/script.ts';
+
+function sequence(script: LoadedScript): LoadedSequenceScript {
+  if (!isSequence(script)) throw new Error('expected a sequence script');
+  return script;
+}
 
 const root = new URL('../../../', import.meta.url).pathname;
 
@@ -28,14 +33,15 @@ async function failure(source: Parameters<typeof loadScript>[0]): Promise<VgErro
 describe('conversation script loader', () => {
   it('loads the shipped scripts', async () => {
     const weather = await loadScript(join(root, 'docs/examples/weather.script.json'));
-    expect(weather.turns[1].responses[0][1]).toEqual({ call: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } });
+    expect(sequence(weather).turns[1].responses[0][1]).toEqual({ call: 'get_weather', arguments: { city: 'Paris', unit: 'celsius' } });
     const frontDesk = await loadScript(join(root, 'agents/front-desk.script.json'));
-    expect(frontDesk.turns[0].user).toBeUndefined();
+    expect(isSequence(frontDesk)).toBe(false);
+    expect(frontDesk).toMatchObject({ responses: expect.arrayContaining([expect.objectContaining({ state: ['4_next_steps'], offers: ['transfer_to_tourGuide'] })]) });
   });
 
   it('defaults missing call arguments to {}', () => {
     const script = validateScript({ turns: [{ responses: [[{ call: 'hang_up' }]] }] }, 'inline');
-    expect(script.turns[0].responses[0][0]).toEqual({ call: 'hang_up', arguments: {} });
+    expect(sequence(script).turns[0].responses[0][0]).toEqual({ call: 'hang_up', arguments: {} });
   });
 
   it('names the file, the JSON path and what was expected', async () => {
@@ -52,5 +58,12 @@ describe('conversation script loader', () => {
     expect((await failure({ turns: [{ responses: [[]] }] })).message).toContain('$.turns[0].responses[0]');
     expect((await failure(await tempFile('{ "turns": [ '))).message).toContain('not valid JSON');
     expect((await failure('/nonexistent/file.json')).message).toContain('cannot read the file');
+  });
+
+  it('checks a context script: a bad pattern, a bad key, a step that is not one', async () => {
+    expect((await failure({ responses: [{ user: '(', respond: [{ say: 'x' }] }] })).message).toContain('$.responses[0].user: a regular expression');
+    expect((await failure({ responses: [{ when: 'x', respond: [{ say: 'x' }] }] } as never)).message).toContain('$.responses[0]: unexpected field(s) "when"');
+    expect((await failure({ responses: [{ state: 's', respond: [{ speak: 'x' }] }] } as never)).message).toContain('$.responses[0].respond[0]: expected a step');
+    expect((await failure({ caller: [{ state: 7, says: 'x' }], responses: [] } as never)).message).toContain('$.caller[0].state: expected a string or a non-empty array of strings');
   });
 });

@@ -73,4 +73,20 @@ describe('PlaybackTracker', () => {
     p.responseDone('r1');
     expect(p.record('r1', 'a', 0, 100)).toBe(true);
   });
+
+  it('reports a drop as a cut only while the item\'s audio is still coming', () => {
+    const p = new PlaybackTracker();
+    p.record('r1', 'a', 0, 400);
+    expect(p.connectionLost()).toEqual({ itemId: 'a', contentIndex: 0, audioEndMs: 400 });
+    expect(p.connectionLost()).toBeUndefined(); // a second drop: nothing more was cut
+
+    // All its audio sent, the response still going (a tool call after the words): nothing cut.
+    p.record('r2', 'b', 0, 300);
+    p.audioDone('b', 0);
+    expect(p.connectionLost()).toBeUndefined();
+
+    p.record('r3', 'c', 0, 300);
+    p.responseDone('r3');
+    expect(p.connectionLost()).toBeUndefined();
+  });
 });

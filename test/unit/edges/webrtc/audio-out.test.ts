@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AudioPump, MAX_QUEUED_MS } from '../../../../src/edges/webrtc/audio-out.ts';
+import { AudioPump, LEAD_MS, MAX_QUEUED_MS } from '../../../../src/edges/webrtc/audio-out.ts';
 import type { AudioSource } from '../../../../src/edges/webrtc/wrtc.ts';
 
 interface SentFrame {
@@ -42,7 +42,7 @@ describe('AudioPump', () => {
     vi.useRealTimers();
   });
 
-  it('holds audio until started, then sends one 10 ms frame per 10 ms', () => {
+  it('holds audio until started, then sends the lead at once and one 10 ms frame per 10 ms', () => {
     pump.enqueue(ramp(1_000));
     vi.advanceTimersByTime(100);
     expect(sent).toHaveLength(0);
@@ -50,13 +50,28 @@ describe('AudioPump', () => {
 
     pump.start();
     const t0 = performance.now();
+    const lead = LEAD_MS / 10;
     vi.advanceTimersByTime(495);
-    expect(sent).toHaveLength(50);
-    expect(pump.playedMs()).toBe(500);
-    sent.forEach((frame, n) => expect(frame.atMs - t0).toBe(n * 10));
+    expect(sent).toHaveLength(50 + lead);
+    expect(pump.playedMs()).toBe(500 + LEAD_MS);
+    sent.forEach((frame, n) => expect(frame.atMs - t0).toBe(Math.max(0, n - lead) * 10));
     vi.advanceTimersByTime(1_000);
     expect(sent).toHaveLength(100);
     expect(pump.playedMs()).toBe(1_000);
+  });
+
+  it('runs at most the lead ahead of real time when audio comes in a clump', () => {
+    pump.start();
+    pump.enqueue(ramp(10));
+    vi.advanceTimersByTime(100);
+    expect(sent).toHaveLength(1); // the queue ran dry: the pump waits for more
+    // Late audio arrives all at once: the lead goes now, the rest at real-time pace.
+    const t0 = performance.now();
+    pump.enqueue(ramp(200));
+    expect(sent).toHaveLength(2 + LEAD_MS / 10);
+    vi.advanceTimersByTime(50);
+    expect(sent).toHaveLength(2 + LEAD_MS / 10 + 5);
+    expect(sent.at(-1)!.atMs - t0).toBe(50);
   });
 
   it('keeps the stream continuous across chunk boundaries, pads only the last frame, counts only real samples', () => {
@@ -81,11 +96,11 @@ describe('AudioPump', () => {
     pump.start();
     pump.enqueue(ramp(1_000));
     vi.advanceTimersByTime(295);
-    expect(pump.playedMs()).toBe(300);
+    expect(pump.playedMs()).toBe(300 + LEAD_MS);
     pump.clear();
     expect(pump.playedMs()).toBe(0);
     vi.advanceTimersByTime(1_000);
-    expect(sent).toHaveLength(30);
+    expect(sent).toHaveLength(30 + LEAD_MS / 10);
     pump.enqueue(ramp(100));
     vi.advanceTimersByTime(200);
     expect(pump.playedMs()).toBe(100);
@@ -100,8 +115,8 @@ describe('AudioPump', () => {
     const blockedUntil = performance.now() + 200;
     while (performance.now() < blockedUntil); // the event loop is blocked: 20 frames fall due
     await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(sent.length - before).toBeGreaterThanOrEqual(5);
-    expect(sent.length - before).toBeLessThanOrEqual(8);
+    expect(sent.length - before).toBeGreaterThanOrEqual(4);
+    expect(sent.length - before).toBeLessThanOrEqual(4 + LEAD_MS / 10);
   });
 
   it('drops audio beyond the queue limit and reports it', () => {

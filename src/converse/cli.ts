@@ -1,0 +1,104 @@
+import { writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { agents, startAgent, statesDir } from '../../agents/index.ts';
+import { emulatorBackend } from '../backends/emulator.ts';
+import { openaiBackend } from '../backends/openai.ts';
+import type { Backend } from '../backends/backend.ts';
+import { loadConfig } from '../config.ts';
+import { loadAgentSet, type AgentSet } from '../engine/agent-set.ts';
+import { checkScript } from '../engine/script-check.ts';
+import { loadScript } from '../emulator/index.ts';
+import { SpeechSynthesizer } from '../emulator/speech/index.ts';
+import { buildServer } from '../server.ts';
+import { createAgentRuntime } from '../session/realtime-agents.ts';
+import { coverage, coverageReport } from './coverage.ts';
+import { junitXml } from './junit.ts';
+import { runConversation, type ConversationReport } from './run.ts';
+import { loadConversationTest, type ConversationTest } from './test-file.ts';
+
+// `npm run converse -- FILE… [--junit out.xml]`: offline conversation tests. Each file gets its
+// own gateway (its start agent, its script) on a loopback port, against the embedded emulator,
+// or against OpenAI when OPENAI_API_KEY is set; its caller speaks through the kiosk edge.
+
+const USAGE = 'Usage: npm run converse -- FILE.yaml|FILE.json … [--junit report.xml]';
+const DEFAULT_SCRIPT = 'agents/front-desk.script.json';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { junit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help || parsed.positionals.length === 0) {
+    console.error(USAGE);
+    return parsed.values.help ? 0 : 2;
+  }
+  const tests: { file: string; test: ConversationTest }[] = [];
+  try {
+    for (const file of parsed.positionals) tests.push({ file, test: await loadConversationTest(file) });
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const synthesizer = SpeechSynthesizer.create();
+  const reports: ConversationReport[] = [];
+  try {
+    for (const { file, test } of tests) {
+      console.log(`${file}: ${test.name}`);
+      reports.push(await runFile(file, test, logger, synthesizer));
+      const report = reports.at(-1)!;
+      const own = report.failures.filter((f) => !/^turn \d+: /.test(f));
+      for (const failure of own) console.log(`  ✗ ${failure}`);
+      console.log(`  ${report.failures.length === 0 ? 'PASS' : 'FAIL'} (${(report.durationMs / 1000).toFixed(1)} s)\n`);
+    }
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  } finally {
+    await synthesizer.close();
+  }
+  const set = loadAgentSet(agents, statesDir, startAgent);
+  const runtime = createAgentRuntime(set);
+  console.log(coverageReport(coverage([...set.byName.keys()].map((name) => runtime.graph(name)), reports.map((r) => r.observed))).join('\n'));
+  const failed = reports.filter((r) => r.failures.length > 0);
+  console.log(`\n${reports.length - failed.length} passed, ${failed.length} failed`);
+  if (parsed.values.junit) await writeFile(parsed.values.junit, junitXml(reports));
+  return failed.length > 0 ? 1 : 0;
+}
+
+async function runFile(file: string, test: ConversationTest, logger: pino.Logger, synthesizer: SpeechSynthesizer): Promise<ConversationReport> {
+  const base = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', RECORDS: 'off' });
+  // The test's own loopback gateway: no device tokens to present, no browser page tokens.
+  const config = { ...base, gatewayTokens: [], webrtcTokenSecret: undefined, logLevel: 'silent' };
+  const set = loadAgentSet(agents, statesDir, test.agent ?? startAgent);
+  const backend = await startBackend(test, set, logger);
+  const app = await buildServer(config, { runtime: createAgentRuntime(set), backend: backend.target, restBaseUrl: backend.restBaseUrl, logger });
+  try {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    return await runConversation(test, file, `ws://127.0.0.1:${port}/v1/ws`, synthesizer, (line) => console.log(line));
+  } finally {
+    await app.close();
+    await backend.close();
+  }
+}
+
+async function startBackend(test: ConversationTest, set: AgentSet, logger: pino.Logger): Promise<Backend> {
+  const model = process.env.REALTIME_MODEL ?? 'gpt-realtime';
+  if (process.env.OPENAI_API_KEY) return openaiBackend(process.env.OPENAI_API_KEY, model, process.env.REALTIME_URL);
+  const path = test.script ?? DEFAULT_SCRIPT;
+  if (path === 'none') return emulatorBackend({ model, logger });
+  const script = await loadScript(path);
+  checkScript(script, set, path);
+  return emulatorBackend({ model, script, logger });
+}
+
+main().then((code) => process.exit(code), (err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(2);
+});

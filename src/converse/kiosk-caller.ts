@@ -1,0 +1,141 @@
+import WebSocket from 'ws';
+import type { ClientEvent } from '../edges/edge.ts';
+
+// The caller of a conversation test, on the kiosk protocol: streams PCM16 24 kHz in real time,
+// types, and plays the agent's audio on a clock as a device would (so it knows when the agent has
+// been heard in full, and reports playback like a device). Every event is kept with its time.
+
+/** PCM16 24 kHz mono: bytes per ms. */
+const BYTES_PER_MS = 48;
+const FRAME_MS = 20;
+/** Events kept per call; a test conversation is far shorter. */
+const MAX_EVENTS = 50_000;
+/** How often the device reports how much it has played, as a kiosk does while it plays. */
+const PLAYBACK_REPORT_MS = 200;
+
+export interface Timed<T> {
+  at: number;
+  value: T;
+}
+
+export class KioskCaller {
+  readonly events: Timed<ClientEvent>[] = [];
+  /** When each agent audio frame arrived (performance clock). */
+  readonly audioAt: number[] = [];
+  readonly #ws: WebSocket;
+  #receivedSinceClearMs = 0;
+  #playbackEndsAt = 0;
+  #lastActivity = performance.now();
+  #waiters = new Set<() => void>();
+  #reported = 0;
+  readonly #reporter: NodeJS.Timeout;
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    this.#reporter = setInterval(() => {
+      const heard = this.#heardMs();
+      if (heard > this.#reported) this.reportPlayed(false);
+    }, PLAYBACK_REPORT_MS);
+    ws.on('message', (data, isBinary) => {
+      const now = performance.now();
+      this.#lastActivity = now;
+      if (isBinary) {
+        const ms = (data as Buffer).length / BYTES_PER_MS;
+        if (this.audioAt.length < MAX_EVENTS) this.audioAt.push(now);
+        this.#receivedSinceClearMs += ms;
+        this.#playbackEndsAt = Math.max(now, this.#playbackEndsAt) + ms;
+      } else {
+        const event = JSON.parse(data.toString()) as ClientEvent;
+        if (event.type === 'audio.clear') {
+          this.#receivedSinceClearMs = 0;
+          this.#reported = 0;
+          this.#playbackEndsAt = now;
+        }
+        if (this.events.length < MAX_EVENTS) this.events.push({ at: now, value: event });
+      }
+      for (const wake of this.#waiters) wake();
+    });
+    ws.on('close', () => {
+      clearInterval(this.#reporter);
+      for (const wake of this.#waiters) wake();
+    });
+  }
+
+  static async connect(url: string): Promise<KioskCaller> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`the gateway refused the kiosk connection: HTTP ${res.statusCode}`)));
+    });
+    return new KioskCaller(ws);
+  }
+
+  get closed(): boolean {
+    return this.#ws.readyState !== WebSocket.OPEN;
+  }
+
+  /** Resolves once `done()` holds (checked on every event and every 100 ms); rejects with `what` after `timeoutMs`. */
+  async until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (done()) return;
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!done()) return;
+        cleanup();
+        resolve();
+      };
+      const tick = setInterval(check, 100);
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearInterval(tick);
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Whether the agent has spoken since `since`, has been heard in full, and nothing happened for `quietMs`. */
+  agentDone(since: number, quietMs: number): boolean {
+    const now = performance.now();
+    const spoke = this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
+    return (spoke && now >= this.#playbackEndsAt && now - this.#lastActivity >= quietMs) || this.closed;
+  }
+
+  /** Tells the gateway how much of the agent's audio was played (all of it, unless cut in on). */
+  reportPlayed(all: boolean): void {
+    const heard = Math.floor(all ? this.#receivedSinceClearMs : this.#heardMs());
+    this.#reported = heard;
+    this.control({ type: 'playback', played_ms: heard });
+  }
+
+  /** Audio played since the last clear: what arrived, less what is still queued. */
+  #heardMs(): number {
+    return Math.max(0, this.#receivedSinceClearMs - Math.max(0, this.#playbackEndsAt - performance.now()));
+  }
+
+  control(message: object): void {
+    if (!this.closed) this.#ws.send(JSON.stringify(message));
+  }
+
+  /** Streams PCM16 24 kHz in 20 ms frames at real time; resolves when the last frame is sent. */
+  async stream(samples: Int16Array): Promise<void> {
+    const frame = (FRAME_MS * BYTES_PER_MS) / 2;
+    const start = performance.now();
+    for (let i = 0, n = 0; i < samples.length; i += frame, n++) {
+      if (this.closed) return;
+      const part = samples.subarray(i, Math.min(i + frame, samples.length));
+      this.#ws.send(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+      const due = start + (n + 1) * FRAME_MS - performance.now();
+      if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#reporter);
+    this.#ws.close();
+  }
+}
