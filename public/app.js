@@ -189,6 +189,12 @@ function onGatewayEvent(event) {
     case 'tool.result':
       tools.result(event);
       return;
+    case 'tool.approval':
+      tools.approval(event, (requestId, approve) => call.send({ type: 'tool.approval', request_id: requestId, approve }));
+      return;
+    case 'tool.approval.decided':
+      tools.decided(event);
+      return;
     case 'error':
       showNotice(`The gateway reported: ${event.message}`, 'warning');
       return;

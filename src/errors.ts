@@ -17,6 +17,10 @@ export const ERRORS = {
   VG_ERR_TOOL_ARGUMENTS: { message: 'Tool arguments do not match the tool schema' },
   VG_ERR_TOOL_FAILED: { message: 'Tool handler failed' },
   VG_ERR_TOOL_TIMEOUT: { message: 'Tool handler timed out' },
+  /** An MCP call the approver refused (or left unanswered): it never ran. */
+  VG_ERR_TOOL_DENIED: { message: 'Tool call not approved' },
+  /** The backend's call of a remote MCP tool failed (the server was down, slow or answered an error). */
+  VG_ERR_MCP_CALL_FAILED: { message: 'MCP tool call failed' },
   VG_ERR_TRANSITION_FAILED: { message: 'The conversation could not move to the next state' },
   VG_ERR_TOOL_INVALID: { message: 'Invalid tool definition', httpStatus: 500 },
   VG_ERR_BAD_FRAME: { message: 'Malformed client frame', wsCloseCode: 1007 },

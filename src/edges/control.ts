@@ -14,6 +14,7 @@ const controlSchema = z.discriminatedUnion('type', [
     played_ms: z.number().finite().nonnegative(),
     epoch: z.number().int().nonnegative().optional(),
   }),
+  z.object({ type: z.literal('tool.approval'), request_id: z.string().min(1).max(128), approve: z.boolean() }),
   z.object({ type: z.literal('hangup') }),
 ]);
 

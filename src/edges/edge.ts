@@ -38,6 +38,8 @@ export type ClientControl =
   | { type: 'playback'; played_ms: number; epoch?: number }
   /** A keypad digit (0-9, *, #) the caller pressed. */
   | { type: 'dtmf'; digit: string }
+  /** The answer to a `tool.approval` request. */
+  | { type: 'tool.approval'; request_id: string; approve: boolean }
   | { type: 'hangup' };
 
 /** Events the gateway sends to a client. */
@@ -48,8 +50,13 @@ export type ClientEvent =
   | { type: 'state.changed'; from: string; to: string; agent: string; graph?: StateGraph; slots: Record<string, unknown> }
   /** The values collected so far changed (a move carried them, or a tool set one). */
   | { type: 'slots.changed'; slots: Record<string, unknown> }
-  | { type: 'tool.call'; name: string; call_id: string; arguments: string }
-  | { type: 'tool.result'; name: string; call_id: string; output: string; error: boolean; duration_ms: number }
+  /** `server`: the label of the remote MCP server the backend called (absent for the agent's own tools). */
+  | { type: 'tool.call'; name: string; call_id: string; arguments: string; server?: string }
+  | { type: 'tool.result'; name: string; call_id: string; output: string; error: boolean; duration_ms: number; server?: string }
+  /** The agent wants to call an MCP tool that needs approval: answer with a `tool.approval` control message. */
+  | { type: 'tool.approval'; request_id: string; server: string; name: string; arguments: string; timeout_ms: number }
+  /** The request is decided (by the client, or denied at its timeout): the prompt can go. */
+  | { type: 'tool.approval.decided'; request_id: string; approved: boolean; by: 'client' | 'timeout' }
   /** The caller cut the agent's item off (barge-in) after hearing `heard_ms` of it: its transcript runs on past what was said. */
   | { type: 'turn.cut'; item_id: string; heard_ms: number; cause: 'barge_in' | 'backend_dropped' }
   /** All of the agent's audio for this turn has been sent (`audio_ms` in all): once played, the agent has finished speaking. */

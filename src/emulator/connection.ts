@@ -9,6 +9,8 @@ import { cancelResponse, createResponse } from './handlers/responses.ts';
 import { updateSession } from './handlers/session-update.ts';
 import { base62, newEventId, newSessionId } from './ids.ts';
 import { InputAudioBuffer } from './input-buffer.ts';
+import { DEFAULT_MCP_LIMITS, type McpLimits } from './mcp/limits.ts';
+import { SessionMcp } from './mcp/session-mcp.ts';
 import type { EmulatorTiming, ProtocolChoices } from './options.ts';
 import { clientEventId, parseClientEvent, type ClientEvent } from './protocol/client-events.ts';
 import { binaryFrame, eventTooLarge, invalidJson, serverError, sessionExpired, type ProtocolError } from './protocol/errors.ts';
@@ -37,6 +39,8 @@ export interface ConnectionInit {
   script: LoadedScript | undefined;
   sessionMaxMs: number;
   maxEventBytes: number;
+  /** Default DEFAULT_MCP_LIMITS. */
+  mcp?: McpLimits;
   /** A sideband socket (`?call_id=`) of an accepted SIP call: it starts from the call's session. */
   call?: SipCall;
 }
@@ -65,6 +69,7 @@ export class RealtimeConnection implements SessionContext {
   readonly turns = new TurnDetector();
   readonly responder: Responder;
   readonly responses = new ResponseRegistry();
+  readonly mcp: SessionMcp;
   readonly rateLimits = new RateLimitWindow();
   session: SessionObject;
   lastInputTokens = 0;
@@ -91,6 +96,7 @@ export class RealtimeConnection implements SessionContext {
     this.choices = init.choices;
     this.synthesizer = init.synthesizer;
     this.#maxEventBytes = init.maxEventBytes;
+    this.mcp = new SessionMcp(init.mcp ?? DEFAULT_MCP_LIMITS);
     const id = newSessionId();
     this.logger = init.logger.child({ sessionId: id });
     this.#call = init.call;
@@ -306,6 +312,7 @@ export class RealtimeConnection implements SessionContext {
     for (const resolve of [...this.#delays]) resolve();
     this.cancelIdle();
     this.responses.abortAll();
+    this.mcp.close();
     this.turns.dispose();
     this.#leg?.dispose();
     this.#call?.detach(this, this.session);

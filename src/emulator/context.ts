@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Conversation } from './conversation.ts';
 import type { InputAudioBuffer } from './input-buffer.ts';
+import type { SessionMcp } from './mcp/session-mcp.ts';
 import type { EmulatorTiming, ProtocolChoices } from './options.ts';
 import type { ProtocolError } from './protocol/errors.ts';
 import type { ServerEvent } from './protocol/server-events.ts';
@@ -23,6 +24,8 @@ export interface SessionContext {
   readonly turns: TurnDetector;
   readonly responder: Responder;
   readonly responses: ResponseRegistry;
+  /** The session's remote MCP servers. */
+  readonly mcp: SessionMcp;
   readonly rateLimits: RateLimitWindow;
   /** The effective session; replaced whole by an accepted `session.update`. */
   session: SessionObject;

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { loadScript } from './responder/script.ts';
 import { DEFAULT_CHOICES, DEFAULT_MAX_EVENT_BYTES, DEFAULT_SESSION_MAX_MS, DEFAULT_TIMING, type EmulatorOptions } from './options.ts';
+import { DEFAULT_MCP_LIMITS } from './mcp/limits.ts';
 import { listen, REALTIME_PATH } from './server.ts';
 import { SipCalls } from './sip/calls.ts';
 import { placeCall, placeCallHandler, type PlaceCallOptions, type PlacedCall } from './sip/place-call.ts';
@@ -11,6 +12,7 @@ import { selfSignedCertificate } from './tls.ts';
 
 export type { EmulatorOptions, EmulatorTiming, ProtocolChoices } from './options.ts';
 export { DEFAULT_CHOICES, DEFAULT_TIMING } from './options.ts';
+export { DEFAULT_MCP_LIMITS, type McpLimits } from './mcp/limits.ts';
 export type { ConversationScript } from './responder/script.ts';
 export { loadScript } from './responder/script.ts';
 export type { PlaceCallOptions, PlacedCall, WebhookTarget } from './sip/place-call.ts';
@@ -52,6 +54,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       script,
       sessionMaxMs: opts.sessionMaxMs ?? DEFAULT_SESSION_MAX_MS,
       maxEventBytes: opts.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+      mcp: { ...DEFAULT_MCP_LIMITS, ...opts.mcp },
       calls,
       placeCall: opts.webhook ? placeCallHandler(calls, opts.webhook) : undefined,
     });

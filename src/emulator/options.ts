@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { McpLimits } from './mcp/limits.ts';
 import type { SpeechSynthesizer } from './speech/index.ts';
 import type { ConversationScript } from './responder/script.ts';
 import type { WebhookTarget } from './sip/place-call.ts';
@@ -87,6 +88,8 @@ export interface EmulatorOptions {
   logger?: Logger;
   /** Shared across sessions; created (and closed by close()) when absent. */
   synthesizer?: SpeechSynthesizer;
+  /** Deadlines and size limits for the remote MCP servers sessions name; defaults in DEFAULT_MCP_LIMITS. */
+  mcp?: Partial<McpLimits>;
   /** Where simulated SIP calls post their signed `realtime.call.incoming` (see docs/emulator.md). */
   webhook?: WebhookTarget;
 }

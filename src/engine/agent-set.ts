@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { VgError } from '../errors.ts';
+import type { HostedMCPTool } from '@openai/agents';
 import { agentProblems, type AgentDefinition } from './agent.ts';
+import { mcpServerProblems, mcpServerTool } from './mcp-servers.ts';
 import { readStatesFile } from './load-states.ts';
 import { statesError, type StateProblem } from './state-problems.ts';
 import { TRANSFER_AGENTS, TRANSFER_HUMAN, type StatesDefinition } from './states.ts';
@@ -8,6 +10,8 @@ import { TRANSFER_AGENTS, TRANSFER_HUMAN, type StatesDefinition } from './states
 export interface LoadedAgent {
   definition: AgentDefinition;
   states: StatesDefinition;
+  /** The SDK tool of each of its MCP servers, by label, headers resolved at load. */
+  mcpTools: ReadonlyMap<string, HostedMCPTool>;
 }
 
 export interface AgentSet {
@@ -23,9 +27,12 @@ export function loadAgentSet(
   agents: readonly AgentDefinition[],
   statesDir: string,
   startAgent: string | undefined = agents[0]?.name,
+  /** Where MCP header references (`${NAME}`) resolve; read once, here. */
+  env: NodeJS.ProcessEnv = process.env,
 ): AgentSet {
   const names = agents.map((agent) => agent.name);
   const problems = agents.flatMap(agentProblems);
+  for (const agent of agents) problems.push(...mcpServerProblems(`agent ${JSON.stringify(agent.name)}`, agent.mcpServers ?? [], env));
   if (agents.length === 0) problems.push('the agent set is empty');
   for (const name of new Set(names.filter((name, index) => names.indexOf(name) !== index))) {
     problems.push(`agent "${name}" is defined twice`);
@@ -42,7 +49,8 @@ export function loadAgentSet(
   const loaded = new Map<string, LoadedAgent>();
   const stateProblems: StateProblem[] = [];
   for (const agent of agents) {
-    const result = readStatesFile(join(statesDir, agent.statesFile), { handoffTargets: agent.handoffs });
+    const mcpServers = (agent.mcpServers ?? []).map((server) => server.label);
+    const result = readStatesFile(join(statesDir, agent.statesFile), { handoffTargets: agent.handoffs, mcpServers });
     if (!result.ok) {
       stateProblems.push(...result.problems);
       continue;
@@ -62,12 +70,17 @@ export function loadAgentSet(
         `agent "${agent.name}": ${agent.statesFile} transfers the call with "${TRANSFER_HUMAN}" (in ${toHuman.join(', ')}) but the agent sets no transferHumanTarget`,
       );
     }
-    loaded.set(agent.name, { definition: agent, states: result.definition });
+    loaded.set(agent.name, { definition: agent, states: result.definition, mcpTools: new Map() });
   }
 
   problems.push(...sharedSlotProblems([...loaded.values()]));
   if (problems.length > 0) throw new VgError('VG_ERR_AGENT_INVALID', problems.join('\n'));
   if (stateProblems.length > 0) throw statesError(stateProblems);
+  // Every header reference resolves (checked above): the servers' tools are built once, here.
+  for (const [name, entry] of loaded) {
+    const servers = entry.definition.mcpServers ?? [];
+    loaded.set(name, { ...entry, mcpTools: new Map(servers.map((server) => [server.label, mcpServerTool(server, env)])) });
+  }
   const start = startAgent === undefined ? undefined : loaded.get(startAgent);
   // Unreachable: an empty set or an unknown start agent is reported above.
   if (start === undefined) throw new VgError('VG_ERR_AGENT_INVALID', 'no start agent');

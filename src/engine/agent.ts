@@ -1,5 +1,6 @@
 import { VgError } from '../errors.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
+import type { McpServerDefinition } from './mcp-servers.ts';
 import { TRANSFER_AGENTS, TRANSFER_HUMAN } from './states.ts';
 import { CHANGE_STATE_TOOL, HANDOFF_TOOL_PREFIX, TRANSFER_CALL_TOOL } from './transition-tools.ts';
 
@@ -34,6 +35,8 @@ export interface AgentDefinition {
    * SIP REFER's Refer-To), e.g. 'tel:+14155550123'. Only a SIP call can be transferred.
    */
   transferHumanTarget?: string;
+  /** Remote MCP servers whose tools the backend lists and calls itself (a state may narrow them). */
+  mcpServers?: readonly McpServerDefinition[];
 }
 
 // 'transfer_to_' + name must fit the 64-character limit on function names.

@@ -14,6 +14,8 @@ export interface CompiledState {
   instructions: string;
   transitions: AllowedTransition[];
   tools: ToolSpec[];
+  /** The labels of the agent's MCP servers this state offers (the backend calls their tools itself). */
+  mcpServers: string[];
 }
 
 /** Facts about this call the agent may use (the caller's number, the number dialled). */
@@ -48,7 +50,8 @@ export function compileState(agent: AgentDefinition, states: StatesDefinition, s
   const tools = agent.tools.map(toolSpec);
   if (inAgentTargets.length > 0) tools.push(changeStateTool(inAgentTargets, state.collects));
   if (transitions.some((transition) => transition.human)) tools.push(transferCallTool());
-  return { instructions, transitions, tools };
+  const mcpServers = [...(state.mcpServers ?? (agent.mcpServers ?? []).map((server) => server.label))];
+  return { instructions, transitions, tools, mcpServers };
 }
 
 function withCallFacts(context: string | undefined, call: CallFacts | undefined): string | undefined {

@@ -17,6 +17,8 @@ export interface ConversationState {
   collects: SlotSpec[];
   /** The call ends once the agent has spoken in this state (a final state: it has no transitions). */
   hangup?: boolean;
+  /** The agent's MCP servers offered in this state, by label (the `mcp_servers` extension); all when absent. */
+  mcpServers?: readonly string[];
 }
 
 /** A validated states file; `states[0]` is the start state. */

@@ -8,10 +8,12 @@ import { slotValidator, type SlotSpec } from './slots.ts';
 export interface StatesValidationOptions {
   /** Agents this file may name as a `next_step` (direct handoffs). */
   handoffTargets: readonly string[];
+  /** The labels of the agent's MCP servers, which `mcp_servers` may name; none when absent. */
+  mcpServers?: readonly string[];
 }
 
 type SchemaSlot = Omit<SlotSpec, 'required'> & { required?: boolean };
-type SchemaState = Omit<ConversationState, 'examples' | 'collects'> & { examples?: string[]; collects?: SchemaSlot[] };
+type SchemaState = Omit<ConversationState, 'examples' | 'collects' | 'mcpServers'> & { examples?: string[]; collects?: SchemaSlot[]; mcp_servers?: string[] };
 
 // Compiled once: every file is checked against the schema editors see.
 const matchesSchema = new Ajv2020({ allErrors: true, verbose: true }).compile<SchemaState[]>(statesSchema);
@@ -31,6 +33,7 @@ export function validateStates(json: unknown, fileName: string, opts: StatesVali
     ...hangupWithTransitions(views),
     ...unreachableStates(views),
     ...slotProblems(json),
+    ...mcpServerNames(json, opts.mcpServers ?? []),
   ];
   const all = [...problems, ...semantic.map((problem) => ({ file: fileName, ...problem }))];
   // Stable sort by state, so a file's problems read top to bottom.
@@ -58,6 +61,7 @@ export function parseStates(
     transitions: state.transitions.map(({ next_step, condition }) => ({ next_step, condition })),
     collects: (state.collects ?? []).map(({ name, description, schema, required }) => ({ name, description, schema, required: required ?? true })),
     ...(state.hangup === true ? { hangup: true } : {}),
+    ...(state.mcp_servers ? { mcpServers: [...state.mcp_servers] } : {}),
   }));
   return { ok: true, definition: { file: fileName, states } };
 }
@@ -131,6 +135,18 @@ function unknownTargets(views: StateView[], opts: StatesValidationOptions): Prob
         found: JSON.stringify(value),
       })),
   );
+}
+
+/** The `mcp_servers` extension names servers the agent declares. */
+function mcpServerNames(json: unknown[], labels: readonly string[]): Problem[] {
+  return json.flatMap((entry, index) => {
+    const names = isRecord(entry) && Array.isArray(entry.mcp_servers) ? entry.mcp_servers : [];
+    return names.flatMap((name: unknown, i) =>
+      typeof name === 'string' && !labels.includes(name)
+        ? [{ path: `/${index}/mcp_servers/${i}`, expected: labels.length > 0 ? `an MCP server of the agent, one of: ${labels.join(', ')}` : 'no MCP servers (the agent declares none)', found: JSON.stringify(name) }]
+        : [],
+    );
+  });
 }
 
 /**

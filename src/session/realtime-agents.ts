@@ -37,8 +37,9 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     const key = `${name}\u0000${stateId}`;
     const cached = agents.get(key);
     if (cached) return cached;
-    const { definition, states } = loaded(name);
+    const { definition, states, mcpTools } = loaded(name);
     const compiled = compileState(definition, states, stateId);
+    const remote = compiled.mcpServers.flatMap((label) => mcpTools.get(label) ?? []);
     const agent = new RealtimeAgent<SessionContext>({
       name,
       voice: definition.voice,
@@ -49,7 +50,7 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
         return caller || Object.keys(known).length > 0 ? compileState(definition, states, stateId, caller, known).instructions : compiled.instructions;
       },
       handoffDescription: `${name}: ${definition.sections.roleAndObjective.split('\n')[0]}`,
-      tools: compiled.tools.map((spec) => sdkTool(definition.tools, spec)),
+      tools: [...compiled.tools.map((spec) => sdkTool(definition.tools, spec)), ...remote],
     });
     // Cached before its handoffs are built, so agents that hand off to each other terminate.
     agents.set(key, agent);
@@ -83,6 +84,7 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     slots,
     endsCall: (name, stateId) => findState(loaded(name).states, stateId)?.hangup === true,
     transferTarget: (name) => loaded(name).definition.transferHumanTarget,
+    mcpServer: (name, label) => loaded(name).definition.mcpServers?.find((server) => server.label === label),
     decide: (name, stateId, rawArguments, known): Decision => {
       const args = parseArguments(rawArguments);
       if (typeof args?.next_step !== 'string') return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };

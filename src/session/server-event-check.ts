@@ -17,7 +17,10 @@ const itemSchema = z.looseObject({
   call_id: z.string().optional(),
   name: z.string().optional(),
   arguments: z.string().optional(),
-  output: z.string().optional(),
+  output: z.string().nullish(),
+  // MCP calls (the backend runs them): which server, and how the call failed.
+  server_label: z.string().optional(),
+  error: z.looseObject({ message: z.string() }).nullish(),
 });
 
 const schemas: Record<string, z.ZodType> = {
@@ -40,6 +43,7 @@ const schemas: Record<string, z.ZodType> = {
   'output_audio_buffer.started': z.looseObject({}),
   'output_audio_buffer.stopped': z.looseObject({}),
   'output_audio_buffer.cleared': z.looseObject({}),
+  'response.mcp_call_arguments.done': z.looseObject({ item_id: id, arguments: text }),
   // Only its arrival is read: the user's turn ended (turn latency).
   'input_audio_buffer.speech_stopped': z.looseObject({}),
 };

@@ -11,6 +11,7 @@ import type { SlotValues } from '../engine/slots.ts';
 import { checkServerEvent } from './server-event-check.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
+import { McpCalls } from './mcp-calls.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
 import { callAcceptParams } from './call-accept.ts';
 import { transferCall } from './call-transfer.ts';
@@ -74,6 +75,7 @@ export class VoiceSession implements SessionCallbacks {
   #updates: Promise<unknown> = Promise.resolve();
   readonly #link: BackendLink;
   readonly #hangup: HangupAfterGoodbye;
+  readonly #mcp: McpCalls;
 
   #lifecycle: Lifecycle = 'connecting';
   #toolsRunning = 0;
@@ -137,6 +139,9 @@ export class VoiceSession implements SessionCallbacks {
       context: { session: this, caller: this.#edge.caller },
       config: this.#config.config,
       tracingDisabled: true,
+    });
+    this.#mcp = new McpCalls({
+      sessionId: this.id, edge: this.#edge, session: this.#session, log: this.#log, facts: this.#facts, server: (label) => this.#runtime.mcpServer(this.#agent, label),
     });
     this.#link = new BackendLink({
       target: this.#backend,
@@ -348,6 +353,9 @@ export class VoiceSession implements SessionCallbacks {
     this.#transport.on('*', (raw: unknown) => this.#onRawServerEvent(raw));
     this.#session.on('agent_handoff', (_ctx, from, to) => this.#onHandoff(from.name, to.name));
     this.#session.on('error', ({ error }) => this.#log.warn({ err: error }, 'realtime session error'));
+    this.#session.on('tool_approval_requested', (_ctx, _agent, request) => {
+      if (request.type === 'mcp_approval_request') this.#mcp.approvalRequested(request.approvalItem);
+    });
   }
 
   #onClientAudio(payload: string): void {
@@ -361,6 +369,7 @@ export class VoiceSession implements SessionCallbacks {
       case 'ptt.stop': return this.#turns.release();
       case 'input_text': return this.#userText(message.text);
       case 'dtmf': return this.#keypad.press(message.digit);
+      case 'tool.approval': return this.#mcp.control(message);
       case 'mode': return this.#turns.setMode(message.mode);
       case 'hangup': void this.end('hangup'); return;
       case 'playback': return; // consumed by the edge itself
@@ -426,6 +435,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#turns.serverEvent(event);
     this.#hangup.serverEvent(event);
     if (echo) return;
+    this.#mcp.serverEvent(event);
     switch (event.type) {
       case 'error':
         // A cancel that crossed the response's own end: the gateway's race, nothing the client did.
@@ -469,6 +479,7 @@ export class VoiceSession implements SessionCallbacks {
     this.#abort.abort();
     this.#keypad.dispose();
     this.#hangup.dispose();
+    this.#mcp.dispose();
     this.#link.close();
     try {
       this.#session.close();

@@ -6,7 +6,7 @@ import { loadAgentSet } from '../../src/engine/agent-set.ts';
 import type { AgentDefinition } from '../../src/engine/agent.ts';
 import { createAgentRuntime } from '../../src/session/realtime-agents.ts';
 import { withModel } from '../../src/backends/openai.ts';
-import { startEmulator, type ConversationScript, type EmulatorTiming, type RunningEmulator } from '../../src/emulator/index.ts';
+import { startEmulator, type ConversationScript, type EmulatorTiming, type McpLimits, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { Config } from '../../src/config.ts';
 import type { RecordStore } from '../../src/records/types.ts';
 import { agents as demoAgents, startAgent as demoStart, statesDir as demoStatesDir } from '../../agents/index.ts';
@@ -44,6 +44,8 @@ export interface TestGatewayOptions {
   statesDir?: string;
   config?: Partial<Config>;
   timing?: Partial<EmulatorTiming>;
+  /** The emulator's deadlines and size limits for remote MCP servers. */
+  mcp?: Partial<McpLimits>;
   /** The gateway's and the emulator's logger; by default silent (or at TEST_LOG_LEVEL). */
   logger?: Logger;
   /** The emulator's backend-session time limit (`session_expired` after it). */
@@ -80,7 +82,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 /** The real gateway, listening on a free port, against the emulator through a recording tap. */
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, logger });
+  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, mcp: opts.mcp, logger });
   const tap = await startWsTap(emulator.url);
   const agents = opts.agents ?? demoAgents;
   const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));

@@ -13,6 +13,7 @@ import { duplicateItemId, itemCreateSchema, itemToWire, type ContentPart, type I
 import { issuesToError } from '../protocol/zod-issues.ts';
 import { sessionInput } from '../responder/session-view.ts';
 import { decodeAudioPayload } from './audio-payload.ts';
+import { approvalAnswered } from '../mcp/approval-answer.ts';
 
 // conversation.item.create / retrieve / truncate / delete (§3.5–3.8).
 
@@ -45,6 +46,10 @@ export function createItem(ctx: SessionContext, raw: unknown, previousItemId: st
     ctx.fail(duplicateItemId(item.id), eventId);
     return;
   }
+  if (item.type === 'mcp_approval_response' && !ctx.mcp.hasApprovalRequest(item.approval_request_id)) {
+    ctx.fail(protocolError('invalid_value', `No pending MCP approval request with id ${item.approval_request_id}.`, 'item.approval_request_id'), eventId);
+    return;
+  }
   if (item.type === 'function_call_output' && !ctx.conversation.hasFunctionCall(item.call_id)) {
     // [E] wording, as the Responses API words it.
     ctx.fail(protocolError('invalid_value', `No tool call found for function call output with call_id ${item.call_id}.`, 'item.call_id'), eventId);
@@ -56,6 +61,7 @@ export function createItem(ctx: SessionContext, raw: unknown, previousItemId: st
   if (item.type === 'message' && item.role === 'user') noteUserInput(ctx, item);
   else if (item.type === 'message' && item.role === 'assistant') ctx.responder.replayed({ kind: 'say' });
   else if (item.type === 'function_call') ctx.responder.replayed({ kind: 'call', name: item.name });
+  else if (item.type === 'mcp_approval_response') approvalAnswered(ctx, item);
 }
 
 /** A user message is user input: the next scripted user turn answers to it. */

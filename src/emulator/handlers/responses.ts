@@ -3,12 +3,13 @@ import { bytesPerMs } from '../../audio/format.ts';
 import type { SessionContext } from '../context.ts';
 import { newResponseId } from '../ids.ts';
 import { activeResponse, cancelNotActive, protocolError, type ProtocolError } from '../protocol/errors.ts';
-import type { Item } from '../protocol/items.ts';
+import type { Item, McpItem } from '../protocol/items.ts';
+import { fillMcpResult } from '../mcp/result-text.ts';
 import { responseParamsSchema, type ResponseParams } from '../protocol/response-params.ts';
 import type { Tool } from '../protocol/session-config.ts';
 import { issuesToError } from '../protocol/zod-issues.ts';
-import { Responder } from '../responder/responder.ts';
-import { planOutputs } from '../response/plan.ts';
+import { Responder, type ResponseSteps } from '../responder/responder.ts';
+import { planOutputs, type McpPlanner, type PlannedOutput } from '../response/plan.ts';
 import { ResponseRunner } from '../response/runner.ts';
 import { cachedTokens, inputAudioTokens, outputAudioTokens, textTokens, type TokenCounts } from '../response/usage.ts';
 import { toStoredItem } from './items.ts';
@@ -16,7 +17,12 @@ import { toStoredItem } from './items.ts';
 // response.create (§3.9) and response.cancel (§3.10): per-response overrides, the one-at-a-time
 // rule of the default conversation, out-of-band responses, and what happens after response.done.
 
-export type ResponseOrigin = { kind: 'client'; eventId: string | null } | { kind: 'turn' } | { kind: 'idle' };
+export type ResponseOrigin =
+  | { kind: 'client'; eventId: string | null }
+  | { kind: 'turn' }
+  | { kind: 'idle' }
+  /** The user answered an MCP approval request: the service goes on by itself (an approved call is made). */
+  | { kind: 'mcp_approval'; approved: Extract<McpItem, { type: 'mcp_approval_request' }> | null };
 
 export async function createResponse(ctx: SessionContext, raw: unknown, origin: ResponseOrigin): Promise<void> {
   const eventId = origin.kind === 'client' ? origin.eventId : null;
@@ -43,9 +49,11 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
   }
   const session = ctx.session;
   const tools = params.tools ?? session.tools;
-  // Out-of-band responses and idle prompts do not move the conversation script.
+  const toolChoice = params.tool_choice ?? session.tool_choice;
   const instructions = params.instructions ?? session.instructions;
-  const steps = outOfBand ? Responder.unscripted('out_of_band') : origin.kind === 'idle' ? Responder.unscripted('idle') : ctx.responder.respond({ instructions, tools, items: context.items });
+  const outputs = origin.kind === 'mcp_approval' && origin.approved
+    ? [approvedCall(origin.approved)]
+    : planOutputs(steps(ctx, outOfBand, origin, { instructions, tools, items: context.items }), tools, toolChoice, ctx.logger, mcpPlanner(ctx));
   const input = contextTokens(ctx, instructions, tools, context.items);
   const cached = cachedTokens(ctx.lastInputTokens, input.text + input.audio);
   ctx.lastInputTokens = input.text + input.audio;
@@ -53,7 +61,7 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
     {
       id: newResponseId(),
       conversation: outOfBand ? null : ctx.conversation,
-      outputs: planOutputs(steps, tools, params.tool_choice ?? session.tool_choice, ctx.logger),
+      outputs,
       modality: (params.output_modalities ?? session.output_modalities)[0],
       format: params.audio?.output?.format ?? session.audio.output.format,
       voice: params.audio?.output?.voice ?? session.audio.output.voice,
@@ -70,6 +78,7 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
       transcriptDoneFirst: ctx.choices.transcriptDoneFirst,
       logger: ctx.logger,
       onFinished: (done, usage) => onFinished(ctx, done, usage),
+      mcp: ctx.mcp,
     },
   );
   ctx.responses.add(runner);
@@ -78,6 +87,21 @@ export async function createResponse(ctx: SessionContext, raw: unknown, origin: 
   await ctx.delay(ctx.timing.responseCreatedMs);
   if (!ctx.isOpen) return;
   void runner.run();
+}
+
+/** Out-of-band responses and idle prompts do not move the conversation script. */
+function steps(ctx: SessionContext, outOfBand: boolean, origin: ResponseOrigin, view: Parameters<Responder['respond']>[0]): ResponseSteps {
+  if (outOfBand) return Responder.unscripted('out_of_band');
+  return origin.kind === 'idle' ? Responder.unscripted('idle') : ctx.responder.respond(view);
+}
+
+function mcpPlanner(ctx: SessionContext): McpPlanner {
+  return { find: (name, tools, toolChoice) => ctx.mcp.find(name, tools, toolChoice), fill: (text) => fillMcpResult(text, ctx.conversation) };
+}
+
+/** The call an approval request stood for, now made (the user's yes is the script's answer). */
+function approvedCall(request: Extract<McpItem, { type: 'mcp_approval_request' }>): PlannedOutput {
+  return { kind: 'mcp_call', serverLabel: request.server_label, name: request.name, arguments: request.arguments, approvalRequestId: request.id };
 }
 
 export function cancelResponse(ctx: SessionContext, responseId: string | undefined, eventId: string | null): void {
@@ -121,6 +145,8 @@ function contextTokens(ctx: SessionContext, instructions: string, tools: readonl
   for (const item of items) {
     if (item.type === 'function_call') chars += item.name.length + item.arguments.length;
     else if (item.type === 'function_call_output') chars += item.output.length;
+    else if (item.type === 'mcp_call') chars += item.name.length + item.arguments.length + (item.output?.length ?? 0);
+    else if (item.type === 'mcp_list_tools') chars += JSON.stringify(item.tools).length;
     else if (item.type === 'message') {
       for (const part of item.content) {
         if (part.type === 'input_text' || part.type === 'output_text') chars += part.text.length;

@@ -19,4 +19,5 @@ export async function updateSession(ctx: SessionContext, raw: unknown, eventId: 
   ctx.buffer.setFormat(input.format);
   await ctx.turns.configure(input.turn_detection, input.format, ctx.buffer.timelineMs);
   ctx.send({ type: 'session.updated', session: sessionToWire(result.session, ctx.kind) });
+  ctx.mcp.configure(ctx, result.session.tools);
 }

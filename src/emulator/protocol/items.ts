@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RealtimeMcpListTools, RealtimeMcpToolCall } from 'openai/resources/realtime/realtime';
 import { invalidValue, protocolError } from './errors.ts';
 import type { WireItem } from './server-events.ts';
 import type { CustomIssueParams } from './zod-issues.ts';
@@ -85,7 +86,26 @@ export type Item =
   | { id: string; type: 'message'; status: ItemStatus; role: 'system' | 'user' | 'assistant'; content: ContentPart[] }
   | { id: string; type: 'function_call'; status: ItemStatus; name: string; call_id: string; arguments: string }
   | { id: string; type: 'function_call_output'; call_id: string; output: string }
-  | { id: string; type: 'mcp_approval_response'; approval_request_id: string; approve: boolean; reason: string | null };
+  | { id: string; type: 'mcp_approval_response'; approval_request_id: string; approve: boolean; reason: string | null }
+  | McpItem;
+
+/** The MCP items only the service makes (§5.1): a server's tool list, a call, a request for approval. */
+export type McpItem =
+  | { id: string; type: 'mcp_list_tools'; server_label: string; tools: McpListedTool[] }
+  | {
+      id: string;
+      type: 'mcp_call';
+      server_label: string;
+      name: string;
+      arguments: string;
+      output: string | null;
+      error: McpCallError | null;
+      approval_request_id: string | null;
+    }
+  | { id: string; type: 'mcp_approval_request'; server_label: string; name: string; arguments: string };
+
+export type McpListedTool = RealtimeMcpListTools.Tool;
+export type McpCallError = NonNullable<RealtimeMcpToolCall['error']>;
 
 export type MessageItem = Extract<Item, { type: 'message' }>;
 

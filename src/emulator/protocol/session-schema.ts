@@ -94,8 +94,20 @@ const functionToolSchema = z.strictObject({
   parameters: z.record(z.string(), z.unknown()).optional(),
 });
 
-// MCP tools are accepted (the emulator does not call MCP servers); their many options pass.
-const mcpToolSchema = z.looseObject({ type: z.literal('mcp'), server_label: z.string() });
+// MCP tools (§3.1): the fields the emulator acts on are checked; other options (authorization,
+// connector_id, server_description…) pass as the service accepts them.
+const mcpToolFilterSchema = z.looseObject({ tool_names: z.array(z.string()).optional(), read_only: z.boolean().optional() });
+const mcpToolSchema = z.looseObject({
+  type: z.literal('mcp'),
+  server_label: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_-]{1,64}$'),
+  server_url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
+  headers: z.record(z.string(), z.string()).nullable().optional(),
+  allowed_tools: z.union([z.array(z.string()), mcpToolFilterSchema]).nullable().optional(),
+  require_approval: z
+    .union([z.enum(['always', 'never']), z.looseObject({ always: mcpToolFilterSchema.optional(), never: mcpToolFilterSchema.optional() })])
+    .nullable()
+    .optional(),
+});
 
 export const toolsSchema = z.array(z.discriminatedUnion('type', [functionToolSchema, mcpToolSchema]));
 

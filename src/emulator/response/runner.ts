@@ -5,7 +5,8 @@ import type { AudioFormat } from '../../audio/format.ts';
 import type { Conversation } from '../conversation.ts';
 import { newCallId, newItemId } from '../ids.ts';
 import type { EmulatorTiming } from '../options.ts';
-import { itemToWire, type Item, type MessageItem } from '../protocol/items.ts';
+import { itemToWire, type Item, type McpItem, type MessageItem } from '../protocol/items.ts';
+import type { CallOutcome } from '../mcp/server-link.ts';
 import type { ServerEvent, WireResponse } from '../protocol/server-events.ts';
 import type { Voice } from '../protocol/session-config.ts';
 import { splitSentences, type SpeechSynthesizer } from '../speech/index.ts';
@@ -41,6 +42,13 @@ export interface RunnerDeps {
   logger: Logger;
   /** After `response.done`. */
   onFinished(runner: ResponseRunner, usage: Required<RealtimeResponseUsage>): void;
+  /** The session's MCP servers (src/emulator/mcp/), for `mcp_call` and `mcp_approval_request` outputs. */
+  mcp?: McpRunner;
+}
+
+export interface McpRunner {
+  call(serverLabel: string, name: string, rawArguments: string, signal: AbortSignal): Promise<CallOutcome>;
+  approvalRequested(request: McpApprovalRequestItem): void;
 }
 
 export type CancelReason = 'turn_detected' | 'client_cancelled';
@@ -60,11 +68,15 @@ type Step =
   | { name: 'finished' };
 
 type FunctionCallItem = Extract<Item, { type: 'function_call' }>;
+type McpCallItem = Extract<McpItem, { type: 'mcp_call' }>;
+type McpApprovalRequestItem = Extract<McpItem, { type: 'mcp_approval_request' }>;
 
 type OpenOutput =
   | { kind: 'audio'; index: number; item: MessageItem; stream: SpeechStream; transcript: string; audio: Buffer[] }
   | { kind: 'text'; index: number; item: MessageItem; tokens: string[]; text: string }
-  | { kind: 'call'; index: number; item: FunctionCallItem; args: string };
+  | { kind: 'call'; index: number; item: FunctionCallItem; args: string }
+  | { kind: 'mcp_call'; index: number; item: McpCallItem; args: string }
+  | { kind: 'mcp_approval_request'; index: number; item: McpApprovalRequestItem };
 
 const FINISHED: Step = { name: 'finished' };
 
@@ -165,6 +177,22 @@ export class ResponseRunner {
       this.#announceItem(index, item);
       return;
     }
+    if (planned.kind === 'mcp_call') {
+      const item: McpCallItem = {
+        id: newItemId(), type: 'mcp_call', server_label: planned.serverLabel, name: planned.name, arguments: '',
+        output: null, error: null, approval_request_id: planned.approvalRequestId,
+      };
+      this.#open = { kind: 'mcp_call', index, item, args: planned.arguments };
+      this.#announceItem(index, item);
+      return;
+    }
+    if (planned.kind === 'mcp_approval_request') {
+      const item: McpApprovalRequestItem = { id: newItemId(), type: 'mcp_approval_request', server_label: planned.serverLabel, name: planned.name, arguments: planned.arguments };
+      this.#open = { kind: 'mcp_approval_request', index, item };
+      this.#announceItem(index, item);
+      this.#deps.mcp?.approvalRequested(item);
+      return;
+    }
     const item: MessageItem = { id: newItemId(), type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     this.#announceItem(index, item);
     const base = { response_id: this.id, item_id: item.id, output_index: index, content_index: 0 };
@@ -202,6 +230,11 @@ export class ResponseRunner {
       this.#outputText += open.args.length + open.item.name.length;
       return { name: 'close', index };
     }
+    if (open.kind === 'mcp_call') return this.#callMcp(open);
+    if (open.kind === 'mcp_approval_request') {
+      this.#outputText += open.item.arguments.length + open.item.name.length;
+      return { name: 'close', index };
+    }
     const base = { response_id: this.id, item_id: open.item.id, output_index: index, content_index: 0 };
     if (open.kind === 'text') {
       const token = open.tokens.shift();
@@ -231,6 +264,27 @@ export class ResponseRunner {
     this.#spec.conversation?.addDeliveredAudio(open.item.id, chunk.durationMs, chunk.audio.byteLength);
     this.#send({ type: 'response.output_audio.delta', ...base, delta: chunk.audio.toString('base64') });
     return this.#overBudget() ? FINISHED : { name: 'stream', index };
+  }
+
+  /** The service calls the MCP tool itself, between the arguments and the item's end (§4.1 "MCP"). */
+  async #callMcp(open: Extract<OpenOutput, { kind: 'mcp_call' }>): Promise<Step> {
+    const { item, index, args } = open;
+    const base = { response_id: this.id, item_id: item.id, output_index: index };
+    for (const delta of argumentPieces(args)) {
+      item.arguments += delta;
+      this.#send({ type: 'response.mcp_call_arguments.delta', ...base, delta });
+    }
+    this.#send({ type: 'response.mcp_call_arguments.done', ...base, arguments: item.arguments });
+    this.#outputText += args.length + item.name.length;
+    this.#send({ type: 'response.mcp_call.in_progress', item_id: item.id, output_index: index });
+    const outcome: CallOutcome = this.#deps.mcp
+      ? await this.#deps.mcp.call(item.server_label, item.name, item.arguments, this.#abort.signal)
+      : { ok: false, error: { type: 'tool_execution_error', message: 'no MCP servers in this session' } };
+    if (this.#ended) return FINISHED;
+    if (outcome.ok) item.output = outcome.output;
+    else item.error = outcome.error;
+    this.#send({ type: outcome.ok ? 'response.mcp_call.completed' : 'response.mcp_call.failed', item_id: item.id, output_index: index });
+    return { name: 'close', index };
   }
 
   /** Chunk k goes out at start + (audio so far) / pace: faster than real time, as the service is. */
@@ -267,7 +321,14 @@ export class ResponseRunner {
         name: open.item.name,
         arguments: open.item.arguments,
       });
-    } else {
+    } else if (open.kind === 'mcp_call') {
+      // Cut off mid-call (a barge-in): the call fails, and the item ends without an answer.
+      if (open.item.output === null && open.item.error === null) {
+        open.item.error = { type: 'tool_execution_error', message: 'the response ended before the call did' };
+        this.#send({ type: 'response.mcp_call.failed', item_id: item.id, output_index: index });
+      }
+    } else if (open.kind !== 'mcp_approval_request') {
+      // (An approval request streams nothing: it is whole from the start.)
       const base = { response_id: this.id, item_id: item.id, output_index: index, content_index: 0 };
       if (open.kind === 'audio') {
         const part = open.item.content[0];
@@ -282,7 +343,7 @@ export class ResponseRunner {
         this.#send({ type: 'response.content_part.done', ...base, part: { type: 'text', text: open.text } });
       }
     }
-    item.status = status;
+    if ('status' in item) item.status = status;
     const conversation = this.#spec.conversation;
     if (conversation) this.#send({ type: 'conversation.item.done', previous_item_id: conversation.previousId(item.id), item: itemToWire(item) });
     this.#send({ type: 'response.output_item.done', response_id: this.id, output_index: index, item: itemToWire(item) });
