@@ -218,7 +218,10 @@ export class LiveConnection {
       // Full duplex: the caller talks over the model, and the model yields (§3.3c).
       this.#speaker!.stop();
     }
-    for (const turn of heard.ended) this.#callerTurn(turn.startMs, turn.endMs);
+    // The session timeline is the wall clock since the start (an emulator choice, §8.4): speech is
+    // placed on it by when its audio arrived, whatever pace the client streams at.
+    const offset = this.#now() - this.#listener!.heardMs;
+    for (const turn of heard.ended) this.#callerTurn(Math.max(0, Math.round(turn.startMs + offset)), Math.max(0, Math.round(turn.endMs + offset)));
   }
 
   /** The caller's turn ended: its transcript, then the model's answer. */

@@ -17,6 +17,8 @@ export class Listener {
   /** Set while a fixture plays: input is dropped, not replayed (§5.3). */
   deaf = false;
   #speechStartMs: number | undefined;
+  /** Milliseconds of audio heard so far: the input-audio timeline's "now". */
+  heardMs = 0;
 
   private constructor(format: LiveAudioFormat, vad: VoiceActivityDetector, resampler: Resampler | undefined) {
     this.#format = format;
@@ -40,6 +42,7 @@ export class Listener {
   /** Appended audio; returns the turns it completed, with where each started and ended. */
   hear(bytes: Uint8Array): { started: number[]; ended: { startMs: number; endMs: number }[] } {
     let samples = decodeLive(this.#format, bytes);
+    this.heardMs += (samples.length / rateOf(this.#format)) * 1000;
     if (this.muted || this.deaf) samples = new Int16Array(samples.length);
     if (this.#resampler) samples = this.#resampler.process(samples);
     const out = { started: [] as number[], ended: [] as { startMs: number; endMs: number }[] };
