@@ -8,6 +8,7 @@ import { loadAgentSet } from './engine/agent-set.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
 import { openaiBackend } from './backends/openai.ts';
 import { emulatorBackend } from './backends/emulator.ts';
+import { liveBackend } from './backends/live.ts';
 import { stopWithParent } from './process/stop-with-parent.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
@@ -46,8 +47,8 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info({ backend: backend.kind, agent: runtime.startAgent }, 'gateway ready');
-  console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind})\n`);
+  logger.info({ backend: backend.kind, api: config.voiceApi, agent: runtime.startAgent }, 'gateway ready');
+  console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind}, ${config.voiceApi === 'live' ? 'GPT-Live' : 'Realtime'})\n`);
 
   installShutdown({ app, drainTimeoutMs: config.drainTimeoutS * 1000, log: logger, exit: (code) => process.exit(code) });
 }
@@ -75,6 +76,12 @@ async function openRecords(config: Config, logger: pino.Logger): Promise<RecordS
 }
 
 function startBackend(config: Config, logger: pino.Logger): Promise<Backend> | Backend {
+  if (config.voiceApi === 'live') {
+    const live = { model: config.liveModel, delegationModel: config.liveDelegationModel };
+    if (config.openaiApiKey) return liveBackend(config.openaiApiKey, live, config.liveUrl);
+    if (config.liveUrl) return liveBackend('emulator', live, config.liveUrl);
+    return emulatorBackend({ model: config.realtimeModel, script: config.emulatorScript ?? DEFAULT_SCRIPT, logger, live });
+  }
   if (config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
   if (config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
   return emulatorBackend({ model: config.realtimeModel, script: config.emulatorScript ?? DEFAULT_SCRIPT, logger });

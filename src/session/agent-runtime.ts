@@ -2,6 +2,7 @@ import type { RealtimeAgent } from '@openai/agents/realtime';
 import type { CallerDetails, StateGraph } from '../edges/edge.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import type { SlotSpec, SlotValues } from '../engine/slots.ts';
+import type { LiveAgents } from './live/live-agents.ts';
 
 /** A move `change_state` may make, with the values it carries (checked against their schemas). */
 export type Decision = { ok: true; to: string; values: Record<string, unknown> } | { ok: false; reason: string };
@@ -28,6 +29,8 @@ export interface AgentRuntime {
   endsCall(agent: string, state: string): boolean;
   /** Where the agent transfers a call to a person (its `transferHumanTarget`), if anywhere. */
   transferTarget(agent: string): string | undefined;
+  /** The same agents and states in GPT-Live's terms (voice instructions, delegation backend config). */
+  readonly live: LiveAgents;
 }
 
 /**

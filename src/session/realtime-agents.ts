@@ -11,6 +11,7 @@ import type { StateGraph } from '../edges/edge.ts';
 import type { ToolSpec } from '../tools/tool.ts';
 import { VgError } from '../errors.ts';
 import type { AgentRuntime, Decision, SessionContext } from './agent-runtime.ts';
+import { liveAgents } from './live/live-agents.ts';
 
 type Context = RealtimeContextData<SessionContext>;
 type SdkTool = FunctionTool<Context>;
@@ -83,6 +84,7 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     slots,
     endsCall: (name, stateId) => findState(loaded(name).states, stateId)?.hangup === true,
     transferTarget: (name) => loaded(name).definition.transferHumanTarget,
+    live: liveAgents(set),
     decide: (name, stateId, rawArguments, known): Decision => {
       const args = parseArguments(rawArguments);
       if (typeof args?.next_step !== 'string') return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };

@@ -6,6 +6,10 @@ import type { AgentRuntime } from './agent-runtime.ts';
 import type { SessionHandle, StartSession } from './starter.ts';
 import type { BackendTarget, LinkPolicy } from './backend-link.ts';
 import { VoiceSession } from './voice-session.ts';
+import { LiveVoiceSession } from './live/live-session.ts';
+
+/** What the registry needs of a call, on either voice API. */
+type CallSession = Pick<VoiceSession, 'start' | 'end' | 'farewell'>;
 
 export interface SessionRegistryOptions {
   runtime: AgentRuntime;
@@ -18,7 +22,7 @@ export interface SessionRegistryOptions {
 /** The live sessions of one gateway: starts them for the edges, counts them, ends them on shutdown. */
 export class SessionRegistry {
   readonly #opts: SessionRegistryOptions;
-  readonly #live = new Map<string, VoiceSession>();
+  readonly #live = new Map<string, CallSession>();
   readonly #emptyWaiters: (() => void)[] = [];
   #draining = false;
 
@@ -73,7 +77,7 @@ export class SessionRegistry {
     const refusal = this.refusal();
     if (refusal) throw refusal;
     const id = `vs_${randomBytes(9).toString('base64url')}`;
-    const session = new VoiceSession({
+    const deps = {
       id,
       edge,
       runtime: this.#opts.runtime,
@@ -81,7 +85,8 @@ export class SessionRegistry {
       linkPolicy: this.#opts.linkPolicy,
       toolTimeoutMs: this.#opts.toolTimeoutMs,
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),
-    });
+    };
+    const session: CallSession = deps.backend.api === 'live' ? new LiveVoiceSession(deps) : new VoiceSession(deps);
     this.#live.set(id, session);
     const forget = () => {
       this.#live.delete(id);
