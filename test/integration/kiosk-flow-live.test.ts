@@ -132,11 +132,24 @@ describe('kiosk edge on GPT-Live: the whole front-desk flow by voice, against th
     expect(words.text).toMatch(/tour guide.*overview/i);
   });
 
-  it('ends with session.ended, and the Live session closes with its usage', async () => {
-    device.control({ type: 'hangup' });
-    await device.waitFor('session.ended');
+  it('answers from a tool, reaches the final state, says goodbye and hangs up; the Live session closes with its usage', async () => {
+    await say('Yes please, what do you have?');
+    await device.waitFor('state.changed', (e) => e.to === '2_overview');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && /Pick one/.test(e.text));
+    await say('When is the pool open?');
+    const facility = await device.waitFor('tool.result', (e) => e.name === 'getFacilityInfo');
+    expect(facility.error).toBe(false);
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && /Anything else/.test(e.text));
+    await say('No, that\'s all. Thanks.');
+    await device.waitFor('state.changed', (e) => e.to === '3_wrap_up');
+    const ended = await device.waitFor('session.ended', () => true, 30_000);
+    expect(ended.reason).toBe('agent_hangup');
+    // The goodbye was said before the line closed.
+    const goodbye = device.events.findIndex((e) => e.type === 'transcript' && e.role === 'assistant' && e.final && /Enjoy your stay/.test(e.text));
+    expect(goodbye).toBeGreaterThan(-1);
+    expect(goodbye).toBeLessThan(device.events.indexOf(ended));
     const closed = await gw.tap.waitFor((e) => e.direction === 'server' && e.event.type === 'session.closed');
     expect(closed.event).toMatchObject({ reason: 'close_requested' });
     expect((closed.event.usage as { seconds: number }).seconds).toBeGreaterThan(0);
-  });
+  }, 60_000);
 });

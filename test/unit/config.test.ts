@@ -57,4 +57,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://db/vg', ADMIN_TOKEN: 'short', RECORDS_RETENTION_DAYS: '-1', RECORDS: 'maybe' }))
       .toThrow(/RECORDS[\s\S]*DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL[\s\S]*RECORDS_RETENTION_DAYS[\s\S]*ADMIN_TOKEN: must be at least 16/);
   });
+
+  it('runs on the Realtime API by default, on GPT-Live with VOICE_API=live, and refuses SIP on Live', () => {
+    expect(loadConfig({})).toMatchObject({ voiceApi: 'realtime', liveModel: 'gpt-live-1', liveDelegationModel: 'gpt-5.1' });
+    const live = loadConfig({ VOICE_API: 'live', LIVE_MODEL: 'gpt-live-1.1', LIVE_DELEGATION_MODEL: 'gpt-5-mini', LIVE_URL: 'ws://127.0.0.1:8080/v1/live/sessions' });
+    expect(live).toMatchObject({ voiceApi: 'live', liveModel: 'gpt-live-1.1', liveDelegationModel: 'gpt-5-mini', liveUrl: 'ws://127.0.0.1:8080/v1/live/sessions' });
+    expect(() => loadConfig({ VOICE_API: 'gpt-live' })).toThrow(/VOICE_API/);
+    expect(() => loadConfig({ LIVE_URL: 'https://api.openai.com/v1/live/sessions' })).toThrow(/LIVE_URL: must be a ws:\/\/ or wss:\/\/ URL/);
+    expect(() => loadConfig({ VOICE_API: 'live', OPENAI_WEBHOOK_SECRET: 'whsec_abc' })).toThrow(/VOICE_API: live does not take SIP calls yet/);
+  });
 });

@@ -69,7 +69,8 @@ export class LiveVoiceSession {
   #state: string;
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
-  #goodbyeOwed = false;
+  /** Since when the agent's next turn is its goodbye (performance clock). */
+  #goodbyeAskedAtMs: number | undefined;
 
   constructor(deps: LiveSessionDeps) {
     this.id = deps.id;
@@ -100,7 +101,7 @@ export class LiveVoiceSession {
       onTurnLatency: (latencyMs, itemId) => publish(channels.turnLatency, { sessionId: this.id, itemId, latencyMs }),
     });
     this.#tools = new LiveToolRound({ run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log });
-    this.#transcripts = new LiveTranscripts(this.#edge, this.id, () => this.#assistantTurnEnded());
+    this.#transcripts = new LiveTranscripts(this.#edge, this.id, (startedAtMs) => this.#assistantTurnEnded(startedAtMs));
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
   }
@@ -135,10 +136,10 @@ export class LiveVoiceSession {
   /** Asks the agent for a short goodbye and lets it be heard (a few seconds at most), then ends. */
   async farewell(reason: string): Promise<void> {
     if (this.#lifecycle === 'live') {
-      this.#goodbyeOwed = true;
+      this.#goodbyeAskedAtMs = performance.now();
       this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: FAREWELL });
       const deadline = performance.now() + FAREWELL_MAX_MS;
-      while (this.#goodbyeOwed && this.#lifecycle === 'live' && performance.now() < deadline) await sleep(50);
+      while (this.#goodbyeAskedAtMs !== undefined && this.#lifecycle === 'live' && performance.now() < deadline) await sleep(50);
       while (this.#turns.busy() && this.#lifecycle === 'live' && performance.now() < deadline) await sleep(50);
     }
     await this.end(reason);
@@ -203,8 +204,17 @@ export class LiveVoiceSession {
     }
   }
 
-  #assistantTurnEnded(): void {
-    this.#goodbyeOwed = false;
+  /** An agent turn ended: a goodbye asked for (farewell, or a state that ends the call) if it began after the ask. */
+  #assistantTurnEnded(startedAtMs: number): void {
+    if (this.#goodbyeAskedAtMs === undefined || startedAtMs < this.#goodbyeAskedAtMs) return;
+    this.#goodbyeAskedAtMs = undefined;
+    this.#hangup.goodbyeSaid();
+  }
+
+  /** A state that ends the call: the agent's next turn is its goodbye, then the call ends. */
+  #armHangup(): void {
+    this.#goodbyeAskedAtMs = performance.now();
+    this.#hangup.arm();
   }
 
   /** One backend function call: a move, a handoff, a transfer, or an agent tool. */
@@ -272,7 +282,7 @@ export class LiveVoiceSession {
         this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
         if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
         publish(channels.stateChanged, { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false, slots: this.#data.values });
-        if (this.#runtime.endsCall(this.#agent, this.#state)) this.#hangup.arm();
+        if (this.#runtime.endsCall(this.#agent, this.#state)) this.#armHangup();
         output = JSON.stringify({ ok: true, state: this.#state });
       } else {
         if (collected && this.#data.revert(decision.values, before)) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
@@ -304,7 +314,7 @@ export class LiveVoiceSession {
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
     publish(channels.stateChanged, { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });
-    if (this.#runtime.endsCall(to, this.#state)) this.#hangup.arm();
+    if (this.#runtime.endsCall(to, this.#state)) this.#armHangup();
     // The Agents SDK's handoff output, so transcripts read the same on either API.
     return JSON.stringify({ assistant: to });
   }

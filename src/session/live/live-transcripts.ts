@@ -12,14 +12,21 @@ export class LiveTranscripts {
   readonly #grouper = new TranscriptGrouper();
   #closed = false;
 
-  constructor(edge: EdgeTransport, sessionId: string, onAssistantTurnClosed?: (segmentId: string) => void) {
+  /** When each open segment was first seen (performance clock). */
+  readonly #firstSeen = new Map<string, number>();
+
+  /** `onAssistantTurnClosed` gets when the agent's turn began, so a caller can tell turns apart by time. */
+  constructor(edge: EdgeTransport, sessionId: string, onAssistantTurnClosed?: (startedAtMs: number) => void) {
     this.#grouper.on('segment.updated', (segment) => {
+      if (!this.#firstSeen.has(segment.id)) this.#firstSeen.set(segment.id, performance.now());
       edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: false, item_id: segment.id });
     });
     this.#grouper.on('segment.closed', ({ segment }) => {
       edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: true, item_id: segment.id });
       publish(channels.transcriptFinal, { sessionId, role: segment.speaker, itemId: segment.id, text: segment.text });
-      if (segment.speaker === 'assistant') onAssistantTurnClosed?.(segment.id);
+      const startedAtMs = this.#firstSeen.get(segment.id) ?? performance.now();
+      this.#firstSeen.delete(segment.id);
+      if (segment.speaker === 'assistant') onAssistantTurnClosed?.(startedAtMs);
     });
   }
 
