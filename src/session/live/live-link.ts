@@ -37,10 +37,6 @@ export class LiveLink {
     this.#deps = deps;
   }
 
-  get session(): SessionResource | undefined {
-    return this.#session;
-  }
-
   /** Opens the session with its startup configuration; resolves on `session.started`. */
   async open(config: SessionConfig): Promise<SessionResource> {
     const { target, log } = this.#deps;
