@@ -68,6 +68,10 @@ describe('kiosk edge on GPT-Live: the whole front-desk flow by voice, against th
     const pcm = new Int16Array(Buffer.concat(device.audio).buffer.slice(0));
     expect(device.audioMs()).toBeGreaterThan(2000);
     expect(rms(pcm)).toBeGreaterThan(500);
+    // GPT-Live has no end-of-answer event: the closed transcript turn is the device's cue.
+    const done = await device.waitFor('audio.done');
+    expect(done.item_id).toBe(greeting.item_id);
+    expect(done.audio_ms).toBeGreaterThan(2000);
   });
 
   it('moves through first and last name on spoken turns, one backend update per move, each announced to the voice', async () => {

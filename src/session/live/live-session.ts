@@ -101,7 +101,7 @@ export class LiveVoiceSession {
       onTurnLatency: (latencyMs, itemId) => publish(channels.turnLatency, { sessionId: this.id, itemId, latencyMs }),
     });
     this.#tools = new LiveToolRound({ run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log });
-    this.#transcripts = new LiveTranscripts(this.#edge, this.id, (startedAtMs) => this.#assistantTurnEnded(startedAtMs));
+    this.#transcripts = new LiveTranscripts(this.#edge, this.id, (segmentId, startedAtMs) => this.#assistantTurnEnded(segmentId, startedAtMs));
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
   }
@@ -205,7 +205,8 @@ export class LiveVoiceSession {
   }
 
   /** An agent turn ended: a goodbye asked for (farewell, or a state that ends the call) if it began after the ask. */
-  #assistantTurnEnded(startedAtMs: number): void {
+  #assistantTurnEnded(segmentId: string, startedAtMs: number): void {
+    this.#turns.agentTurnEnded(segmentId);
     if (this.#goodbyeAskedAtMs === undefined || startedAtMs < this.#goodbyeAskedAtMs) return;
     this.#goodbyeAskedAtMs = undefined;
     this.#hangup.goodbyeSaid();

@@ -16,7 +16,7 @@ export class LiveTranscripts {
   readonly #firstSeen = new Map<string, number>();
 
   /** `onAssistantTurnClosed` gets when the agent's turn began, so a caller can tell turns apart by time. */
-  constructor(edge: EdgeTransport, sessionId: string, onAssistantTurnClosed?: (startedAtMs: number) => void) {
+  constructor(edge: EdgeTransport, sessionId: string, onAssistantTurnClosed?: (segmentId: string, startedAtMs: number) => void) {
     this.#grouper.on('segment.updated', (segment) => {
       if (!this.#firstSeen.has(segment.id)) this.#firstSeen.set(segment.id, performance.now());
       edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: false, item_id: segment.id });
@@ -26,7 +26,7 @@ export class LiveTranscripts {
       publish(channels.transcriptFinal, { sessionId, role: segment.speaker, itemId: segment.id, text: segment.text });
       const startedAtMs = this.#firstSeen.get(segment.id) ?? performance.now();
       this.#firstSeen.delete(segment.id);
-      if (segment.speaker === 'assistant') onAssistantTurnClosed?.(startedAtMs);
+      if (segment.speaker === 'assistant') onAssistantTurnClosed?.(segment.id, startedAtMs);
     });
   }
 

@@ -31,6 +31,8 @@ export class LiveTurns {
   /** A new playback "item" after each barge-in: the tracker forgets what it cut. */
   #utterance = 0;
   #userTurnEndedMs: number | undefined;
+  /** Agent audio handed to the edge since the agent's last turn ended. */
+  #turnAudioMs = 0;
 
   constructor(deps: LiveTurnsDeps) {
     this.#deps = deps;
@@ -87,11 +89,19 @@ export class LiveTurns {
     if (media === 'none') return;
     const ms = base64ByteLength(payload) / bytesPerMs(media.format);
     this.#playback.record(`live_${this.#utterance}`, `live_${this.#utterance}`, 0, ms);
+    this.#turnAudioMs += ms;
     if (this.#userTurnEndedMs !== undefined) {
       this.#deps.onTurnLatency(Math.round(performance.now() - this.#userTurnEndedMs), `live_${this.#utterance}`);
       this.#userTurnEndedMs = undefined;
     }
     this.#deps.edge.sendAudio(payload);
+  }
+
+  /** The agent's turn is over (its transcript turn closed): the device's cue, as `response.done` is on Realtime. */
+  agentTurnEnded(itemId: string): void {
+    if (this.#deps.edge.media === 'none' || this.#turnAudioMs === 0) return;
+    this.#deps.edge.send({ type: 'audio.done', item_id: itemId, audio_ms: Math.round(this.#turnAudioMs) });
+    this.#turnAudioMs = 0;
   }
 
   busy(): boolean {
