@@ -14,6 +14,12 @@ export interface Config {
   /** Overrides the backend URL (OpenAI's or the emulator's). */
   readonly realtimeUrl?: string;
   readonly realtimeModel: string;
+  /** Which voice API the sessions run on: the Realtime API (default) or GPT-Live. */
+  readonly voiceApi: 'realtime' | 'live';
+  /** GPT-Live: the voice model, the delegation backend's Responses model, and a URL override. */
+  readonly liveModel: string;
+  readonly liveDelegationModel: string;
+  readonly liveUrl?: string;
   /** Device access tokens for the kiosk edge; empty = open. */
   readonly gatewayTokens: readonly string[];
   /**
@@ -77,6 +83,10 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   REALTIME_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional(),
   REALTIME_MODEL: z.string().min(1).default('gpt-realtime'),
+  VOICE_API: z.enum(['realtime', 'live']).default('realtime'),
+  LIVE_MODEL: z.string().min(1).default('gpt-live-1'),
+  LIVE_DELEGATION_MODEL: z.string().min(1).default('gpt-5.1'),
+  LIVE_URL: z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' }).optional(),
   GATEWAY_TOKENS: z.string().optional(),
   WEBRTC_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters (it is an HMAC-SHA256 key)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -105,6 +115,9 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   FLEET_MAX_SESSIONS: positiveInt.optional(),
   FLEET_TTL_MS: z.coerce.number().int().min(1_000).default(15_000),
+}).refine((env) => env.VOICE_API !== 'live' || !env.OPENAI_WEBHOOK_SECRET, {
+  path: ['VOICE_API'],
+  message: 'live does not take SIP calls yet: unset OPENAI_WEBHOOK_SECRET, or use VOICE_API=realtime',
 }).refine((env) => env.FLEET_MAX_SESSIONS === undefined || env.REDIS_URL, {
   path: ['FLEET_MAX_SESSIONS'],
   message: 'needs REDIS_URL (the replicas count their sessions there); MAX_SESSIONS limits one gateway',
@@ -129,6 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openaiApiKey: e.OPENAI_API_KEY,
     realtimeUrl: e.REALTIME_URL,
     realtimeModel: e.REALTIME_MODEL,
+    voiceApi: e.VOICE_API,
+    liveModel: e.LIVE_MODEL,
+    liveDelegationModel: e.LIVE_DELEGATION_MODEL,
+    liveUrl: e.LIVE_URL,
     gatewayTokens: Object.freeze(
       (e.GATEWAY_TOKENS ?? '').split(',').map((t) => t.trim()).filter((t) => t.length > 0),
     ),

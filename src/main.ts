@@ -9,6 +9,7 @@ import { loadScript } from './emulator/index.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
 import { openaiBackend } from './backends/openai.ts';
 import { DEFAULT_EMULATOR_SCRIPT, emulatorBackend } from './backends/emulator.ts';
+import { liveBackend } from './backends/live.ts';
 import { stopWithParent } from './process/stop-with-parent.ts';
 import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
@@ -48,8 +49,8 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  logger.info({ backend: backend.kind, agent: runtime.startAgent }, 'gateway ready');
-  console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind})\n`);
+  logger.info({ backend: backend.kind, api: config.voiceApi, agent: runtime.startAgent }, 'gateway ready');
+  console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind}, ${config.voiceApi === 'live' ? 'GPT-Live' : 'Realtime'})\n`);
 
   installShutdown({ app, drainTimeoutMs: config.drainTimeoutS * 1000, log: logger, exit: (code) => process.exit(code) });
 }
@@ -77,15 +78,18 @@ async function openRecords(config: Config, logger: pino.Logger): Promise<RecordS
 }
 
 async function startBackend(config: Config, logger: pino.Logger, agentSet: AgentSet): Promise<Backend> {
-  if (config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
-  if (config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
+  const live = config.voiceApi === 'live' ? { model: config.liveModel, delegationModel: config.liveDelegationModel } : undefined;
+  if (live && config.openaiApiKey) return liveBackend(config.openaiApiKey, live, config.liveUrl);
+  if (live && config.liveUrl) return liveBackend('emulator', live, config.liveUrl);
+  if (!live && config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
+  if (!live && config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
   // EMULATOR_SCRIPT=none: the default responder alone, which walks any agent through its states.
   const path = config.emulatorScript ?? DEFAULT_EMULATOR_SCRIPT;
-  if (path === 'none') return emulatorBackend({ model: config.realtimeModel, logger });
+  if (path === 'none') return emulatorBackend({ model: config.realtimeModel, logger, live });
   // A script that does not fit the agents stops the start, naming the step.
   const script = await loadScript(path);
   checkScript(script, agentSet, path);
-  return emulatorBackend({ model: config.realtimeModel, script, logger });
+  return emulatorBackend({ model: config.realtimeModel, script, logger, live });
 }
 
 main().catch((err: unknown) => {

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ port, host: values.host, tls: values.tls, script: values.script, apiKey: values['api-key'], logger, webhook });
 
   console.log(`Realtime emulator listening: ${emulator.url}?model=gpt-realtime (REST: ${emulator.restUrl})`);
+  console.log(`GPT-Live emulator listening: ${emulator.liveUrl} (the model goes in session.start)`);
   if (webhook) console.log(`Place a SIP call: curl -X POST ${emulator.restUrl.replace(/\/v1$/, '')}/emulator/sip/calls -d '{"from":"+14155550123"}'`);
   if (emulator.ca) {
     const caPath = join(tmpdir(), `realtime-emulator-${emulator.port}-ca.pem`);

@@ -7,6 +7,8 @@ import { SipCalls } from './sip/calls.ts';
 import { placeCall, placeCallHandler, type PlaceCallOptions, type PlacedCall } from './sip/place-call.ts';
 import { SpeechSynthesizer } from './speech/index.ts';
 import { selfSignedCertificate } from './tls.ts';
+import { LIVE_PATH } from './live/upgrade.ts';
+import { DEFAULT_LIVE_CHOICES } from './live/options.ts';
 
 // The local OpenAI Realtime API (GA) emulator: public entry.
 
@@ -17,11 +19,15 @@ export type { ConversationScript } from './responder/script.ts';
 export { loadScript } from './responder/script.ts';
 export type { PlaceCallOptions, PlacedCall, WebhookTarget } from './sip/place-call.ts';
 export type { CallRequest, CallState, SipCall } from './sip/calls.ts';
+export type { LiveChoices } from './live/options.ts';
+export { DEFAULT_LIVE_CHOICES } from './live/options.ts';
 
 export interface RunningEmulator {
   /** ws(s)://127.0.0.1:PORT/v1/realtime — add `?model=gpt-realtime` (or `?intent=transcription`). */
   url: string;
   port: number;
+  /** ws(s)://127.0.0.1:PORT/v1/live/sessions — the GPT-Live primary WebSocket. */
+  liveUrl: string;
   /** http(s)://127.0.0.1:PORT/v1 — the REST base URL (the Calls API of SIP calls). */
   restUrl: string;
   /** PEM of the self-signed certificate, when `tls: true`: pass it as the client's `ca`. */
@@ -57,6 +63,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
       mcp: { ...DEFAULT_MCP_LIMITS, ...opts.mcp },
       calls,
       placeCall: opts.webhook ? placeCallHandler(calls, opts.webhook) : undefined,
+      liveChoices: { ...DEFAULT_LIVE_CHOICES, sessionMaxMs: opts.sessionMaxMs ?? DEFAULT_SESSION_MAX_MS, ...opts.liveChoices },
     });
   } catch (err) {
     if (ownSynthesizer) await synthesizer.close();
@@ -70,6 +77,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
   return {
     url,
     port,
+    liveUrl: `${tls ? 'wss' : 'ws'}://${urlHost(host)}:${port}${LIVE_PATH}`,
     restUrl,
     ...(tls ? { ca: tls.cert } : {}),
     placeSipCall: (callOpts) => placeCall(calls, opts.webhook, callOpts),

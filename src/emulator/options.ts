@@ -3,6 +3,7 @@ import type { McpLimits } from './mcp/limits.ts';
 import type { SpeechSynthesizer } from './speech/index.ts';
 import type { ConversationScript } from './responder/script.ts';
 import type { WebhookTarget } from './sip/place-call.ts';
+import type { LiveChoices } from './live/options.ts';
 
 /**
  * Latencies and pace of the emulated service. Defaults are the observations of
@@ -92,6 +93,8 @@ export interface EmulatorOptions {
   mcp?: Partial<McpLimits>;
   /** Where simulated SIP calls post their signed `realtime.call.incoming` (see docs/emulator.md). */
   webhook?: WebhookTarget;
+  /** GPT-Live (`/v1/live/sessions`): answers to the reference's open questions; defaults in DEFAULT_LIVE_CHOICES. */
+  liveChoices?: Partial<LiveChoices>;
 }
 
 /** 15 MiB of audio is 20 MiB of base64; 64 KiB more covers the JSON around it. */

@@ -10,6 +10,9 @@ import { newEventId } from './ids.ts';
 import type { FatalError } from './protocol/errors.ts';
 import { handleCallsRequest } from './sip/calls-api.ts';
 import type { SipCalls } from './sip/calls.ts';
+import { acceptLive, LIVE_PATH } from './live/upgrade.ts';
+import type { LiveConnection } from './live/connection.ts';
+import type { LiveChoices } from './live/options.ts';
 
 // The HTTP(S) listener: `/v1/realtime` upgrades to a session, any other path is a plain 404
 // before the upgrade; auth and model problems are answered after it, as the service does. Plain
@@ -26,6 +29,8 @@ export interface ServerInit extends Omit<ConnectionInit, 'kind' | 'model' | 'cal
   calls: SipCalls;
   /** Answers `POST /emulator/sip/calls` (place a simulated call); absent, that path is a 404. */
   placeCall?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+  /** GPT-Live's open questions, answered (src/emulator/live/options.ts). */
+  liveChoices: LiveChoices;
 }
 
 export const PLACE_CALL_PATH = '/emulator/sip/calls';
@@ -37,6 +42,7 @@ export interface ListeningServer {
 
 export async function listen(init: ServerInit): Promise<ListeningServer> {
   const sessions = new Set<RealtimeConnection>();
+  const liveSessions = new Set<LiveConnection>();
   const logger: Logger = init.logger;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -58,6 +64,16 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === LIVE_PATH) {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const { logger: log, synthesizer, script, maxEventBytes, liveChoices: choices } = init;
+        const live = acceptLive(ws, req, init.apiKey, { logger: log, synthesizer, script, maxEventBytes, choices });
+        if (!live) return;
+        liveSessions.add(live);
+        void live.closed.then(() => liveSessions.delete(live));
+      });
+      return;
+    }
     if (url.pathname !== REALTIME_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -88,6 +104,7 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
     async close() {
       init.calls.endAll();
       for (const session of sessions) session.close(1001, 'server shutting down');
+      for (const live of liveSessions) live.close();
       await Promise.all([...sessions].map((s) => Promise.race([s.closed, new Promise((r) => setTimeout(r, 1000).unref())])));
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -3,6 +3,7 @@ import type { CallerDetails, StateGraph } from '../edges/edge.ts';
 import type { ToolDefinition } from '../tools/tool.ts';
 import type { SlotSpec, SlotValues } from '../engine/slots.ts';
 import type { McpServerDefinition } from '../engine/mcp-servers.ts';
+import type { LiveAgents } from './live/live-agents.ts';
 
 /** A move `change_state` may make, with the values it carries (checked against their schemas). */
 export type Decision = { ok: true; to: string; values: Record<string, unknown> } | { ok: false; reason: string };
@@ -31,6 +32,8 @@ export interface AgentRuntime {
   transferTarget(agent: string): string | undefined;
   /** The agent's MCP server with this label, if it declares one. */
   mcpServer(agent: string, label: string): McpServerDefinition | undefined;
+  /** The same agents and states in GPT-Live's terms (voice instructions, delegation backend config). */
+  readonly live: LiveAgents;
 }
 
 /**

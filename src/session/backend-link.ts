@@ -15,6 +15,10 @@ export interface BackendTarget {
    * the call): a reconnect restores the configuration and what waited, not the items.
    */
   resumes?: boolean;
+  /** Which voice API `url` speaks: the Realtime API (the default) or GPT-Live (`/v1/live/sessions`). */
+  api?: 'realtime' | 'live';
+  /** GPT-Live: the Responses model that runs the state machine and the tools (delegation). */
+  delegationModel?: string;
 }
 
 /** How hard the link tries, and when it rolls over. */

@@ -41,6 +41,11 @@ export class HangupAfterGoodbye {
     else if (event.type === 'response.done' && this.#goodbye !== undefined && event.response.id === this.#goodbye) this.#whenHeard();
   }
 
+  /** The goodbye has been said, where the backend has no response events to show it (GPT-Live's transcript turns). */
+  goodbyeSaid(): void {
+    if (this.#armed) this.#whenHeard();
+  }
+
   dispose(): void {
     clearTimeout(this.#deadline);
     clearTimeout(this.#poll);

@@ -11,6 +11,7 @@ import type { StateGraph } from '../edges/edge.ts';
 import type { ToolSpec } from '../tools/tool.ts';
 import { VgError } from '../errors.ts';
 import type { AgentRuntime, Decision, SessionContext } from './agent-runtime.ts';
+import { liveAgents } from './live/live-agents.ts';
 
 type Context = RealtimeContextData<SessionContext>;
 type SdkTool = FunctionTool<Context>;
@@ -85,6 +86,7 @@ export function createAgentRuntime(set: AgentSet): AgentRuntime {
     endsCall: (name, stateId) => findState(loaded(name).states, stateId)?.hangup === true,
     transferTarget: (name) => loaded(name).definition.transferHumanTarget,
     mcpServer: (name, label) => loaded(name).definition.mcpServers?.find((server) => server.label === label),
+    live: liveAgents(set),
     decide: (name, stateId, rawArguments, known): Decision => {
       const args = parseArguments(rawArguments);
       if (typeof args?.next_step !== 'string') return { ok: false, reason: 'arguments must be a JSON object with a string "next_step"' };

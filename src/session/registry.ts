@@ -9,6 +9,10 @@ import type { FactSink } from '../observability/session-facts.ts';
 import { VoiceSession } from './voice-session.ts';
 import type { Fleet } from '../fleet/fleet.ts';
 import { LocalFleet } from '../fleet/local-fleet.ts';
+import { LiveVoiceSession } from './live/live-session.ts';
+
+/** What the registry needs of a call, on either voice API. */
+type CallSession = Pick<VoiceSession, 'start' | 'end' | 'farewell'>;
 
 export interface SessionRegistryOptions {
   runtime: AgentRuntime;
@@ -25,7 +29,7 @@ export interface SessionRegistryOptions {
 export class SessionRegistry {
   readonly #opts: SessionRegistryOptions;
   readonly #fleet: Fleet;
-  readonly #live = new Map<string, VoiceSession>();
+  readonly #live = new Map<string, CallSession>();
   readonly #emptyWaiters: (() => void)[] = [];
   #draining = false;
 
@@ -89,7 +93,7 @@ export class SessionRegistry {
       this.#fleet.releasePlace(id);
       throw late;
     }
-    const session = new VoiceSession({
+    const deps = {
       id,
       edge,
       runtime: this.#opts.runtime,
@@ -98,7 +102,8 @@ export class SessionRegistry {
       toolTimeoutMs: this.#opts.toolTimeoutMs,
       facts: this.#opts.facts,
       log: (log as Logger).child({ session_id: id, edge: edge.kind }),
-    });
+    };
+    const session: CallSession = deps.backend.api === 'live' ? new LiveVoiceSession(deps) : new VoiceSession(deps);
     this.#live.set(id, session);
     this.#fleet.own(id, { kind: 'session', edge: edge.kind, startedAt: Date.now() });
     const forget = () => {

@@ -6,7 +6,7 @@ import { loadAgentSet } from '../../src/engine/agent-set.ts';
 import type { AgentDefinition } from '../../src/engine/agent.ts';
 import { createAgentRuntime } from '../../src/session/realtime-agents.ts';
 import { withModel } from '../../src/backends/openai.ts';
-import { startEmulator, type ConversationScript, type EmulatorTiming, type McpLimits, type RunningEmulator } from '../../src/emulator/index.ts';
+import { startEmulator, type ConversationScript, type EmulatorTiming, type LiveChoices, type McpLimits, type RunningEmulator } from '../../src/emulator/index.ts';
 import type { Config } from '../../src/config.ts';
 import type { RecordStore } from '../../src/records/types.ts';
 import { agents as demoAgents, startAgent as demoStart, statesDir as demoStatesDir } from '../../agents/index.ts';
@@ -23,6 +23,9 @@ export const FAST_TIMING: Partial<EmulatorTiming> = {
   transcriptionMs: 20,
   audioPace: 8,
 };
+
+/** GPT-Live's voice streams faster than real time in tests; usage is reported often. */
+export const FAST_LIVE_CHOICES: Partial<LiveChoices> = { outputPace: 8, usageIntervalMs: 500 };
 
 /** The smallest script: the agent says "Hi." when the session opens; later turns get the default responder. */
 export const GREETING_SCRIPT: ConversationScript = { name: 'greeting', turns: [{ responses: [[{ say: 'Hi.' }]] }] };
@@ -54,6 +57,8 @@ export interface TestGatewayOptions {
   sipWebhookSecret?: string;
   /** Where call records go; none = no records. */
   records?: RecordStore;
+  /** The voice API the gateway runs on; the emulator serves both. Default realtime. */
+  api?: 'realtime' | 'live';
 }
 
 /** The gateway's configuration for tests: loopback, quiet, generous limits. */
@@ -62,6 +67,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     host: '127.0.0.1',
     port: 0,
     realtimeModel: 'gpt-realtime',
+    voiceApi: 'realtime',
+    liveModel: 'gpt-live-1',
+    liveDelegationModel: 'gpt-5.1',
     gatewayTokens: [],
     logLevel: 'silent',
     maxSessions: 100,
@@ -82,15 +90,20 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 /** The real gateway, listening on a free port, against the emulator through a recording tap. */
 export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<TestGateway> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const emulator = await startEmulator({ script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, mcp: opts.mcp, logger });
-  const tap = await startWsTap(emulator.url);
+  const emulator = await startEmulator({
+    script: opts.script, timing: { ...FAST_TIMING, ...opts.timing }, sessionMaxMs: opts.sessionMaxMs, mcp: opts.mcp, logger, liveChoices: FAST_LIVE_CHOICES,
+  });
+  const live = opts.api === 'live';
+  const tap = await startWsTap(live ? emulator.liveUrl : emulator.url);
   const agents = opts.agents ?? demoAgents;
   const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
   const sip = opts.sipWebhookSecret ? { openaiWebhookSecret: opts.sipWebhookSecret, openaiBaseUrl: emulator.restUrl } : {};
   const config = testConfig({ ...sip, ...opts.config });
   const app = await buildServer(config, {
     runtime,
-    backend: { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },
+    backend: live
+      ? { api: 'live', url: tap.url, apiKey: 'test-key', model: 'gpt-live-1', delegationModel: 'gpt-5.1' }
+      : { url: withModel(tap.url, 'gpt-realtime'), apiKey: 'test-key', model: 'gpt-realtime' },
     logger,
     records: opts.records,
   });

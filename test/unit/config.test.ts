@@ -71,4 +71,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ FLEET_MAX_SESSIONS: '1000' })).toThrow(/FLEET_MAX_SESSIONS: needs REDIS_URL/);
     expect(() => loadConfig({ REDIS_URL: 'http://redis:6379', FLEET_TTL_MS: '10' })).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL[\s\S]*FLEET_TTL_MS/);
   });
+
+  it('runs on the Realtime API by default, on GPT-Live with VOICE_API=live, and refuses SIP on Live', () => {
+    expect(loadConfig({})).toMatchObject({ voiceApi: 'realtime', liveModel: 'gpt-live-1', liveDelegationModel: 'gpt-5.1' });
+    const live = loadConfig({ VOICE_API: 'live', LIVE_MODEL: 'gpt-live-1.1', LIVE_DELEGATION_MODEL: 'gpt-5-mini', LIVE_URL: 'ws://127.0.0.1:8080/v1/live/sessions' });
+    expect(live).toMatchObject({ voiceApi: 'live', liveModel: 'gpt-live-1.1', liveDelegationModel: 'gpt-5-mini', liveUrl: 'ws://127.0.0.1:8080/v1/live/sessions' });
+    expect(() => loadConfig({ VOICE_API: 'gpt-live' })).toThrow(/VOICE_API/);
+    expect(() => loadConfig({ LIVE_URL: 'https://api.openai.com/v1/live/sessions' })).toThrow(/LIVE_URL: must be a ws:\/\/ or wss:\/\/ URL/);
+    expect(() => loadConfig({ VOICE_API: 'live', OPENAI_WEBHOOK_SECRET: 'whsec_abc' })).toThrow(/VOICE_API: live does not take SIP calls yet/);
+  });
 });

@@ -1,0 +1,347 @@
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+import type { Error as LiveError, FunctionTool, ServerEvent, SessionConfig, SessionResource } from 'openai/resources/live/live';
+import { Responder } from '../responder/responder.ts';
+import type { LoadedScript } from '../responder/script.ts';
+import { words } from '../response/speech-stream.ts';
+import type { SpeechSynthesizer } from '../speech/index.ts';
+import { bytesToMs, DEFAULT_LIVE_FORMAT, decodeBase64Audio } from './audio.ts';
+import { BackendModel } from './backend-model.ts';
+import { parseClientFrame, type AppendEvent, type LiveClientEvent } from './client-events.ts';
+import { applyUpdate, checkStartConfig, checkUpdateConfig, tokensOf } from './config.ts';
+import {
+  alreadyStarted, badAudio, delegationIdUnderResponses, fixtureActive, liveError, notResponsesDelegation, notStarted,
+  serverError, tooLong, unknownDelegation,
+} from './errors.ts';
+import { newDelegationId, newLiveEventId, newLiveSessionId } from './ids.ts';
+import { Listener } from './listener.ts';
+import { LIVE_LIMITS, type LiveChoices } from './options.ts';
+import { Speaker } from './speaker.ts';
+
+// One emulated GPT-Live session on the primary WebSocket (LIVE_PROTOCOL.md §1.1, §3). Frames are
+// handled one at a time, in order; the model's speech and its backend run beside that loop.
+// The model's turns come from the emulator's responder (the script, or the default replies):
+// the caller's turn ends where the real VAD hears it end, and each response's steps are spoken
+// (`say`) or, from the first `call` on, delegated to the backend (backend-model.ts).
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type Outgoing = DistributiveOmit<ServerEvent, 'event_id'>;
+
+export interface LiveConnectionInit {
+  logger: Logger;
+  synthesizer: SpeechSynthesizer;
+  script: LoadedScript | undefined;
+  choices: LiveChoices;
+  maxEventBytes: number;
+}
+
+type State = 'awaiting_start' | 'active' | 'closed';
+
+/** The voice the service uses when none is configured (§2.1). */
+const DEFAULT_VOICE = 'marin';
+/** The emulated model's context window, for `context_window.usage_ratio`. */
+const CONTEXT_TOKENS = 32_000;
+
+export class LiveConnection {
+  readonly #ws: WebSocket;
+  readonly #init: LiveConnectionInit;
+  readonly #log: Logger;
+  readonly #responder: Responder;
+  #state: State = 'awaiting_start';
+  #session: SessionResource | undefined;
+  #startedAt = 0;
+  #listener: Listener | undefined;
+  #speaker: Speaker | undefined;
+  #backend: BackendModel | undefined;
+  #frames: Promise<void> = Promise.resolve();
+  #timers: NodeJS.Timeout[] = [];
+  #fixturePlaying = false;
+  /** Client delegations announced, whose ids appends may name. */
+  readonly #clientDelegations = new Set<string>();
+  #contextTokens = 0;
+  readonly closed: Promise<void>;
+
+  constructor(ws: WebSocket, init: LiveConnectionInit) {
+    this.#ws = ws;
+    this.#init = init;
+    this.#log = init.logger;
+    this.#responder = new Responder(init.script, init.logger);
+    this.closed = new Promise((resolve) => ws.once('close', () => {
+      this.#dispose();
+      resolve();
+    }));
+    ws.on('message', (data, isBinary) => {
+      this.#frames = this.#frames.then(() => this.#frame(data, isBinary)).catch((err: unknown) => {
+        this.#log.error({ err }, 'live emulator: handling a frame failed');
+        this.#error(serverError(), undefined);
+      });
+    });
+  }
+
+  /** Ends the session from the server side (shutdown): `session.closed` with `connection_lost`. */
+  close(): void {
+    this.#finish('connection_lost', undefined);
+  }
+
+  #now(): number {
+    return performance.now() - this.#startedAt;
+  }
+
+  #send(event: Outgoing): void {
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
+    // Output audio carries no event id on the primary socket (the SDK type has none).
+    const stamped = event.type === 'session.output_audio.delta' ? event : { ...event, event_id: newLiveEventId() };
+    this.#ws.send(JSON.stringify(stamped));
+  }
+
+  #error(error: LiveError, clientEventId: string | undefined): void {
+    const withId = clientEventId === undefined ? error : { ...error, client_event_id: clientEventId };
+    this.#send({ type: 'error', error: withId, ...(clientEventId === undefined ? {} : { client_event_id: clientEventId }) });
+  }
+
+  async #frame(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.#state === 'closed') return;
+    if (isBinary) return this.#error(liveError('invalid_event', 'Expected a text WebSocket message with one JSON event.'), undefined);
+    const text = data.toString();
+    if (text.length > this.#init.maxEventBytes) {
+      return this.#error(liveError('invalid_event', `The event is ${text.length} bytes, above the maximum of ${this.#init.maxEventBytes}.`), undefined);
+    }
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) return this.#error(parsed.error, parsed.eventId);
+    const event = parsed.event;
+    const id = event.event_id ?? undefined;
+    if (this.#state === 'awaiting_start' && event.type !== 'session.start') {
+      if (!this.#init.choices.errorBeforeStart) {
+        this.#ws.close(1008, 'session.start must come first');
+        return;
+      }
+      return this.#error(notStarted(event.type), id);
+    }
+    await this.#handle(event, id);
+  }
+
+  async #handle(event: LiveClientEvent, id: string | undefined): Promise<void> {
+    switch (event.type) {
+      case 'session.start': return this.#start(event.session, id);
+      case 'session.update': return this.#update(event.session, id);
+      case 'session.input_audio.append': return this.#append(event.audio, id);
+      case 'session.input_audio.mute':
+      case 'session.input_audio.unmute':
+        this.#listener!.muted = event.type === 'session.input_audio.mute';
+        this.#send({ type: event.type === 'session.input_audio.mute' ? 'session.input_audio.muted' : 'session.input_audio.unmuted', ...ack(id) });
+        return;
+      case 'session.output_audio.fixture.play': return this.#fixture(event.audio, id);
+      case 'session.instructions.append':
+      case 'session.thinking.append':
+      case 'session.commentary.append':
+        return this.#appendContext(event, id);
+      case 'response.item.create': {
+        if (!this.#responsesMode()) return this.#error(notResponsesDelegation(event.type), id);
+        const { item } = event;
+        if (item.type === 'function_call_output' && !this.#backend!.output(item.call_id)) {
+          return this.#error(liveError('invalid_value', `No function call '${item.call_id}' waits for its output.`, 'item.call_id'), id);
+        }
+        this.#contextTokens += tokensOf(JSON.stringify(item), this.#init.choices);
+        return;
+      }
+      case 'response.create':
+        if (!this.#responsesMode()) return this.#error(notResponsesDelegation(event.type), id);
+        this.#backend!.create();
+        return;
+      case 'session.close':
+        this.#finish('close_requested', id);
+    }
+  }
+
+  async #start(raw: unknown, id: string | undefined): Promise<void> {
+    if (this.#state !== 'awaiting_start') return this.#error(alreadyStarted(), id);
+    const checked = checkStartConfig(raw, this.#init.choices);
+    if (!checked.ok) return this.#error(checked.error, id);
+    const config: SessionConfig = checked.value;
+    if (/realtime/.test(config.model)) {
+      return this.#error(liveError('invalid_model', `Model '${config.model}' is not a GPT-Live model; use /v1/realtime for it.`, 'session.model'), id);
+    }
+    const { choices, synthesizer } = this.#init;
+    const format = config.audio?.format ?? DEFAULT_LIVE_FORMAT;
+    const voice = config.audio?.output?.voice ?? DEFAULT_VOICE;
+    this.#session = {
+      id: newLiveSessionId(),
+      model: config.model,
+      status: 'active',
+      expires_at: Math.floor((Date.now() + choices.sessionMaxMs) / 1000),
+      audio: { format, output: { voice } },
+      delegation: config.delegation ?? { type: 'client' },
+      instructions: config.instructions ?? null,
+      input: config.input ?? [],
+      triggers: config.triggers ?? [],
+      store: config.store ?? false,
+    };
+    this.#listener = await Listener.create(format, choices.turnSilenceMs);
+    this.#state = 'active';
+    this.#startedAt = performance.now();
+    this.#contextTokens = tokensOf(config.instructions ?? '', choices);
+    this.#speaker = new Speaker({
+      synthesizer, format, voice: typeof voice === 'string' ? voice : undefined, choices,
+      now: () => this.#now(), send: (e) => this.#send(e), isOpen: () => this.#state === 'active',
+    });
+    this.#backend = new BackendModel({
+      send: (e) => this.#send(e),
+      config: () => this.#backendConfig(),
+      nextSteps: () => this.#responder.respond(),
+      speak: (text) => void this.#speaker?.say(text),
+      now: () => this.#now(),
+      logger: this.#log,
+    });
+    this.#send({ type: 'session.started', session: this.#session, ...ack(id) });
+    const usage = setInterval(() => this.#send({ type: 'session.usage.updated', usage: this.#usage(), context_window: { usage_ratio: this.#usageRatio() } }), choices.usageIntervalMs);
+    const expiry = setTimeout(() => this.#finish('expired', undefined), Math.min(choices.sessionMaxMs, 2 ** 31 - 1));
+    usage.unref();
+    expiry.unref();
+    this.#timers.push(usage, expiry);
+  }
+
+  #update(raw: unknown, id: string | undefined): void {
+    const checked = checkUpdateConfig(raw);
+    if (!checked.ok) return this.#error(checked.error, id);
+    const applied = applyUpdate(this.#session!, checked.value);
+    if (!applied.ok) return this.#error(applied.error, id);
+    this.#session = applied.value;
+    this.#send({ type: 'session.updated', session: this.#session, ...ack(id) });
+  }
+
+  #append(audio: string, id: string | undefined): void {
+    const format = this.#session!.audio?.format ?? DEFAULT_LIVE_FORMAT;
+    const bytes = decodeBase64Audio(format, audio);
+    if (typeof bytes === 'string') return this.#error(badAudio('audio', bytes), id);
+    const heard = this.#listener!.hear(bytes);
+    if (heard.started.length > 0 && this.#speaker!.speaking && this.#init.choices.yieldsToCaller) {
+      // Full duplex: the caller talks over the model, and the model yields (§3.3c).
+      this.#speaker!.stop();
+    }
+    // The session timeline is the wall clock since the start (an emulator choice, §8.4): speech is
+    // placed on it by when its audio arrived, whatever pace the client streams at.
+    const offset = this.#now() - this.#listener!.heardMs;
+    for (const turn of heard.ended) this.#callerTurn(Math.max(0, Math.round(turn.startMs + offset)), Math.max(0, Math.round(turn.endMs + offset)));
+  }
+
+  /** The caller's turn ended: its transcript, then the model's answer. */
+  #callerTurn(startMs: number, endMs: number): void {
+    const text = this.#responder.userInput({ kind: 'audio', durationMs: endMs - startMs });
+    const tokens = words(text, false);
+    const span = Math.max(1, endMs - startMs);
+    tokens.forEach((word, i) => {
+      const from = startMs + Math.round((i * span) / tokens.length);
+      const to = startMs + Math.round(((i + 1) * span) / tokens.length);
+      this.#send({ type: 'session.input_transcript.delta', delta: word, start_ms: from, end_ms: to });
+    });
+    this.#contextTokens += tokensOf(text, this.#init.choices);
+    this.#modelTurn();
+  }
+
+  /** The model takes a turn: the `say` steps it speaks itself, and from the first `call` on, a delegation. */
+  #modelTurn(): void {
+    const steps = this.#responder.respond();
+    const firstCall = steps.findIndex((step) => 'call' in step);
+    const own = firstCall < 0 ? steps : steps.slice(0, firstCall);
+    for (const step of own) if ('say' in step) void this.#speaker!.say(step.say);
+    if (firstCall < 0) return;
+    const rest = steps.slice(firstCall);
+    if (this.#responsesMode()) {
+      this.#backend!.delegate(rest);
+      return;
+    }
+    // Client (or Decisions) delegation: the server only says that one happened (§4).
+    const delegationId = newDelegationId();
+    this.#clientDelegations.add(delegationId);
+    const target = this.#session!.delegation?.type === 'decisions' ? 'decisions' : 'client';
+    this.#send({ type: 'session.delegation.created', delegation: { id: delegationId, type: 'delegation', target }, offset_ms: Math.round(this.#now()) });
+  }
+
+  #appendContext(event: AppendEvent, id: string | undefined): void {
+    if (this.#fixturePlaying) return this.#error(fixtureActive(event.type), id);
+    const tokens = tokensOf(event.content, this.#init.choices);
+    if (tokens > LIVE_LIMITS.appendTokens) return this.#error(tooLong('content', tokens, LIVE_LIMITS.appendTokens), id);
+    if (event.delegation_id !== null) {
+      if (this.#responsesMode()) return this.#error(delegationIdUnderResponses(), id);
+      if (!this.#clientDelegations.has(event.delegation_id)) return this.#error(unknownDelegation(event.delegation_id), id);
+    }
+    this.#contextTokens += tokens;
+    const at = Math.round(this.#now());
+    const appended = ({
+      'session.instructions.append': 'session.instructions.appended',
+      'session.thinking.append': 'session.thinking.appended',
+      'session.commentary.append': 'session.commentary.appended',
+    } as const)[event.type];
+    this.#send({ type: appended, start_ms: at, end_ms: at, ...ack(id) });
+    if (event.type !== 'session.commentary.append') return;
+    if (event.delegation_id !== null) {
+      // Client delegation: the model paraphrases what it was given (verbatim, here).
+      void this.#speaker!.say(event.content);
+    } else if (this.#init.choices.commentaryTakesTurn && !this.#speaker!.speaking && !this.#backend!.busy) {
+      this.#modelTurn();
+    }
+  }
+
+  #fixture(audio: string, id: string | undefined): void {
+    if (this.#fixturePlaying) return this.#error(liveError('fixture_active', 'An output audio fixture is already playing.', 'audio'), id);
+    const bytes = decodeBase64Audio({ type: 'audio/pcm', rate: 24000 }, audio);
+    if (typeof bytes === 'string') return this.#error(badAudio('audio', bytes), id);
+    const ms = bytesToMs({ type: 'audio/pcm', rate: 24000 }, bytes.byteLength);
+    if (ms > LIVE_LIMITS.fixtureMs) return this.#error(badAudio('audio', `the fixture is ${Math.round(ms)} ms, above the maximum of ${LIVE_LIMITS.fixtureMs} ms`), id);
+    const samples = new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    // Validated whole first; then the model's speech is interrupted, input muted, the clip played.
+    this.#speaker!.stop();
+    this.#fixturePlaying = true;
+    this.#listener!.deaf = true;
+    this.#send({ type: 'session.output_audio.fixture.playing', ...ack(id) });
+    void this.#speaker!.play(samples).then((played) => {
+      this.#fixturePlaying = false;
+      if (this.#listener) this.#listener.deaf = false;
+      if (played && this.#state === 'active') this.#send({ type: 'session.output_audio.fixture.played', ...ack(id) });
+    });
+  }
+
+  #responsesMode(): boolean {
+    return this.#session?.delegation?.type === 'responses';
+  }
+
+  #backendConfig(): { model: string; tools: readonly FunctionTool[] } {
+    const delegation = this.#session?.delegation;
+    if (delegation?.type !== 'responses') return { model: '', tools: [] };
+    const tools = (delegation.responses.tools ?? []).filter((t): t is FunctionTool => t.type === 'function');
+    return { model: delegation.responses.model, tools };
+  }
+
+  #usage(): { seconds: number } {
+    return { seconds: Math.round(this.#now() / 100) / 10 };
+  }
+
+  #usageRatio(): number {
+    return Math.min(1, Math.round((this.#contextTokens / CONTEXT_TOKENS) * 1000) / 1000);
+  }
+
+  /** `session.closed` (terminal), then the socket closes. */
+  #finish(reason: 'close_requested' | 'expired' | 'connection_lost', id: string | undefined): void {
+    if (this.#state === 'closed') return;
+    const session = this.#session;
+    const wasActive = this.#state === 'active';
+    this.#state = 'closed';
+    this.#speaker?.stop();
+    if (wasActive && session) this.#send({ type: 'session.closed', reason, session, usage: this.#usage(), ...ack(id) });
+    this.#ws.close(1000, reason);
+    this.#dispose();
+  }
+
+  #dispose(): void {
+    this.#state = 'closed';
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = [];
+    this.#speaker?.stop();
+    this.#listener?.dispose();
+    this.#listener = undefined;
+  }
+}
+
+function ack(id: string | undefined): { client_event_id?: string } {
+  return id === undefined ? {} : { client_event_id: id };
+}

@@ -1,0 +1,47 @@
+import { TranscriptGrouper } from 'openai/lib/live/transcript-grouper';
+import type { ServerEvent } from 'openai/resources/live/live';
+import type { EdgeTransport } from '../../edges/edge.ts';
+import type { FactSink } from '../../observability/session-facts.ts';
+
+/**
+ * GPT-Live's transcript deltas as the client's `transcript` events: the SDK's TranscriptGrouper
+ * groups them into turns by timing alone (Live has no item ids and no completed event); a
+ * segment's updates are partial lines, its close the final one (also published, for records).
+ */
+export class LiveTranscripts {
+  readonly #grouper = new TranscriptGrouper();
+  #closed = false;
+
+  /** When each open segment was first seen (performance clock). */
+  readonly #firstSeen = new Map<string, number>();
+
+  /** `onAssistantTurnClosed` gets when the agent's turn began, so a caller can tell turns apart by time. */
+  constructor(edge: EdgeTransport, sessionId: string, facts: FactSink, onAssistantTurnClosed?: (segmentId: string, startedAtMs: number) => void) {
+    this.#grouper.on('segment.updated', (segment) => {
+      if (!this.#firstSeen.has(segment.id)) this.#firstSeen.set(segment.id, performance.now());
+      edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: false, item_id: segment.id });
+    });
+    this.#grouper.on('segment.closed', ({ segment }) => {
+      edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: true, item_id: segment.id });
+      facts.publish('transcriptFinal', { sessionId, role: segment.speaker, itemId: segment.id, text: segment.text });
+      const startedAtMs = this.#firstSeen.get(segment.id) ?? performance.now();
+      this.#firstSeen.delete(segment.id);
+      if (segment.speaker === 'assistant') onAssistantTurnClosed?.(segment.id, startedAtMs);
+    });
+  }
+
+  push(event: ServerEvent): void {
+    if (this.#closed) return;
+    try {
+      this.#grouper.push(event);
+    } catch {
+      // A malformed delta (bad times) costs that delta; the grouper says so by throwing.
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#grouper.close();
+  }
+}
