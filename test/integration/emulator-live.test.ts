@@ -75,7 +75,9 @@ describe('GPT-Live emulator, driven by the openai LiveWS client', () => {
   });
 
   it('hears a spoken turn, answers in speech, and delegates a function call that round-trips', async () => {
-    await client.stream(await speechPcm('When does the pool open?', { leadingSilenceMs: 800, trailingSilenceMs: 1200 }));
+    // In real time: the session timeline is the wall clock, and speech sent faster than that would
+    // be placed before its own start (clamped to 0).
+    await client.stream(await speechPcm('When does the pool open?', { leadingSilenceMs: 800, trailingSilenceMs: 1200 }), 1);
     await client.waitFor('session.output_transcript.delta');
     const heard = client.ofType('session.input_transcript.delta');
     expect(heard.map((d) => d.delta).join('')).toBe('When does the pool open?');

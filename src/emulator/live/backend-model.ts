@@ -21,6 +21,8 @@ export interface BackendModelDeps {
   config: () => { model: string; tools: readonly FunctionTool[] };
   /** The responder's next response. */
   nextSteps: () => ResponseSteps;
+  /** A function call the backend made (the conversation the responder reads). */
+  called: (callId: string, name: string, args: string) => void;
   /** The voice model speaks the backend's text in its own words (verbatim, here). */
   speak: (text: string) => void;
   /** Milliseconds since the session started. */
@@ -127,6 +129,7 @@ export class BackendModel {
         nested({ type: 'response.function_call_arguments.done', item_id: call.id, output_index: outputIndex, name: step.call, arguments: args });
         nested({ type: 'response.output_item.done', output_index: outputIndex, item: call });
         delegation.awaiting.add(callId);
+        this.#deps.called(callId, step.call, args);
         outputTokens += Math.ceil(args.length / 4) + 8;
       }
       outputIndex++;

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { Error as LiveError, FunctionTool, ServerEvent, SessionConfig, SessionResource } from 'openai/resources/live/live';
-import { Responder } from '../responder/responder.ts';
+import { Responder, type ResponderInput } from '../responder/responder.ts';
 import type { LoadedScript } from '../responder/script.ts';
 import { words } from '../response/speech-stream.ts';
 import type { SpeechSynthesizer } from '../speech/index.ts';
 import { bytesToMs, DEFAULT_LIVE_FORMAT, decodeBase64Audio } from './audio.ts';
 import { BackendModel } from './backend-model.ts';
+import { LiveConversationView } from './conversation-view.ts';
 import { parseClientFrame, type AppendEvent, type LiveClientEvent } from './client-events.ts';
 import { applyUpdate, checkStartConfig, checkUpdateConfig, tokensOf } from './config.ts';
 import {
@@ -47,6 +48,7 @@ export class LiveConnection {
   readonly #init: LiveConnectionInit;
   readonly #log: Logger;
   readonly #responder: Responder;
+  readonly #conversation = new LiveConversationView();
   #state: State = 'awaiting_start';
   #session: SessionResource | undefined;
   #startedAt = 0;
@@ -141,6 +143,7 @@ export class LiveConnection {
         if (item.type === 'function_call_output' && !this.#backend!.output(item.call_id)) {
           return this.#error(liveError('invalid_value', `No function call '${item.call_id}' waits for its output.`, 'item.call_id'), id);
         }
+        if (item.type === 'function_call_output') this.#conversation.answered(item.call_id, typeof item.output === 'string' ? item.output : JSON.stringify(item.output));
         this.#contextTokens += tokensOf(JSON.stringify(item), this.#init.choices);
         return;
       }
@@ -187,8 +190,9 @@ export class LiveConnection {
     this.#backend = new BackendModel({
       send: (e) => this.#send(e),
       config: () => this.#backendConfig(),
-      nextSteps: () => this.#responder.respond(),
-      speak: (text) => void this.#speaker?.say(text),
+      nextSteps: () => this.#responder.respond(this.#responderInput()),
+      called: (callId, name, args) => this.#conversation.called(callId, name, args),
+      speak: (text) => this.#say(text),
       now: () => this.#now(),
       logger: this.#log,
     });
@@ -226,7 +230,8 @@ export class LiveConnection {
 
   /** The caller's turn ended: its transcript, then the model's answer. */
   #callerTurn(startMs: number, endMs: number): void {
-    const text = this.#responder.userInput({ kind: 'audio', durationMs: endMs - startMs });
+    const text = this.#responder.userInput({ kind: 'audio', durationMs: endMs - startMs }, this.#responderInput());
+    this.#conversation.callerSaid(text);
     const tokens = words(text, false);
     const span = Math.max(1, endMs - startMs);
     tokens.forEach((word, i) => {
@@ -240,10 +245,10 @@ export class LiveConnection {
 
   /** The model takes a turn: the `say` steps it speaks itself, and from the first `call` on, a delegation. */
   #modelTurn(): void {
-    const steps = this.#responder.respond();
+    const steps = this.#responder.respond(this.#responderInput());
     const firstCall = steps.findIndex((step) => 'call' in step);
     const own = firstCall < 0 ? steps : steps.slice(0, firstCall);
-    for (const step of own) if ('say' in step) void this.#speaker!.say(step.say);
+    for (const step of own) if ('say' in step) this.#say(step.say);
     if (firstCall < 0) return;
     const rest = steps.slice(firstCall);
     if (this.#responsesMode()) {
@@ -303,6 +308,19 @@ export class LiveConnection {
 
   #responsesMode(): boolean {
     return this.#session?.delegation?.type === 'responses';
+  }
+
+  /** The voice speaks: heard by the caller, and part of the conversation the responder reads. */
+  #say(text: string): void {
+    this.#conversation.agentSaid(text);
+    void this.#speaker?.say(text);
+  }
+
+  /** What the responder decides from: the delegation backend's instructions and tools hold the current state. */
+  #responderInput(): ResponderInput {
+    const delegation = this.#session?.delegation;
+    const responses = delegation?.type === 'responses' ? delegation.responses : undefined;
+    return this.#conversation.input({ instructions: typeof responses?.instructions === 'string' ? responses.instructions : '', tools: this.#backendConfig().tools });
   }
 
   #backendConfig(): { model: string; tools: readonly FunctionTool[] } {
