@@ -52,6 +52,9 @@ const ownedEntry = z.discriminatedUnion('kind', [
  * to the owner over pub/sub (one channel per replica); PUBLISH counting no subscriber means the
  * owner is gone. One survivor (whoever sets the reap key first) ends what a dead replica owned.
  */
+/** Longest a Redis command may take before it counts as failed. */
+const COMMAND_TIMEOUT_MS = 2_000;
+
 export class RedisFleet implements Fleet {
   readonly kind = 'redis' as const;
   readonly replicaId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -70,6 +73,8 @@ export class RedisFleet implements Fleet {
   #beat?: NodeJS.Timeout;
   /** A beat still running (a slow Redis, a long reap) is not overlapped by the next. */
   #beating = false;
+  /** Since when every beat has reached Redis (performance clock); unset after a failed beat. */
+  #inTouchSince: number | undefined;
   #full = false;
 
   private constructor(redis: Redis, sub: Redis, opts: RedisFleetOptions) {
@@ -94,7 +99,9 @@ export class RedisFleet implements Fleet {
   /** Connects (both the command and the subscriber connection), joins the fleet and starts beating. */
   static async open(opts: RedisFleetOptions): Promise<RedisFleet> {
     // No offline queue: while Redis is away a command fails at once rather than holding a call up.
-    const options = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000 };
+    // A Redis that is connected but does not answer (a partition, a failover) fails a command after
+    // COMMAND_TIMEOUT_MS, never holding a session start or a shutdown up for longer.
+    const options = { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout: COMMAND_TIMEOUT_MS };
     const redis = new Redis(opts.url, options);
     const sub = new Redis(opts.url, options);
     for (const client of [redis, sub]) client.on('error', (err) => opts.log.warn({ err: err.message }, 'fleet: Redis connection error'));
@@ -133,7 +140,11 @@ export class RedisFleet implements Fleet {
     try {
       const pipeline = redis.pipeline();
       pipeline.vgHeartbeat(this.#k.replicas, this.#k.places, this.replicaId, this.#ttlMs, ...this.#places);
-      for (const id of this.#owned.keys()) pipeline.pexpire(this.#k.dir(id), this.#ttlMs);
+      // Written again, not only kept alive: an entry lost to a failed write or a Redis restart comes back.
+      for (const [id, entry] of this.#owned) {
+        pipeline.set(this.#k.dir(id), this.replicaId, 'PX', this.#ttlMs);
+        pipeline.hset(this.#k.owned(this.replicaId), id, JSON.stringify(entry));
+      }
       // The owned list outlives the replica, so a survivor can still read it after the beat lapses.
       if (this.#owned.size > 0) pipeline.pexpire(this.#k.owned(this.replicaId), this.#ttlMs * 4);
       const results = await pipeline.exec();
@@ -141,8 +152,15 @@ export class RedisFleet implements Fleet {
       if (err) throw err;
       const [live, dead] = beat as [number, string[]];
       this.#full = live >= this.#maxSessions;
-      for (let i = 0; i < dead.length; i += 2) await this.#reap(dead[i], Number(dead[i + 1]) - this.#ttlMs);
+      const now = performance.now();
+      this.#inTouchSince ??= now;
+      // After Redis was away, every replica's beat has lapsed, not just a dead one's: reap only once
+      // this replica has itself been in touch for a whole TTL, so the others have had time to beat again.
+      if (now - this.#inTouchSince >= this.#ttlMs) {
+        for (let i = 0; i < dead.length; i += 2) await this.#reap(dead[i], Number(dead[i + 1]) - this.#ttlMs);
+      }
     } catch (err) {
+      this.#inTouchSince = undefined;
       this.#log.warn({ err: (err as Error).message }, 'fleet: heartbeat failed');
     } finally {
       this.#beating = false;

@@ -96,6 +96,25 @@ describe('RedisFleet against a real Redis: what replicas share', () => {
     redis.disconnect();
   });
 
+  it('a Redis that stops answering for longer than the TTL: no replica takes the others for dead', async () => {
+    const p = prefix();
+    const redis = new Redis(inject('redisUrl'));
+    const lost: string[] = [];
+    const replicas = [await join({ prefix: p }), await join({ prefix: p })];
+    replicas.forEach((r, i) => {
+      r.own(`vs_${i}`, { kind: 'session', edge: 'kiosk', startedAt: 1 });
+      r.onLost('session', async (id) => void lost.push(id));
+    });
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS * 1.5)); // both in touch for a whole TTL
+    // Every client's commands wait (a partition, a failover): every beat lapses at once.
+    await redis.call('CLIENT', 'PAUSE', String(TTL_MS * 3), 'ALL');
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS * 6));
+    expect(lost).toEqual([]);
+    expect(await replicas[0].ownerOf('vs_1')).toBe(replicas[1].replicaId);
+    expect(await replicas[1].ownerOf('vs_0')).toBe(replicas[0].replicaId);
+    redis.disconnect();
+  }, 20_000);
+
   it('leaves at close: a closed replica owns nothing and holds no place', async () => {
     const p = prefix();
     const a = await RedisFleet.open({ url: inject('redisUrl'), log: silent, ttlMs: TTL_MS, prefix: p, maxSessions: 1 });

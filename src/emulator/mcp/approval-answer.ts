@@ -10,11 +10,11 @@ export function approvalAnswered(ctx: SessionContext, answer: Extract<Item, { ty
   const request = ctx.mcp.takeApprovalRequest(answer.approval_request_id);
   if (!request) return;
   ctx.logger.debug({ server: request.server_label, tool: request.name, approve: answer.approve }, 'MCP approval answered');
-  ctx.enqueue(() => {
-    if (ctx.responses.active) {
-      ctx.logger.warn({ server: request.server_label, tool: request.name }, 'MCP approval answered while a response runs; the model goes on from the next response');
-      return;
-    }
+  // Answered while the model is speaking (the caller said "yes" aloud, then pressed Allow): the
+  // call is made once that response ends, not lost.
+  const respond = (): void => ctx.enqueue(() => {
+    if (ctx.responses.active) return ctx.responses.whenIdle(respond);
     return createResponse(ctx, undefined, { kind: 'mcp_approval', approved: answer.approve ? request : null });
   });
+  ctx.responses.whenIdle(respond);
 }

@@ -1,9 +1,13 @@
 import type { ResponseRunner } from './runner.ts';
 
+const MAX_WAITING = 16;
+
 /** The responses of one session: any number out of band, at most one in the default conversation. */
 export class ResponseRegistry {
   readonly #running = new Set<ResponseRunner>();
   #active: ResponseRunner | null = null;
+  /** Work waiting for the default conversation to have no response (bounded: oldest dropped). */
+  readonly #whenIdle: (() => void)[] = [];
 
   /** The in-progress default-conversation response, if any. */
   get active(): ResponseRunner | null {
@@ -17,7 +21,16 @@ export class ResponseRegistry {
 
   finished(runner: ResponseRunner): void {
     this.#running.delete(runner);
-    if (this.#active === runner) this.#active = null;
+    if (this.#active !== runner) return;
+    this.#active = null;
+    for (const task of this.#whenIdle.splice(0)) task();
+  }
+
+  /** Runs `task` once no default-conversation response is in progress: now, or when the active one ends. */
+  whenIdle(task: () => void): void {
+    if (!this.#active) return task();
+    if (this.#whenIdle.length >= MAX_WAITING) this.#whenIdle.shift();
+    this.#whenIdle.push(task);
   }
 
   find(id: string): ResponseRunner | undefined {
@@ -29,6 +42,7 @@ export class ResponseRegistry {
   abortAll(): void {
     for (const runner of this.#running) runner.abort();
     this.#running.clear();
+    this.#whenIdle.length = 0;
     this.#active = null;
   }
 }
