@@ -71,7 +71,9 @@ export class McpCalls {
       if (!call) return;
       const failed = item.error !== null && item.error !== undefined;
       const output = failed ? JSON.stringify({ error: item.error?.message ?? 'the call failed' }) : (item.output ?? '');
-      this.#result(id, call.server, call.name, item.arguments || call.arguments, output, failed ? 'VG_ERR_MCP_CALL_FAILED' : undefined, performance.now() - call.startedAt);
+      // The server's own error text may carry its internals (an HTTP body): the record keeps it, the client gets a safe line.
+      const safe = failed ? JSON.stringify({ error: `the ${call.server} server could not run ${call.name}` }) : undefined;
+      this.#result(id, call.server, call.name, item.arguments || call.arguments, output, failed ? 'VG_ERR_MCP_CALL_FAILED' : undefined, performance.now() - call.startedAt, safe);
       return;
     }
     if (event.type === 'response.mcp_call_arguments.done') {
@@ -173,8 +175,9 @@ export class McpCalls {
     }
   }
 
-  #result(callId: string, server: string, name: string, args: string, output: string, errorCode: string | undefined, durationMs: number): void {
-    const shown = output.length > MAX_CLIENT_OUTPUT_CHARS ? `${output.slice(0, MAX_CLIENT_OUTPUT_CHARS)}…` : output;
+  /** `clientOutput`: what the client is shown instead of `output`, when that is not for its eyes. */
+  #result(callId: string, server: string, name: string, args: string, output: string, errorCode: string | undefined, durationMs: number, clientOutput = output): void {
+    const shown = clientOutput.length > MAX_CLIENT_OUTPUT_CHARS ? `${clientOutput.slice(0, MAX_CLIENT_OUTPUT_CHARS)}…` : clientOutput;
     const duration = Math.round(durationMs);
     this.#deps.edge.send({ type: 'tool.result', name, call_id: callId, output: shown, error: errorCode !== undefined, duration_ms: duration, server });
     this.#deps.facts.publish('toolFinished', {
