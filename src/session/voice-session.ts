@@ -1,10 +1,11 @@
+import { FAREWELL, FAREWELL_MAX_MS, type CallSessionDeps } from './call-session.ts';
 import type { Logger } from 'pino';
 import { RealtimeSession } from '@openai/agents/realtime';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { ClientControl, EdgeTransport } from '../edges/edge.ts';
 import { bytesPerMs } from '../audio/format.ts';
 import type { AgentRuntime, SessionCallbacks, SessionContext } from './agent-runtime.ts';
-import { BackendLink, type BackendTarget, type LinkDownReason, type LinkPolicy } from './backend-link.ts';
+import { BackendLink, type BackendTarget, type LinkDownReason } from './backend-link.ts';
 import { ConversationLog } from './conversation-log.ts';
 import { ConversationData } from './conversation-data.ts';
 import type { SlotValues } from '../engine/slots.ts';
@@ -25,22 +26,7 @@ import { errorEvent } from '../edges/errors.ts';
 import { TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
 import { VgError } from '../errors.ts';
 
-export interface VoiceSessionDeps {
-  id: string;
-  edge: EdgeTransport;
-  runtime: AgentRuntime;
-  backend: BackendTarget;
-  linkPolicy: LinkPolicy;
-  toolTimeoutMs: number;
-  log: Logger;
-  /** Where the session's facts go (the gateway's metrics and call records). */
-  facts: FactSink;
-}
-
-/** What the agent is asked to say when the gateway must end a call (a shutdown deadline). */
-const FAREWELL = 'The service must end this call now. In one short sentence, apologise and say goodbye. Do not ask anything.';
-/** The goodbye's generation and then its playback each get at most this long. */
-const FAREWELL_MAX_MS = 6_000;
+export type VoiceSessionDeps = CallSessionDeps;
 
 /** Caller audio kept while the backend link is restored; beyond it the caller is asked to repeat. */
 const MAX_HELD_AUDIO_MS = 10_000;

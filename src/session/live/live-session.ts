@@ -9,7 +9,7 @@ import type { FactSink } from '../../observability/session-facts.ts';
 import { runTool } from '../../tools/run-tool.ts';
 import type { ToolDefinition } from '../../tools/tool.ts';
 import type { AgentRuntime } from '../agent-runtime.ts';
-import type { BackendTarget, LinkPolicy } from '../backend-link.ts';
+import { FAREWELL, FAREWELL_MAX_MS, type CallSessionDeps } from '../call-session.ts';
 import { transferCall } from '../call-transfer.ts';
 import { ConversationData } from '../conversation-data.ts';
 import { HangupAfterGoodbye } from '../hangup-after-goodbye.ts';
@@ -19,25 +19,13 @@ import { LiveToolRound, type LiveToolCall } from './live-tool-round.ts';
 import { LiveTranscripts } from './live-transcripts.ts';
 import { LiveTurns } from './live-turns.ts';
 
-export interface LiveSessionDeps {
-  id: string;
-  edge: EdgeTransport;
-  runtime: AgentRuntime;
-  backend: BackendTarget;
-  linkPolicy: LinkPolicy;
-  toolTimeoutMs: number;
-  log: Logger;
-  /** Where the session's facts go (the gateway's metrics and call records). */
-  facts: FactSink;
-}
+export type LiveSessionDeps = CallSessionDeps;
 
 /** The delegation backend's model when the target names none. */
 export const DEFAULT_DELEGATION_MODEL = 'gpt-5.1';
 
 /** How the agent opens the call: GPT-Live has no `response.create` for the voice (§7), so it is told to speak. */
 const OPEN_CALL = 'The call has just connected. Greet the caller now, as the current step says, and wait for their answer.';
-const FAREWELL = 'The service must end this call now. In one short sentence, apologise and say goodbye. Do not ask anything.';
-const FAREWELL_MAX_MS = 6_000;
 
 type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
 
