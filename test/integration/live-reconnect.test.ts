@@ -94,6 +94,21 @@ describe('GPT-Live backend link: a call survives a dropped connection', () => {
     expect(appendedBytes()).toBeGreaterThanOrEqual(speech.length * 2 * 0.9);
   }, 60_000);
 
+  it('a session that expires is followed by a new one for the same call', async () => {
+    gw = await startTestGateway({ script: 'agents/front-desk.script.json', api: 'live', sessionMaxMs: 6_000 });
+    device = await KioskClient.connect(gw.wsUrl);
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
+    device.reportPlayed(device.receivedSinceClearMs);
+    const closed = await gw.tap.waitFor((e) => e.direction === 'server' && e.event.type === 'session.closed', 15_000);
+    expect(closed.event.reason).toBe('expired');
+    await device.waitFor('backend.restored', () => true, 15_000);
+    const [, second] = starts(gw);
+    expect(responses(second.start).instructions).toContain('## Current state: 1_greeting');
+    expect(responses(second.start).instructions).toMatch(/Agent: "[^"]*front desk/i);
+    await say('My first name is Jane.');
+    await device.waitFor('state.changed', (e) => e.to === '3_get_last_name');
+  }, 60_000);
+
   it('when every attempt is refused, the call ends with backend_lost', async () => {
     await callAtLastName();
     gw.tap.swallow((e) => e.type === 'session.start', (e) => ({
