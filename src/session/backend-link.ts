@@ -5,6 +5,7 @@ import type { SessionContext } from './agent-runtime.ts';
 import type { ConversationLog } from './conversation-log.ts';
 import type { GatewayTransport } from './gateway-transport.ts';
 import type { SdkSessionConfig } from './sdk-session-config.ts';
+import { jitter } from './retry-delay.ts';
 
 export interface BackendTarget {
   url: string;
@@ -291,10 +292,6 @@ export class BackendLink {
       this.#retryTimer = setTimeout(resolve, ms);
     });
   }
-}
-
-function jitter(ms: number): number {
-  return ms * (0.8 + Math.random() * 0.4);
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { LiveWS } from 'openai/resources/live/ws';
 import type { ClientEvent, ServerEvent, SessionConfig, SessionResource, SessionUpdateConfig } from 'openai/resources/live/live';
 import type { BackendTarget } from '../backend-link.ts';
+import { HeldOutbox } from '../held-outbox.ts';
 
 /** Longest wait for `session.closed` after `session.close` (C-lk waits 5 s; a hang-up should not). */
 const CLOSE_WAIT_MS = 2_000;
@@ -14,44 +15,66 @@ export interface LiveLinkDeps {
   /** Longest wait for `session.started`, and for each `session.updated`. */
   confirmTimeoutMs: number;
   log: Logger;
+  /** Caller audio held while the link is down (base64 characters); past it the oldest goes. */
+  maxHeldAudioChars: number;
   /** Every server event of the session, in order. */
   onEvent: (event: ServerEvent) => void;
-  /** The connection ended without our asking (a drop, an expiry): the call cannot go on. */
+  /** The connection ended without our asking (a drop, an expiry); the link may be opened again. */
   onLost: (reason: string) => void;
 }
 
 /**
- * The backend link on GPT-Live: one session on one primary WebSocket, through the `openai`
- * package's own LiveWS client. A new socket would be a new session with no state (§1.1), so a
- * drop ends the call rather than reconnecting (see README: what differs on Live).
+ * The backend link on GPT-Live: one session at a time on one primary WebSocket, through the
+ * `openai` package's own LiveWS client. A new socket is a new session with no state (§1.1), so
+ * after a drop the session opens the link again with where the call is now (live-restore.ts);
+ * the caller's audio meanwhile is held, bounded, and goes out once the new session has started.
  */
 export class LiveLink {
   readonly #deps: LiveLinkDeps;
   #ws: LiveWS | undefined;
   #session: SessionResource | undefined;
+  /** A session has started on the current socket and the socket is still open. */
+  #up = false;
   #closing = false;
+  readonly #held: HeldOutbox;
   #nextId = 0;
   readonly #waiters = new Set<(event: ServerEvent) => void>();
 
   constructor(deps: LiveLinkDeps) {
     this.#deps = deps;
+    this.#held = new HeldOutbox({ maxAudioChars: deps.maxHeldAudioChars, maxEvents: 0 });
   }
 
-  /** Opens the session with its startup configuration; resolves on `session.started`. */
+  /** Caller audio dropped from the hold since the link went down (base64 characters). */
+  get droppedHeldAudioChars(): number {
+    return this.#held.droppedAudioChars;
+  }
+
+  /**
+   * Opens a session with its startup configuration; resolves on `session.started`, after the
+   * audio held since a drop went out. Called again after a drop, it opens a new session.
+   */
   async open(config: SessionConfig): Promise<SessionResource> {
+    if (this.#closing) throw new Error('the link is closed');
     const { target, log } = this.#deps;
     const ws = new LiveWS(new OpenAI({ apiKey: target.apiKey, baseURL: restBaseUrl(target.url), maxRetries: 0 }), {
       maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#deps.confirmTimeoutMs,
     });
     this.#ws = ws;
+    this.#up = false;
+    // Each handler serves its own socket only: a dropped socket's late events do not reach a newer session.
     ws.on('event', (event) => {
+      if (this.#ws !== ws) return;
       for (const waiter of this.#waiters) waiter(event);
       this.#deps.onEvent(event);
     });
     // Errors arrive as events too (above); this keeps the SDK from raising them as rejections.
     ws.on('error', (err) => log.debug({ err: err.message }, 'live backend error'));
     ws.on('close', (code, reason) => {
-      if (!this.#closing && this.#session) this.#deps.onLost(`closed ${code} ${reason}`);
+      if (this.#ws !== ws) return;
+      const wasUp = this.#up;
+      this.#up = false;
+      if (!this.#closing && wasUp) this.#deps.onLost(`closed ${code} ${reason}`);
     });
     const id = this.#eventId();
     const started = this.#await<SessionResource>((event, settle) => {
@@ -59,20 +82,30 @@ export class LiveLink {
       else if (event.type === 'error' && event.client_event_id === id) settle.fail(new Error(`the Live backend refused the session (${event.error.code})`));
     }, 'session.started', () => new Promise((_resolve, reject) => ws.on('close', (code) => reject(new Error(`the Live backend closed the connection (${code}) before starting the session`)))));
     ws.send({ type: 'session.start', event_id: id, session: config });
-    this.#session = await started;
+    try {
+      this.#session = await started;
+    } catch (err) {
+      ws.close();
+      throw err;
+    }
+    this.#up = true;
+    for (const item of this.#held.take()) if (item.kind === 'audio') this.appendAudio(item.payload);
     return this.#session;
   }
 
+  /** Sent on the open session; dropped while the link is down (a new session starts afresh). */
   send(event: ClientEvent): void {
-    if (!this.#closing) this.#ws?.send(event);
+    if (!this.#closing && this.#up) this.#ws?.send(event);
   }
 
   appendAudio(payload: string): void {
-    this.send({ type: 'session.input_audio.append', audio: payload });
+    if (this.#up) this.send({ type: 'session.input_audio.append', audio: payload });
+    else if (this.#session && !this.#closing) this.#held.push({ kind: 'audio', payload });
   }
 
   /** A sparse `session.update`; true once the backend answers `session.updated`, false on its error or silence. */
   async update(session: SessionUpdateConfig): Promise<boolean> {
+    if (!this.#up) return false;
     const id = this.#eventId();
     const verdict = this.#await<boolean>((event, settle) => {
       if (event.type === 'session.updated' && event.client_event_id === id) settle.ok(true);
@@ -86,7 +119,7 @@ export class LiveLink {
   async close(): Promise<void> {
     const ws = this.#ws;
     if (!ws || this.#closing) return;
-    const closed = this.#session
+    const closed = this.#up
       ? this.#await<void>((event, settle) => {
         if (event.type === 'session.closed') {
           this.#deps.log.info({ reason: event.reason, voice_seconds: event.usage.seconds }, 'live session closed');
@@ -94,8 +127,9 @@ export class LiveLink {
         }
       }, 'session.closed', undefined, CLOSE_WAIT_MS).catch(() => {})
       : Promise.resolve();
-    if (this.#session) ws.send({ type: 'session.close' });
+    if (this.#up) ws.send({ type: 'session.close' });
     this.#closing = true;
+    this.#held.take();
     await closed;
     ws.close();
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AudioFormat as LiveAudioFormat, ServerEvent, SessionConfig, SessionUpdateConfig } from 'openai/resources/live/live';
-import { formatType, type AudioFormat } from '../../audio/format.ts';
+import { bytesPerMs, formatType, type AudioFormat } from '../../audio/format.ts';
 import type { ClientControl, EdgeTransport } from '../../edges/edge.ts';
 import { errorEvent } from '../../edges/errors.ts';
 import { VgError } from '../../errors.ts';
@@ -15,6 +15,8 @@ import { ConversationData } from '../conversation-data.ts';
 import { HangupAfterGoodbye } from '../hangup-after-goodbye.ts';
 import { KeypadEntry, keypadMessage } from '../keypad.ts';
 import { LiveLink } from './live-link.ts';
+import { LiveRecap, withRecap } from './live-recap.ts';
+import { restoreLiveLink } from './live-restore.ts';
 import { LiveToolRound, type LiveToolCall } from './live-tool-round.ts';
 import { LiveTranscripts } from './live-transcripts.ts';
 import { LiveTurns } from './live-turns.ts';
@@ -26,6 +28,14 @@ export const DEFAULT_DELEGATION_MODEL = 'gpt-5.1';
 
 /** How the agent opens the call: GPT-Live has no `response.create` for the voice (§7), so it is told to speak. */
 const OPEN_CALL = 'The call has just connected. Greet the caller now, as the current step says, and wait for their answer.';
+
+/** After a restore, when the drop cut the agent off or left the caller unanswered. */
+const PICK_UP = 'The line dropped for a moment and is back. Without greeting again, pick up where the conversation was: answer the caller, or briefly finish what you were saying.';
+
+/** Caller audio held while the backend link is restored, as on Realtime. */
+const MAX_HELD_AUDIO_MS = 10_000;
+/** A tool result that lands while the line is down reaches the new session at most this long. */
+const MAX_ORPHAN_OUTPUT_CHARS = 1_000;
 
 type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
 
@@ -54,6 +64,10 @@ export class LiveVoiceSession {
   readonly #hangup: HangupAfterGoodbye;
   readonly #delegationModel: string;
   readonly #model: string;
+  readonly #recap = new LiveRecap();
+  readonly #linkPolicy: LiveSessionDeps['linkPolicy'];
+  /** Since the link dropped, until it is back (or the call ends). */
+  #restoring = false;
   /** Backend updates one at a time (calls of one response run concurrently). */
   #updates: Promise<unknown> = Promise.resolve();
   #lifecycle: Lifecycle = 'connecting';
@@ -76,15 +90,15 @@ export class LiveVoiceSession {
     this.#agent = deps.runtime.startAgent;
     this.#state = deps.runtime.startState(this.#agent);
     this.#data = new ConversationData(deps.runtime.slots);
+    this.#linkPolicy = deps.linkPolicy;
+    const media = deps.edge.media;
     this.#link = new LiveLink({
       target: deps.backend,
       confirmTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
       log: deps.log,
+      maxHeldAudioChars: media === 'none' ? 0 : Math.ceil((bytesPerMs(media.format) * MAX_HELD_AUDIO_MS * 4) / 3),
       onEvent: (event) => this.#onServerEvent(event),
-      onLost: (reason) => {
-        this.#log.warn({ reason }, 'the Live backend connection ended');
-        void this.end('backend_lost');
-      },
+      onLost: (reason) => this.#onLinkLost(reason),
     });
     this.#turns = new LiveTurns({
       edge: this.#edge,
@@ -93,24 +107,22 @@ export class LiveVoiceSession {
       onBargeIn: () => this.#facts.publish('bargeIn', { sessionId: this.id, edge: this.#edge.kind, truncated: false }),
       onTurnLatency: (latencyMs, itemId) => this.#facts.publish('turnLatency', { sessionId: this.id, itemId, latencyMs }),
     });
-    this.#tools = new LiveToolRound({ run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log });
-    this.#transcripts = new LiveTranscripts(this.#edge, this.id, this.#facts, (segmentId, startedAtMs) => this.#assistantTurnEnded(segmentId, startedAtMs));
+    this.#tools = new LiveToolRound({
+      run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log,
+      orphaned: (call, output) => this.#orphanedOutput(call.name, output),
+    });
+    this.#transcripts = new LiveTranscripts(
+      this.#edge, this.id, this.#facts,
+      (segmentId, startedAtMs) => this.#assistantTurnEnded(segmentId, startedAtMs),
+      (role, text) => this.#recap.add(role, text),
+    );
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
   }
 
   /** Starts the Live session with the start agent's voice and state, tells the client, and has the agent open the call. */
   async start(): Promise<void> {
-    const voice = this.#runtime.voice(this.#agent);
-    const format = liveFormat(this.#edge.media === 'none' ? undefined : this.#edge.media.format);
-    const backend = this.#backendState();
-    const config: SessionConfig = {
-      model: this.#model,
-      instructions: this.#runtime.live.voiceInstructions(this.#agent),
-      audio: { ...(format ? { format } : {}), output: { voice } },
-      delegation: { type: 'responses', responses: { model: this.#delegationModel, instructions: backend.instructions, tools: backend.tools, tool_choice: 'auto' } },
-    };
-    await this.#link.open(config);
+    await this.#link.open(this.#sessionConfig());
     if (this.#lifecycle !== 'connecting') return;
     this.#wire();
     this.#lifecycle = 'live';
@@ -138,8 +150,61 @@ export class LiveVoiceSession {
     await this.end(reason);
   }
 
-  #backendState() {
-    return this.#runtime.live.backendState(this.#agent, this.#state, this.#edge.caller, this.#data.values);
+  /** A session's startup configuration for where the call is now: the agent's voice, the state on the backend, what was said. */
+  #sessionConfig(): SessionConfig {
+    const voice = this.#runtime.voice(this.#agent);
+    const format = liveFormat(this.#edge.media === 'none' ? undefined : this.#edge.media.format);
+    const backend = this.#runtime.live.backendState(this.#agent, this.#state, this.#edge.caller, this.#data.values);
+    return {
+      model: this.#model,
+      instructions: withRecap(this.#runtime.live.voiceInstructions(this.#agent), this.#recap),
+      audio: { ...(format ? { format } : {}), output: { voice } },
+      delegation: {
+        type: 'responses',
+        responses: { model: this.#delegationModel, instructions: withRecap(backend.instructions, this.#recap), tools: backend.tools, tool_choice: 'auto' },
+      },
+    };
+  }
+
+  /**
+   * The backend connection dropped: a new session is opened for where the call is (state, voice,
+   * what was said), with the Realtime link's back-off; meanwhile the caller's audio is held.
+   */
+  #onLinkLost(reason: string): void {
+    if (this.#lifecycle !== 'live' || this.#restoring) {
+      void this.end('backend_lost');
+      return;
+    }
+    this.#log.warn({ reason }, 'the Live backend connection dropped; restoring');
+    this.#restoring = true;
+    const cutOff = this.#turns.busy();
+    this.#tools.connectionLost();
+    this.#transcripts.connectionLost();
+    this.#edge.send({ type: 'backend.reconnecting' });
+    void restoreLiveLink({
+      link: this.#link, policy: this.#linkPolicy, log: this.#log, signal: this.#abort.signal,
+      config: () => this.#sessionConfig(),
+      onRestored: (attempts) => {
+        this.#restoring = false;
+        this.#turns.restored();
+        this.#facts.publish('backendReconnect', { sessionId: this.id, reason: 'dropped', outcome: 'restored', attempts });
+        this.#edge.send({ type: 'backend.restored' });
+        if (cutOff || this.#recap.lastSpeaker === 'user') this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: PICK_UP });
+      },
+      onLost: (attempts) => {
+        this.#facts.publish('backendReconnect', { sessionId: this.id, reason: 'dropped', outcome: 'lost', attempts });
+        void this.end('backend_lost');
+      },
+    });
+  }
+
+  /** A tool finished after its session was lost: the new session learns its result (the recap, or an append once up). */
+  #orphanedOutput(tool: string, output: string): void {
+    const note = `${tool} returned ${output.slice(0, MAX_ORPHAN_OUTPUT_CHARS)}`;
+    this.#recap.add('note', note);
+    if (this.#restoring || this.#lifecycle !== 'live') return;
+    this.#link.send({ type: 'session.instructions.append', delegation_id: null, content: `Before the line dropped, ${note}.` });
+    this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: 'Tell the caller what that result means for them now.' });
   }
 
   #wire(): void {
@@ -166,6 +231,7 @@ export class LiveVoiceSession {
   /** Typed text: GPT-Live has no user-text input (§3.3d); it reaches the model as commentary to answer now. */
   #userText(text: string): void {
     this.#turns.callerSpeech();
+    this.#recap.add('user', text);
     this.#edge.send({ type: 'transcript', role: 'user', text, final: true, item_id: `text_${Date.now()}` });
     this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: `The caller typed: ${JSON.stringify(text)}. Answer it now.` });
   }
@@ -272,6 +338,7 @@ export class LiveVoiceSession {
       if (moved) {
         this.#state = decision.to;
         this.#link.send({ type: 'session.instructions.append', delegation_id: null, content: this.#runtime.live.movedTo(this.#agent, this.#state) });
+        this.#recap.add('note', `moved from step ${from} to step ${this.#state}`);
         this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
         this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
         if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
@@ -305,6 +372,7 @@ export class LiveVoiceSession {
     this.#agent = to;
     this.#state = toState;
     this.#link.send({ type: 'session.instructions.append', delegation_id: null, content: this.#runtime.live.handedTo(to) });
+    this.#recap.add('note', `${from} handed the call to ${to}`);
     this.#log.info({ from, to, state: this.#state }, 'handoff');
     this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
     this.#facts.publish('stateChanged', { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });

@@ -12,6 +12,8 @@ export interface LiveToolRoundDeps {
   /** Runs one call through the gateway's tool layer; resolves with the model's result text. */
   run: (call: LiveToolCall) => Promise<string>;
   send: (event: ClientEvent) => void;
+  /** A call that finished after its session was lost: its output has no session to go to. */
+  orphaned: (call: LiveToolCall, output: string) => void;
   log: Logger;
 }
 
@@ -31,6 +33,9 @@ export class LiveToolRound {
   #completed = false;
   /** Bumped per backend response: outputs of a forgotten response do not continue a newer one. */
   #round = 0;
+  /** Calls still running when their session was lost. */
+  readonly #orphans = new Set<string>();
+  readonly #runningIds = new Set<string>();
 
   constructor(deps: LiveToolRoundDeps) {
     this.#deps = deps;
@@ -38,6 +43,15 @@ export class LiveToolRound {
 
   get running(): number {
     return this.#running;
+  }
+
+  /** The backend session was lost: its running calls go on, and their outputs to `orphaned`. */
+  connectionLost(): void {
+    for (const callId of this.#runningIds) this.#orphans.add(callId);
+    this.#round++;
+    this.#calls = 0;
+    this.#running = 0;
+    this.#completed = false;
   }
 
   event(event: ResponseEvent): void {
@@ -79,7 +93,11 @@ export class LiveToolRound {
     const round = this.#round;
     this.#calls++;
     this.#running++;
-    void this.#deps.run({ callId, name, arguments: args }).then((output) => {
+    this.#runningIds.add(callId);
+    const call = { callId, name, arguments: args };
+    void this.#deps.run(call).then((output) => {
+      this.#runningIds.delete(callId);
+      if (this.#orphans.delete(callId)) return this.#deps.orphaned(call, output);
       if (round !== this.#round) return;
       this.#deps.send({ type: 'response.item.create', item: { type: 'function_call_output', call_id: callId, output } });
       this.#running--;

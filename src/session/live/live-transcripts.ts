@@ -9,24 +9,55 @@ import type { FactSink } from '../../observability/session-facts.ts';
  * segment's updates are partial lines, its close the final one (also published, for records).
  */
 export class LiveTranscripts {
-  readonly #grouper = new TranscriptGrouper();
+  #grouper = new TranscriptGrouper();
   #closed = false;
+  readonly #edge: EdgeTransport;
+  readonly #sessionId: string;
+  readonly #facts: FactSink;
+  readonly #onAssistantTurnClosed: ((segmentId: string, startedAtMs: number) => void) | undefined;
+  readonly #onFinal: ((role: 'user' | 'assistant', text: string) => void) | undefined;
 
   /** When each open segment was first seen (performance clock). */
   readonly #firstSeen = new Map<string, number>();
 
   /** `onAssistantTurnClosed` gets when the agent's turn began, so a caller can tell turns apart by time. */
-  constructor(edge: EdgeTransport, sessionId: string, facts: FactSink, onAssistantTurnClosed?: (segmentId: string, startedAtMs: number) => void) {
-    this.#grouper.on('segment.updated', (segment) => {
+  constructor(
+    edge: EdgeTransport, sessionId: string, facts: FactSink,
+    onAssistantTurnClosed?: (segmentId: string, startedAtMs: number) => void,
+    onFinal?: (role: 'user' | 'assistant', text: string) => void,
+  ) {
+    this.#edge = edge;
+    this.#sessionId = sessionId;
+    this.#facts = facts;
+    this.#onAssistantTurnClosed = onAssistantTurnClosed;
+    this.#onFinal = onFinal;
+    this.#listen(this.#grouper);
+  }
+
+  /**
+   * The backend session was lost: its open lines end with what was said, and the next session's
+   * deltas (a new timeline from zero) go to a new grouper.
+   */
+  connectionLost(): void {
+    if (this.#closed) return;
+    const old = this.#grouper;
+    this.#grouper = new TranscriptGrouper();
+    this.#listen(this.#grouper);
+    old.close();
+  }
+
+  #listen(grouper: TranscriptGrouper): void {
+    grouper.on('segment.updated', (segment) => {
       if (!this.#firstSeen.has(segment.id)) this.#firstSeen.set(segment.id, performance.now());
-      edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: false, item_id: segment.id });
+      this.#edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: false, item_id: segment.id });
     });
-    this.#grouper.on('segment.closed', ({ segment }) => {
-      edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: true, item_id: segment.id });
-      facts.publish('transcriptFinal', { sessionId, role: segment.speaker, itemId: segment.id, text: segment.text });
+    grouper.on('segment.closed', ({ segment }) => {
+      this.#edge.send({ type: 'transcript', role: segment.speaker, text: segment.text, final: true, item_id: segment.id });
+      this.#facts.publish('transcriptFinal', { sessionId: this.#sessionId, role: segment.speaker, itemId: segment.id, text: segment.text });
+      this.#onFinal?.(segment.speaker, segment.text);
       const startedAtMs = this.#firstSeen.get(segment.id) ?? performance.now();
       this.#firstSeen.delete(segment.id);
-      if (segment.speaker === 'assistant') onAssistantTurnClosed?.(segment.id, startedAtMs);
+      if (segment.speaker === 'assistant') this.#onAssistantTurnClosed?.(segment.id, startedAtMs);
     });
   }
 

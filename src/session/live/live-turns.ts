@@ -73,6 +73,11 @@ export class LiveTurns {
     this.#deps.edge.send({ type: 'mode', mode });
   }
 
+  /** A new backend session started (a restore): it starts unmuted, so push-to-talk mutes it again. */
+  restored(): void {
+    if (this.#mode === 'ptt' && !this.#pressed) this.#deps.link.send({ type: 'session.input_audio.mute' });
+  }
+
   userTurnEnded(): void {
     this.#userTurnEndedMs = performance.now();
   }

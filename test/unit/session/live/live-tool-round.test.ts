@@ -12,7 +12,9 @@ function round() {
   const sent: ClientEvent[] = [];
   const releases = new Map<string, (output: string) => void>();
   const runs: LiveToolCall[] = [];
+  const orphans: { call: LiveToolCall; output: string }[] = [];
   const tools = new LiveToolRound({
+    orphaned: (call, output) => orphans.push({ call, output }),
     run: (call) => {
       runs.push(call);
       return new Promise((resolve) => releases.set(call.callId, resolve));
@@ -20,10 +22,27 @@ function round() {
     send: (event) => sent.push(event),
     log: pino({ level: 'silent' }),
   });
-  return { tools, sent, runs, finish: async (id: string) => { releases.get(id)!(`{"id":"${id}"}`); await new Promise((r) => setImmediate(r)); } };
+  return { tools, sent, runs, orphans, finish: async (id: string) => { releases.get(id)!(`{"id":"${id}"}`); await new Promise((r) => setImmediate(r)); } };
 }
 
 describe('LiveToolRound: function calls of Responses delegation', () => {
+  it('a call running when its session is lost hands its output on, not to the new session', async () => {
+    const { tools, sent, orphans, finish } = round();
+    tools.event(nested({ type: 'response.created' }));
+    tools.event(callDone('c1'));
+    tools.event(nested({ type: 'response.completed' }));
+    tools.connectionLost();
+    await finish('c1');
+    expect(sent).toEqual([]);
+    expect(orphans).toEqual([{ call: { callId: 'c1', name: 'lookup', arguments: '{}' }, output: '{"id":"c1"}' }]);
+    // The new session's calls run and answer as before.
+    tools.event(nested({ type: 'response.created' }));
+    tools.event(callDone('c2'));
+    tools.event(nested({ type: 'response.completed' }));
+    await finish('c2');
+    expect(sent.map((e) => e.type)).toEqual(['response.item.create', 'response.create']);
+  });
+
   it('answers parallel calls and asks for the continuation once, after the response and every output', async () => {
     const { tools, sent, runs, finish } = round();
     tools.event(nested({ type: 'response.created' }));
