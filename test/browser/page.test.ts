@@ -323,6 +323,8 @@ describe('browser client (Chromium)', () => {
       await demo.getByRole('button', { name: 'Mute' }).click();
       await until(demo, (s) => s.transcript.some((l) => l.role === 'assistant' && l.final && /front desk/.test(l.text)), 'the scripted greeting', 20_000);
       await until(demo, (s) => s.remoteRmsPeak > 0.02, 'the greeting audio, measured in the page');
+      // The backend is the API asked for: only GPT-Live's socket opens with session.start.
+      expect(gateway.tap.clientEvents('session.start')).toHaveLength(api === 'live' ? 1 : 0);
 
       // Hands-free: unmuted, the microphone's sentence is the caller's turn (server VAD on real audio).
       await demo.getByRole('button', { name: 'Unmute' }).click();
