@@ -4,27 +4,20 @@ import { RealtimeSession } from '@openai/agents/realtime';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { ClientControl, EdgeTransport } from '../edges/edge.ts';
 import { bytesPerMs } from '../audio/format.ts';
-import type { AgentRuntime, SessionCallbacks, SessionContext } from './agent-runtime.ts';
+import type { AgentRuntime, SessionContext } from './agent-runtime.ts';
 import { BackendLink, type BackendTarget, type LinkDownReason } from './backend-link.ts';
 import { ConversationLog } from './conversation-log.ts';
-import { ConversationData } from './conversation-data.ts';
-import type { SlotValues } from '../engine/slots.ts';
 import { checkServerEvent } from './server-event-check.ts';
 import { GatewayTransport, type AgentAudioChunk } from './gateway-transport.ts';
 import { KeypadEntry, keypadMessage } from './keypad.ts';
 import { McpCalls } from './mcp-calls.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
 import { callAcceptParams } from './call-accept.ts';
-import { transferCall } from './call-transfer.ts';
 import { HangupAfterGoodbye } from './hangup-after-goodbye.ts';
 import { TranscriptRelay } from './transcript-relay.ts';
 import { TurnTaking } from './turn-taking.ts';
-import { runTool } from '../tools/run-tool.ts';
-import type { ToolDefinition } from '../tools/tool.ts';
 import type { FactSink } from '../observability/session-facts.ts';
-import { errorEvent } from '../edges/errors.ts';
-import { TRANSFER_CALL_TOOL } from '../engine/transition-tools.ts';
-import { VgError } from '../errors.ts';
+import { ToolCalls } from './tool-calls.ts';
 
 export type VoiceSessionDeps = CallSessionDeps;
 
@@ -35,17 +28,14 @@ type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
 
 /**
  * One call: binds one edge to one Realtime backend connection through the Agents SDK. Owns the
- * lifecycle, the conversation state (agent and state), tools, and what the client is told; turn
- * taking is TurnTaking's. Audio frames bypass the SDK both ways (GatewayTransport), as base64
+ * lifecycle and what the client is told; tool calls, state moves and handoffs are ToolCalls',
+ * turn taking is TurnTaking's. Audio frames bypass the SDK both ways (GatewayTransport), as base64
  * payloads in the edge's own format, which the backend is configured to speak.
  */
-export class VoiceSession implements SessionCallbacks {
+export class VoiceSession {
   readonly id: string;
   readonly #edge: EdgeTransport;
   readonly #runtime: AgentRuntime;
-  readonly #toolTimeoutMs: number;
-  /** Aborted when the session ends, so running tool handlers stop their I/O. */
-  readonly #abort = new AbortController();
   readonly #log: Logger;
   readonly #facts: FactSink;
   readonly #backend: BackendTarget;
@@ -56,22 +46,17 @@ export class VoiceSession implements SessionCallbacks {
   readonly #keypad: KeypadEntry;
   readonly #transcripts: TranscriptRelay;
   readonly #conversation = new ConversationLog();
-  readonly #data: ConversationData;
-  /** The configuration update in flight (see #configUpdate). */
-  #updates: Promise<unknown> = Promise.resolve();
+  readonly #tools: ToolCalls;
   readonly #link: BackendLink;
   readonly #hangup: HangupAfterGoodbye;
   readonly #mcp: McpCalls;
 
   #lifecycle: Lifecycle = 'connecting';
-  #toolsRunning = 0;
   #malformedEvents = 0;
   /** Set when the link dropped while the agent was answering: the restored agent picks up. */
   #cutByDrop = false;
   /** When the link went down, until the agent is heard again (the pause a caller notices). */
   #downSinceMs: number | undefined;
-  #agent: string;
-  #state: string;
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
   readonly #createdAtMs = performance.now();
@@ -80,19 +65,25 @@ export class VoiceSession implements SessionCallbacks {
     this.id = deps.id;
     this.#edge = deps.edge;
     this.#runtime = deps.runtime;
-    this.#toolTimeoutMs = deps.toolTimeoutMs;
     this.#backend = deps.backend;
     this.#log = deps.log;
     this.#facts = deps.facts;
-    this.#agent = this.#runtime.startAgent;
-    this.#state = this.#runtime.startState(this.#agent);
     this.#transcripts = new TranscriptRelay(this.#edge, this.id, this.#facts);
-    this.#data = new ConversationData(this.#runtime.slots);
+    this.#tools = new ToolCalls({
+      sessionId: this.id, edge: this.#edge, runtime: this.#runtime, toolTimeoutMs: deps.toolTimeoutMs, log: this.#log, facts: this.#facts,
+      target: {
+        configure: (agent, state) => this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(agent, state))),
+        // The SDK holds the refused agent as current: put the one the backend has back.
+        stay: (agent, state) => this.#session.updateAgent(this.#runtime.realtimeAgent(agent, state)),
+      },
+      endsCall: () => this.#hangup.arm(),
+      transferred: () => void this.end('transferred'),
+    });
     const { media } = this.#edge;
     this.#config = new SdkSessionConfig(media === 'none' ? 'none' : media.format);
     // With no audio at the gateway it cannot see the first audio play: the voice is fixed from the
     // start, so a handoff's session.update never changes it (cannot_update_voice).
-    if (media === 'none') this.#config.pinVoice(this.#runtime.voice(this.#agent));
+    if (media === 'none') this.#config.pinVoice(this.#runtime.voice(this.#tools.agent));
     this.#transport = new GatewayTransport({
       url: this.#backend.url,
       onAudio: (chunk) => this.#onAgentAudio(chunk),
@@ -119,15 +110,15 @@ export class VoiceSession implements SessionCallbacks {
     });
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
-    this.#session = new RealtimeSession<SessionContext>(this.#runtime.realtimeAgent(this.#agent, this.#state), {
+    this.#session = new RealtimeSession<SessionContext>(this.#runtime.realtimeAgent(this.#tools.agent, this.#tools.state), {
       transport: this.#transport,
       model: this.#backend.model,
-      context: { session: this, caller: this.#edge.caller },
+      context: { session: this.#tools, caller: this.#edge.caller },
       config: this.#config.config,
       tracingDisabled: true,
     });
     this.#mcp = new McpCalls({
-      sessionId: this.id, edge: this.#edge, session: this.#session, log: this.#log, facts: this.#facts, server: (label) => this.#runtime.mcpServer(this.#agent, label),
+      sessionId: this.id, edge: this.#edge, session: this.#session, log: this.#log, facts: this.#facts, server: (label) => this.#runtime.mcpServer(this.#tools.agent, label),
     });
     this.#link = new BackendLink({
       target: this.#backend,
@@ -135,9 +126,9 @@ export class VoiceSession implements SessionCallbacks {
       session: this.#session,
       config: this.#config,
       conversation: this.#conversation,
-      currentAgent: () => this.#runtime.realtimeAgent(this.#agent, this.#state),
-      owesAnswer: () => this.#cutByDrop || (this.#conversation.endsWithToolOutput() && this.#toolsRunning === 0),
-      isQuiet: () => !this.#turns.busy() && this.#toolsRunning === 0,
+      currentAgent: () => this.#runtime.realtimeAgent(this.#tools.agent, this.#tools.state),
+      owesAnswer: () => this.#cutByDrop || (this.#conversation.endsWithToolOutput() && this.#tools.running === 0),
+      isQuiet: () => !this.#turns.busy() && this.#tools.running === 0,
       policy: deps.linkPolicy,
       log: this.#log,
       onReconnecting: (reason) => this.#onLinkDown(reason),
@@ -167,16 +158,16 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#lifecycle !== 'connecting') return;
     this.#lifecycle = 'live';
     this.#liveSinceMs = performance.now();
-    this.#facts.publish('sessionStarted', { sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, state: this.#state, caller: this.#edge.caller });
+    this.#facts.publish('sessionStarted', { sessionId: this.id, edge: this.#edge.kind, agent: this.#tools.agent, state: this.#tools.state, caller: this.#edge.caller });
     this.#edge.send({
       type: 'session.ready',
       session_id: this.id,
-      agent: this.#agent,
-      state: this.#state,
+      agent: this.#tools.agent,
+      state: this.#tools.state,
       mode: this.#turns.mode,
-      graph: this.#runtime.graph(this.#agent),
+      graph: this.#runtime.graph(this.#tools.agent),
     });
-    this.#log.info({ agent: this.#agent, state: this.#state }, 'session live');
+    this.#log.info({ agent: this.#tools.agent, state: this.#tools.state }, 'session live');
     this.#transport.requestResponse();
   }
 
@@ -222,112 +213,6 @@ export class VoiceSession implements SessionCallbacks {
       this.#transport.on('*', listener);
       this.#edge.once('close', onClose);
     });
-  }
-
-  // --- SessionCallbacks: tools run inside the SDK's function-call handling -------------------
-
-  slots(): SlotValues {
-    return this.#data.values;
-  }
-
-  /**
-   * Configuration updates one at a time: tools of one response run concurrently, and a state move
-   * and a tool's refresh must not both wait on the same `session.updated`.
-   */
-  #configUpdate<T>(send: () => Promise<T>): Promise<T> {
-    const run = this.#updates.then(send, send);
-    this.#updates = run.then(() => undefined, () => undefined);
-    return run;
-  }
-
-  async callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string> {
-    const { name } = tool;
-    this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
-    this.#toolsRunning++;
-    const version = this.#data.version;
-    // A handler still running after its call timed out may not change the conversation any more.
-    const over = new AbortController();
-    const outcome = await runTool(
-      tool, rawArguments,
-      { sessionId: this.id, logger: this.#log, signal: this.#abort.signal, slots: this.#data.access(over.signal) },
-      { defaultTimeoutMs: this.#toolTimeoutMs },
-    ).finally(() => {
-      over.abort();
-      this.#toolsRunning--;
-    });
-    if (this.#data.version !== version) {
-      this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-      // The state's handoffs wait for its required values: re-send the configuration, before the
-      // model has the result, so a handoff the tool just made possible is offered. Built when its
-      // turn comes, so a state move that was in flight meanwhile is not undone.
-      await this.#configUpdate(() => this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state))));
-    }
-    this.#edge.send({
-      type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs,
-    });
-    this.#facts.publish('toolFinished', {
-      sessionId: this.id, tool: name, ok: outcome.ok, durationMs: outcome.durationMs, errorCode: outcome.errorCode,
-      callId, arguments: rawArguments, output: outcome.output,
-    });
-    return outcome.output;
-  }
-
-  async changeState(callId: string, rawArguments: string): Promise<string> {
-    this.#edge.send({ type: 'tool.call', name: 'change_state', call_id: callId, arguments: rawArguments });
-    const started = performance.now();
-    const decision = this.#runtime.decide(this.#agent, this.#state, rawArguments, this.#data.values);
-    let output: string;
-    let moved = false;
-    if (decision.ok) {
-      const from = this.#state;
-      // The move's values first: the new state's instructions list them as known.
-      const before = this.#data.values;
-      const collected = this.#data.merge(decision.values);
-      // One session.update carrying the new state's instructions and tools; the state moves only
-      // once the backend has it, so the gateway and the backend never disagree about it.
-      moved = await this.#configUpdate(() => this.#link.updateAccepted(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, decision.to))));
-      if (moved) {
-        this.#state = decision.to;
-        this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
-        this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
-        if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-        this.#facts.publish('stateChanged', { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false, slots: this.#data.values });
-        if (this.#runtime.endsCall(this.#agent, this.#state)) this.#hangup.arm();
-        output = JSON.stringify({ ok: true, state: this.#state });
-      } else {
-        // The SDK now holds the refused agent as current: put the state the backend has back.
-        if (collected && this.#data.revert(decision.values, before)) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-        await this.#configUpdate(() => this.#session.updateAgent(this.#runtime.realtimeAgent(this.#agent, this.#state)));
-        this.#log.warn({ agent: this.#agent, from, to: decision.to }, 'the backend did not take the new state; staying');
-        const error = new VgError('VG_ERR_TRANSITION_FAILED', `the backend did not take the configuration of ${decision.to}; the conversation stays in ${from}`);
-        this.#edge.send(errorEvent(error));
-        output = JSON.stringify({ ok: false, error: `${decision.to} could not be applied; you are still in ${from}. Go on from there.` });
-      }
-    } else {
-      // The reason can quote a value the caller gave (personal data): debug only.
-      this.#log.warn({ agent: this.#agent, state: this.#state }, 'transition refused');
-      this.#log.debug({ reason: decision.reason }, 'transition refused: reason');
-      output = JSON.stringify({ ok: false, error: decision.reason });
-    }
-    this.#edge.send({
-      type: 'tool.result', name: 'change_state', call_id: callId, output, error: !moved,
-      duration_ms: Math.round(performance.now() - started),
-    });
-    return output;
-  }
-
-  async transferCall(callId: string, rawArguments: string): Promise<string> {
-    const name = TRANSFER_CALL_TOOL;
-    this.#edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
-    const started = performance.now();
-    const outcome = await transferCall(this.#edge, this.#runtime.transferTarget(this.#agent), this.#log);
-    this.#edge.send({
-      type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok,
-      duration_ms: Math.round(performance.now() - started),
-    });
-    // The caller has left for the person: this session is over once the SDK has the result.
-    if (outcome.ok) setImmediate(() => void this.end('transferred'));
-    return outcome.output;
   }
 
   // --- wiring ---------------------------------------------------------------------------------
@@ -379,7 +264,7 @@ export class VoiceSession implements SessionCallbacks {
       this.#downSinceMs = undefined;
     }
     this.#conversation.agentAudio(chunk.itemId, ms);
-    this.#config.pinVoice(this.#runtime.voice(this.#agent));
+    this.#config.pinVoice(this.#runtime.voice(this.#tools.agent));
     this.#edge.sendAudio(chunk.payload);
   }
 
@@ -441,20 +326,15 @@ export class VoiceSession implements SessionCallbacks {
     }
   }
 
+  /** The SDK handed the call to another agent (it has sent the new configuration itself). */
   #onHandoff(from: string, to: string): void {
     if (from === to) return; // a state move inside one agent (updateAgent)
-    const fromState = this.#state;
-    this.#agent = to;
-    this.#state = this.#runtime.startState(to);
     const pinned = this.#config.pinnedVoice;
     // With no audio at the gateway (SIP) the voice is pinned from the start by design: nothing to warn about.
     if (pinned && pinned !== this.#runtime.voice(to) && this.#edge.media !== 'none') {
       this.#log.warn({ voice: pinned, wanted: this.#runtime.voice(to) }, 'voice kept: the backend cannot change it once audio exists');
     }
-    this.#log.info({ from, to, state: this.#state }, 'handoff');
-    this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
-    this.#facts.publish('stateChanged', { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });
-    if (this.#runtime.endsCall(to, this.#state)) this.#hangup.arm();
+    this.#tools.handedOff(to);
   }
 
   async #close(reason: string): Promise<void> {
@@ -462,7 +342,7 @@ export class VoiceSession implements SessionCallbacks {
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return;
     const wasLive = this.#lifecycle === 'live' || this.#lifecycle === 'connecting';
     this.#lifecycle = 'closing';
-    this.#abort.abort();
+    this.#tools.close();
     this.#keypad.dispose();
     this.#hangup.dispose();
     this.#mcp.dispose();
@@ -474,7 +354,7 @@ export class VoiceSession implements SessionCallbacks {
     }
     this.#edge.close(reason);
     this.#lifecycle = 'closed';
-    if (wasLive) this.#log.info({ reason, agent: this.#agent, state: this.#state }, 'session ended');
+    if (wasLive) this.#log.info({ reason, agent: this.#tools.agent, state: this.#tools.state }, 'session ended');
     if (this.#liveSinceMs > 0) {
       this.#facts.publish('sessionEnded', {
         sessionId: this.id, edge: this.#edge.kind, reason, durationMs: Math.round(performance.now() - this.#liveSinceMs),

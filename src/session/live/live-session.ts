@@ -2,18 +2,13 @@ import type { Logger } from 'pino';
 import type { AudioFormat as LiveAudioFormat, ServerEvent, SessionConfig, SessionUpdateConfig } from 'openai/resources/live/live';
 import { bytesPerMs, formatType, type AudioFormat } from '../../audio/format.ts';
 import type { ClientControl, EdgeTransport } from '../../edges/edge.ts';
-import { errorEvent } from '../../edges/errors.ts';
-import { VgError } from '../../errors.ts';
 import { TRANSFER_CALL_TOOL, CHANGE_STATE_TOOL } from '../../engine/transition-tools.ts';
 import type { FactSink } from '../../observability/session-facts.ts';
-import { runTool } from '../../tools/run-tool.ts';
-import type { ToolDefinition } from '../../tools/tool.ts';
 import type { AgentRuntime } from '../agent-runtime.ts';
 import { FAREWELL, FAREWELL_MAX_MS, type CallSessionDeps } from '../call-session.ts';
-import { transferCall } from '../call-transfer.ts';
-import { ConversationData } from '../conversation-data.ts';
 import { HangupAfterGoodbye } from '../hangup-after-goodbye.ts';
 import { KeypadEntry, keypadMessage } from '../keypad.ts';
+import { ToolCalls } from '../tool-calls.ts';
 import { LiveLink } from './live-link.ts';
 import { LiveRecap, withRecap } from './live-recap.ts';
 import { restoreLiveLink } from './live-restore.ts';
@@ -44,7 +39,7 @@ type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
  * model speaking and the Responses delegation backend holding the state machine. Each move or
  * handoff re-configures the backend (`session.update`), and is announced to the voice model
  * (`session.instructions.append`); function calls come back inside `response.event` and run
- * through the same tool layer as on Realtime.
+ * through the same tool layer as on Realtime (ToolCalls).
  */
 export class LiveVoiceSession {
   readonly id: string;
@@ -53,26 +48,22 @@ export class LiveVoiceSession {
   readonly #log: Logger;
   readonly #facts: FactSink;
   readonly #createdAtMs = performance.now();
-  readonly #toolTimeoutMs: number;
-  readonly #abort = new AbortController();
   readonly #link: LiveLink;
   readonly #turns: LiveTurns;
-  readonly #tools: LiveToolRound;
+  readonly #round: LiveToolRound;
+  readonly #tools: ToolCalls;
   readonly #transcripts: LiveTranscripts;
-  readonly #data: ConversationData;
   readonly #keypad: KeypadEntry;
   readonly #hangup: HangupAfterGoodbye;
   readonly #delegationModel: string;
   readonly #model: string;
   readonly #recap = new LiveRecap();
   readonly #linkPolicy: LiveSessionDeps['linkPolicy'];
+  /** Aborted when the call ends: a restore in progress stops. */
+  readonly #stop = new AbortController();
   /** Since the link dropped, until it is back (or the call ends). */
   #restoring = false;
-  /** Backend updates one at a time (calls of one response run concurrently). */
-  #updates: Promise<unknown> = Promise.resolve();
   #lifecycle: Lifecycle = 'connecting';
-  #agent: string;
-  #state: string;
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
   /** Since when the agent's next turn is its goodbye (performance clock). */
@@ -84,13 +75,23 @@ export class LiveVoiceSession {
     this.#runtime = deps.runtime;
     this.#log = deps.log;
     this.#facts = deps.facts;
-    this.#toolTimeoutMs = deps.toolTimeoutMs;
     this.#delegationModel = deps.backend.delegationModel ?? DEFAULT_DELEGATION_MODEL;
     this.#model = deps.backend.model;
-    this.#agent = deps.runtime.startAgent;
-    this.#state = deps.runtime.startState(this.#agent);
-    this.#data = new ConversationData(deps.runtime.slots);
     this.#linkPolicy = deps.linkPolicy;
+    this.#tools = new ToolCalls({
+      sessionId: this.id, edge: this.#edge, runtime: this.#runtime, toolTimeoutMs: deps.toolTimeoutMs, log: this.#log, facts: this.#facts,
+      target: {
+        configure: (agent, state) => this.#configure(agent, state),
+        announce: ({ handoff, agent, state }) => {
+          this.#recap.add('note', handoff ? `the call was handed to ${agent}` : `moved to step ${state}`);
+          this.#link.send({
+            type: 'session.instructions.append', delegation_id: null, content: handoff ? this.#runtime.live.handedTo(agent) : this.#runtime.live.movedTo(agent, state),
+          });
+        },
+      },
+      endsCall: () => this.#armHangup(),
+      transferred: () => void this.end('transferred'),
+    });
     const media = deps.edge.media;
     this.#link = new LiveLink({
       target: deps.backend,
@@ -107,7 +108,7 @@ export class LiveVoiceSession {
       onBargeIn: () => this.#facts.publish('bargeIn', { sessionId: this.id, edge: this.#edge.kind, truncated: false }),
       onTurnLatency: (latencyMs, itemId) => this.#facts.publish('turnLatency', { sessionId: this.id, itemId, latencyMs }),
     });
-    this.#tools = new LiveToolRound({
+    this.#round = new LiveToolRound({
       run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log,
       orphaned: (call, output) => this.#orphanedOutput(call.name, output),
     });
@@ -127,9 +128,9 @@ export class LiveVoiceSession {
     this.#wire();
     this.#lifecycle = 'live';
     this.#liveSinceMs = performance.now();
-    this.#facts.publish('sessionStarted', { sessionId: this.id, edge: this.#edge.kind, agent: this.#agent, state: this.#state, caller: this.#edge.caller });
-    this.#edge.send({ type: 'session.ready', session_id: this.id, agent: this.#agent, state: this.#state, mode: this.#turns.mode, graph: this.#runtime.graph(this.#agent) });
-    this.#log.info({ agent: this.#agent, state: this.#state, api: 'live' }, 'session live');
+    this.#facts.publish('sessionStarted', { sessionId: this.id, edge: this.#edge.kind, agent: this.#tools.agent, state: this.#tools.state, caller: this.#edge.caller });
+    this.#edge.send({ type: 'session.ready', session_id: this.id, agent: this.#tools.agent, state: this.#tools.state, mode: this.#turns.mode, graph: this.#runtime.graph(this.#tools.agent) });
+    this.#log.info({ agent: this.#tools.agent, state: this.#tools.state, api: 'live' }, 'session live');
     this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: OPEN_CALL });
   }
 
@@ -150,15 +151,19 @@ export class LiveVoiceSession {
     await this.end(reason);
   }
 
+  #backendState(agent = this.#tools.agent, state = this.#tools.state) {
+    return this.#runtime.live.backendState(agent, state, this.#edge.caller, this.#tools.slots());
+  }
+
   /** A session's startup configuration for where the call is now: the agent's voice, the state on the backend, what was said. */
   #sessionConfig(): SessionConfig {
-    const voice = this.#runtime.voice(this.#agent);
+    const { agent } = this.#tools;
     const format = liveFormat(this.#edge.media === 'none' ? undefined : this.#edge.media.format);
-    const backend = this.#runtime.live.backendState(this.#agent, this.#state, this.#edge.caller, this.#data.values);
+    const backend = this.#backendState();
     return {
       model: this.#model,
-      instructions: withRecap(this.#runtime.live.voiceInstructions(this.#agent), this.#recap),
-      audio: { ...(format ? { format } : {}), output: { voice } },
+      instructions: withRecap(this.#runtime.live.voiceInstructions(agent), this.#recap),
+      audio: { ...(format ? { format } : {}), output: { voice: this.#runtime.voice(agent) } },
       delegation: {
         type: 'responses',
         responses: { model: this.#delegationModel, instructions: withRecap(backend.instructions, this.#recap), tools: backend.tools, tool_choice: 'auto' },
@@ -178,11 +183,11 @@ export class LiveVoiceSession {
     this.#log.warn({ reason }, 'the Live backend connection dropped; restoring');
     this.#restoring = true;
     const cutOff = this.#turns.busy();
-    this.#tools.connectionLost();
+    this.#round.connectionLost();
     this.#transcripts.connectionLost();
     this.#edge.send({ type: 'backend.reconnecting' });
     void restoreLiveLink({
-      link: this.#link, policy: this.#linkPolicy, log: this.#log, signal: this.#abort.signal,
+      link: this.#link, policy: this.#linkPolicy, log: this.#log, signal: this.#stop.signal,
       config: () => this.#sessionConfig(),
       onRestored: (attempts) => {
         this.#restoring = false;
@@ -250,7 +255,7 @@ export class LiveVoiceSession {
         this.#transcripts.push(event);
         return;
       case 'response.event':
-        this.#tools.event(event);
+        this.#round.event(event);
         return;
       case 'error':
         this.#log.warn({ code: event.error.code, message: event.error.message }, 'backend error');
@@ -278,123 +283,31 @@ export class LiveVoiceSession {
   }
 
   /** One backend function call: a move, a handoff, a transfer, or an agent tool. */
-  async #runCall(call: LiveToolCall): Promise<string> {
-    if (call.name === CHANGE_STATE_TOOL) return this.#changeState(call);
-    if (call.name === TRANSFER_CALL_TOOL) return this.#transferCall(call);
-    const handoffTo = this.#runtime.live.handoffTarget(this.#agent, this.#state, call.name);
-    if (handoffTo) return this.#handoff(handoffTo);
-    const tool = this.#runtime.live.tool(this.#agent, call.name);
-    if (tool) return this.#callTool(tool, call);
+  #runCall(call: LiveToolCall): Promise<string> {
+    const { agent, state } = this.#tools;
+    if (call.name === CHANGE_STATE_TOOL) return this.#tools.changeState(call.callId, call.arguments);
+    if (call.name === TRANSFER_CALL_TOOL) return this.#tools.transferCall(call.callId, call.arguments);
+    const handoffTo = this.#runtime.live.handoffTarget(agent, state, call.name);
+    if (handoffTo) return this.#tools.handOff(handoffTo);
+    const tool = this.#runtime.live.tool(agent, call.name);
+    if (tool) return this.#tools.callTool(tool, call.callId, call.arguments);
     this.#log.warn({ tool: call.name }, 'the backend called a tool this state does not have');
-    return JSON.stringify({ error: { code: 'VG_ERR_TOOL_UNKNOWN', message: `no tool ${call.name} in this step` } });
+    return Promise.resolve(JSON.stringify({ error: { code: 'VG_ERR_TOOL_UNKNOWN', message: `no tool ${call.name} in this step` } }));
   }
 
-  /** The backend's configuration for the current agent and state, applied; true once it answered `session.updated`. */
-  #applyState(agent: string, state: string): Promise<boolean> {
-    const send = () => {
-      const backend = this.#runtime.live.backendState(agent, state, this.#edge.caller, this.#data.values);
-      const update: SessionUpdateConfig = { delegation: { type: 'responses', responses: { instructions: backend.instructions, tools: backend.tools } } };
-      return this.#link.update(update);
-    };
-    const run = this.#updates.then(send, send);
-    this.#updates = run.then(() => undefined, () => undefined);
-    return run;
-  }
-
-  async #callTool(tool: ToolDefinition, call: LiveToolCall): Promise<string> {
-    const { name } = tool;
-    this.#edge.send({ type: 'tool.call', name, call_id: call.callId, arguments: call.arguments });
-    const version = this.#data.version;
-    const over = new AbortController();
-    const outcome = await runTool(
-      tool, call.arguments,
-      { sessionId: this.id, logger: this.#log, signal: this.#abort.signal, slots: this.#data.access(over.signal) },
-      { defaultTimeoutMs: this.#toolTimeoutMs },
-    ).finally(() => over.abort());
-    if (this.#data.version !== version) {
-      this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-      // A handoff waits for the state's required values: offer it once the tool supplied them.
-      await this.#applyState(this.#agent, this.#state);
-    }
-    this.#edge.send({ type: 'tool.result', name, call_id: call.callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs });
-    this.#facts.publish('toolFinished', {
-      sessionId: this.id, tool: name, ok: outcome.ok, durationMs: outcome.durationMs, errorCode: outcome.errorCode,
-      callId: call.callId, arguments: call.arguments, output: outcome.output,
-    });
-    return outcome.output;
-  }
-
-  async #changeState(call: LiveToolCall): Promise<string> {
-    this.#edge.send({ type: 'tool.call', name: CHANGE_STATE_TOOL, call_id: call.callId, arguments: call.arguments });
-    const started = performance.now();
-    const decision = this.#runtime.decide(this.#agent, this.#state, call.arguments, this.#data.values);
-    let output: string;
-    let moved = false;
-    if (decision.ok) {
-      const from = this.#state;
-      const before = this.#data.values;
-      const collected = this.#data.merge(decision.values);
-      moved = await this.#applyState(this.#agent, decision.to);
-      if (moved) {
-        this.#state = decision.to;
-        this.#link.send({ type: 'session.instructions.append', delegation_id: null, content: this.#runtime.live.movedTo(this.#agent, this.#state) });
-        this.#recap.add('note', `moved from step ${from} to step ${this.#state}`);
-        this.#log.info({ agent: this.#agent, from, to: this.#state }, 'state changed');
-        this.#edge.send({ type: 'state.changed', from, to: this.#state, agent: this.#agent, slots: this.#data.values });
-        if (collected) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-        this.#facts.publish('stateChanged', { sessionId: this.id, agent: this.#agent, from, to: this.#state, handoff: false, slots: this.#data.values });
-        if (this.#runtime.endsCall(this.#agent, this.#state)) this.#armHangup();
-        output = JSON.stringify({ ok: true, state: this.#state });
-      } else {
-        if (collected && this.#data.revert(decision.values, before)) this.#edge.send({ type: 'slots.changed', slots: this.#data.values });
-        this.#log.warn({ agent: this.#agent, from, to: decision.to }, 'the backend did not take the new state; staying');
-        this.#edge.send(errorEvent(new VgError('VG_ERR_TRANSITION_FAILED', `the backend did not take the configuration of ${decision.to}; the conversation stays in ${from}`)));
-        output = JSON.stringify({ ok: false, error: `${decision.to} could not be applied; you are still in ${from}. Go on from there.` });
-      }
-    } else {
-      this.#log.warn({ agent: this.#agent, state: this.#state }, 'transition refused');
-      this.#log.debug({ reason: decision.reason }, 'transition refused: reason');
-      output = JSON.stringify({ ok: false, error: decision.reason });
-    }
-    this.#edge.send({ type: 'tool.result', name: CHANGE_STATE_TOOL, call_id: call.callId, output, error: !moved, duration_ms: Math.round(performance.now() - started) });
-    return output;
-  }
-
-  /** Another agent takes the call: its start state's rules and tools go to the backend, its persona to the voice. */
-  async #handoff(to: string): Promise<string> {
-    const from = this.#agent;
-    const fromState = this.#state;
-    const toState = this.#runtime.startState(to);
-    if (!(await this.#applyState(to, toState))) {
-      this.#edge.send(errorEvent(new VgError('VG_ERR_TRANSITION_FAILED', `the backend did not take the configuration of ${to}; the conversation stays with ${from}`)));
-      return JSON.stringify({ ok: false, error: `${to} could not take the call; go on as ${from}.` });
-    }
-    this.#agent = to;
-    this.#state = toState;
-    this.#link.send({ type: 'session.instructions.append', delegation_id: null, content: this.#runtime.live.handedTo(to) });
-    this.#recap.add('note', `${from} handed the call to ${to}`);
-    this.#log.info({ from, to, state: this.#state }, 'handoff');
-    this.#edge.send({ type: 'state.changed', from: fromState, to: this.#state, agent: to, graph: this.#runtime.graph(to), slots: this.#data.values });
-    this.#facts.publish('stateChanged', { sessionId: this.id, agent: to, from: fromState, to: this.#state, handoff: true, slots: this.#data.values });
-    if (this.#runtime.endsCall(to, this.#state)) this.#armHangup();
-    // The Agents SDK's handoff output, so transcripts read the same on either API.
-    return JSON.stringify({ assistant: to });
-  }
-
-  async #transferCall(call: LiveToolCall): Promise<string> {
-    this.#edge.send({ type: 'tool.call', name: TRANSFER_CALL_TOOL, call_id: call.callId, arguments: call.arguments });
-    const started = performance.now();
-    const outcome = await transferCall(this.#edge, this.#runtime.transferTarget(this.#agent), this.#log);
-    this.#edge.send({ type: 'tool.result', name: TRANSFER_CALL_TOOL, call_id: call.callId, output: outcome.output, error: !outcome.ok, duration_ms: Math.round(performance.now() - started) });
-    if (outcome.ok) setImmediate(() => void this.end('transferred'));
-    return outcome.output;
+  /** The delegation backend's rules and tools for (agent, state), sent; true once it answered `session.updated`. */
+  #configure(agent: string, state: string): Promise<boolean> {
+    const { instructions, tools } = this.#backendState(agent, state);
+    const update: SessionUpdateConfig = { delegation: { type: 'responses', responses: { instructions, tools } } };
+    return this.#link.update(update);
   }
 
   async #close(reason: string): Promise<void> {
     if (this.#lifecycle === 'closing' || this.#lifecycle === 'closed') return;
     const wasLive = this.#lifecycle === 'live';
     this.#lifecycle = 'closing';
-    this.#abort.abort();
+    this.#stop.abort();
+    this.#tools.close();
     this.#keypad.dispose();
     this.#hangup.dispose();
     this.#transcripts.close();
@@ -405,7 +318,7 @@ export class LiveVoiceSession {
     }
     this.#edge.close(reason);
     this.#lifecycle = 'closed';
-    if (wasLive) this.#log.info({ reason, agent: this.#agent, state: this.#state }, 'session ended');
+    if (wasLive) this.#log.info({ reason, agent: this.#tools.agent, state: this.#tools.state }, 'session ended');
     if (this.#liveSinceMs > 0) {
       this.#facts.publish('sessionEnded', { sessionId: this.id, edge: this.#edge.kind, reason, durationMs: Math.round(performance.now() - this.#liveSinceMs) });
     } else {
