@@ -1,9 +1,9 @@
 import type { RealtimeClientMessage } from '@openai/agents/realtime';
 
-/** What waits while the backend connection is down: audio and events, in the order they were sent. */
-export type HeldItem =
+/** What waits while the backend connection is down: audio and events (of either voice API), in the order they were sent. */
+export type HeldItem<E = RealtimeClientMessage> =
   | { kind: 'audio'; payload: string }
-  | { kind: 'event'; event: RealtimeClientMessage }
+  | { kind: 'event'; event: E }
   | { kind: 'response'; response?: Record<string, unknown> };
 
 /** Limits of the hold, so a long outage cannot grow memory: audio by size, events by count. */
@@ -18,9 +18,9 @@ export interface HoldLimits {
  * Past its limits the oldest audio goes first (the caller is told to repeat); events beyond the
  * cap are dropped and counted.
  */
-export class HeldOutbox {
+export class HeldOutbox<E = RealtimeClientMessage> {
   readonly #limits: HoldLimits;
-  #items: HeldItem[] = [];
+  #items: HeldItem<E>[] = [];
   #audioChars = 0;
   #events = 0;
   droppedAudioChars = 0;
@@ -39,7 +39,7 @@ export class HeldOutbox {
     return this.#items.some((item) => item.kind === 'response');
   }
 
-  push(item: HeldItem): void {
+  push(item: HeldItem<E>): void {
     if (item.kind === 'audio') {
       this.#items.push(item);
       this.#audioChars += item.payload.length;
@@ -55,7 +55,7 @@ export class HeldOutbox {
   }
 
   /** Empties the hold, returning what it held in order. */
-  take(): HeldItem[] {
+  take(): HeldItem<E>[] {
     const items = this.#items;
     this.#items = [];
     this.#audioChars = 0;

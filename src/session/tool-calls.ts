@@ -91,6 +91,11 @@ export class ToolCalls implements SessionCallbacks {
     return run;
   }
 
+  /** Re-sends the current configuration, in turn with the other updates (what the backend should know changed). */
+  refresh(): Promise<boolean> {
+    return this.#configUpdate(() => this.#deps.target.configure(this.#agent, this.#state));
+  }
+
   async callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string> {
     const { edge, log, facts, sessionId, target } = this.#deps;
     const { name } = tool;

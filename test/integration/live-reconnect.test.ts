@@ -94,6 +94,39 @@ describe('GPT-Live backend link: a call survives a dropped connection', () => {
     expect(appendedBytes()).toBeGreaterThanOrEqual(speech.length * 2 * 0.9);
   }, 60_000);
 
+  it('typed text sent while the line is down reaches the new session, and a second drop is restored too', async () => {
+    await callAtLastName();
+    gw.tap.dropConnections();
+    await device.waitFor('backend.reconnecting');
+    gw.tap.swallow((e) => e.type === 'session.start'); // hold the new session back while the caller types
+    await gw.tap.waitFor((e) => e.connection === 1 && e.event.type === 'session.start');
+    device.control({ type: 'input_text', text: 'Doe. D O E.' });
+    await device.waitFor('transcript', (e) => e.role === 'user' && e.text === 'Doe. D O E.');
+    gw.tap.swallow(undefined);
+    gw.tap.dropConnections();
+    await device.waitFor('backend.restored');
+    const typed = gw.tap.events.filter((e) => e.connection === 2 && e.direction === 'client' && e.event.type === 'session.commentary.append'
+      && String(e.event.content).includes('Doe. D O E.'));
+    expect(typed).toHaveLength(1);
+    // It went out after the session started (GPT-Live has no user text: commentary is how it is heard).
+    const startedAt = gw.tap.events.findIndex((e) => e.connection === 2 && e.event.type === 'session.started');
+    expect(gw.tap.events.indexOf(typed[0])).toBeGreaterThan(startedAt);
+
+    // A second drop: restored again, with the typed line in the call so far.
+    device.reportPlayed(device.receivedSinceClearMs);
+    gw.tap.dropConnections();
+    await device.waitFor('backend.restored', () => device.events.filter((e) => e.type === 'backend.restored').length === 2);
+    const last = starts(gw).at(-1)!;
+    expect(last.connection).toBe(3);
+    expect(responses(last.start).instructions).toContain('## Current state: 3_get_last_name');
+    expect(responses(last.start).instructions).toMatch(/Caller: "Doe\. D O E\."/);
+    // ...and the call goes on by voice on the third session.
+    await say('Doe. D O E.');
+    await device.waitFor('state.changed', (e) => e.to === '4_next_steps');
+    expect(device.events.filter((e) => e.type === 'session.ready')).toHaveLength(1);
+    expect(device.events.filter((e) => e.type === 'error')).toEqual([]);
+  }, 60_000);
+
   it('a session that expires is followed by a new one for the same call', async () => {
     gw = await startTestGateway({ script: 'agents/front-desk.script.json', api: 'live', sessionMaxMs: 6_000 });
     device = await KioskClient.connect(gw.wsUrl);

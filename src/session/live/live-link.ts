@@ -9,6 +9,8 @@ import { HeldOutbox } from '../held-outbox.ts';
 const CLOSE_WAIT_MS = 2_000;
 /** Incoming frames above this close the connection (the SDK's default is unlimited). */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Client events held while the link is down (typed text, push-to-talk, commentary); past it they are dropped. */
+const MAX_HELD_EVENTS = 64;
 
 export interface LiveLinkDeps {
   target: BackendTarget;
@@ -19,15 +21,21 @@ export interface LiveLinkDeps {
   maxHeldAudioChars: number;
   /** Every server event of the session, in order. */
   onEvent: (event: ServerEvent) => void;
-  /** The connection ended without our asking (a drop, an expiry); the link may be opened again. */
-  onLost: (reason: string) => void;
+  /**
+   * The connection ended without our asking; the link may be opened again. `closedReason` is the
+   * `session.closed` reason when the service said why (`expired`, `content`, `remote_hangup`, …).
+   */
+  onLost: (detail: string, closedReason: string | undefined) => void;
+  /** A session started, before what was held since a drop goes out (so it can be set up first). */
+  onStarted?: () => void;
 }
 
 /**
  * The backend link on GPT-Live: one session at a time on one primary WebSocket, through the
  * `openai` package's own LiveWS client. A new socket is a new session with no state (§1.1), so
  * after a drop the session opens the link again with where the call is now (live-restore.ts);
- * the caller's audio meanwhile is held, bounded, and goes out once the new session has started.
+ * what the session sends meanwhile (the caller's audio, typed text, push-to-talk) is held,
+ * bounded, and goes out in order once the new session has started.
  */
 export class LiveLink {
   readonly #deps: LiveLinkDeps;
@@ -36,18 +44,22 @@ export class LiveLink {
   /** A session has started on the current socket and the socket is still open. */
   #up = false;
   #closing = false;
-  readonly #held: HeldOutbox;
+  readonly #held: HeldOutbox<ClientEvent>;
+  /** Rejects when the current socket closes: what waits on it stops waiting. */
+  #socketClosed: Promise<never> = new Promise(() => {});
   #nextId = 0;
   readonly #waiters = new Set<(event: ServerEvent) => void>();
 
   constructor(deps: LiveLinkDeps) {
     this.#deps = deps;
-    this.#held = new HeldOutbox({ maxAudioChars: deps.maxHeldAudioChars, maxEvents: 0 });
+    this.#held = new HeldOutbox<ClientEvent>({ maxAudioChars: deps.maxHeldAudioChars, maxEvents: MAX_HELD_EVENTS });
   }
 
-  /** Caller audio dropped from the hold since the link went down (base64 characters). */
-  get droppedHeldAudioChars(): number {
-    return this.#held.droppedAudioChars;
+  /** Whether held caller audio had to be dropped since the last call (the caller should repeat); resets. */
+  takeDroppedAudio(): boolean {
+    const dropped = this.#held.droppedAudioChars > 0;
+    this.#held.droppedAudioChars = 0;
+    return dropped;
   }
 
   /**
@@ -62,9 +74,16 @@ export class LiveLink {
     });
     this.#ws = ws;
     this.#up = false;
+    let closedReason: string | undefined;
+    const socketClosed = new Promise<never>((_resolve, reject) => {
+      ws.on('close', (code) => reject(new Error(`the Live backend closed the connection (${code})`)));
+    });
+    socketClosed.catch(() => {});
+    this.#socketClosed = socketClosed;
     // Each handler serves its own socket only: a dropped socket's late events do not reach a newer session.
     ws.on('event', (event) => {
       if (this.#ws !== ws) return;
+      if (event.type === 'session.closed') closedReason = event.reason;
       for (const waiter of this.#waiters) waiter(event);
       this.#deps.onEvent(event);
     });
@@ -74,33 +93,42 @@ export class LiveLink {
       if (this.#ws !== ws) return;
       const wasUp = this.#up;
       this.#up = false;
-      if (!this.#closing && wasUp) this.#deps.onLost(`closed ${code} ${reason}`);
+      if (!this.#closing && wasUp) this.#deps.onLost(`closed ${code} ${reason}`, closedReason);
     });
     const id = this.#eventId();
     const started = this.#await<SessionResource>((event, settle) => {
       if (event.type === 'session.started') settle.ok(event.session);
       else if (event.type === 'error' && event.client_event_id === id) settle.fail(new Error(`the Live backend refused the session (${event.error.code})`));
-    }, 'session.started', () => new Promise((_resolve, reject) => ws.on('close', (code) => reject(new Error(`the Live backend closed the connection (${code}) before starting the session`)))));
+    }, 'session.started', () => socketClosed);
     ws.send({ type: 'session.start', event_id: id, session: config });
     try {
       this.#session = await started;
     } catch (err) {
+      // A failed attempt's socket is nobody's: its late events must not pass for the session's.
+      if (this.#ws === ws) this.#ws = undefined;
       ws.close();
       throw err;
     }
     this.#up = true;
-    for (const item of this.#held.take()) if (item.kind === 'audio') this.appendAudio(item.payload);
+    this.#deps.onStarted?.();
+    for (const item of this.#held.take()) {
+      if (item.kind === 'audio') this.appendAudio(item.payload);
+      else if (item.kind === 'event') this.send(item.event);
+    }
     return this.#session;
   }
 
-  /** Sent on the open session; dropped while the link is down (a new session starts afresh). */
+  /** Sent on the open session; held while a dropped link is being restored (bounded), dropped before the first start. */
   send(event: ClientEvent): void {
-    if (!this.#closing && this.#up) this.#ws?.send(event);
+    if (this.#closing) return;
+    if (this.#up) this.#ws?.send(event);
+    else if (this.#session) this.#held.push({ kind: 'event', event });
   }
 
   appendAudio(payload: string): void {
-    if (this.#up) this.send({ type: 'session.input_audio.append', audio: payload });
-    else if (this.#session && !this.#closing) this.#held.push({ kind: 'audio', payload });
+    if (this.#closing) return;
+    if (this.#up) this.#ws?.send({ type: 'session.input_audio.append', audio: payload });
+    else if (this.#session) this.#held.push({ kind: 'audio', payload });
   }
 
   /** A sparse `session.update`; true once the backend answers `session.updated`, false on its error or silence. */
@@ -110,7 +138,7 @@ export class LiveLink {
     const verdict = this.#await<boolean>((event, settle) => {
       if (event.type === 'session.updated' && event.client_event_id === id) settle.ok(true);
       else if (event.type === 'error' && event.client_event_id === id) settle.ok(false);
-    }, 'session.updated').catch(() => false);
+    }, 'session.updated', () => this.#socketClosed).catch(() => false);
     this.send({ type: 'session.update', event_id: id, session });
     return verdict;
   }

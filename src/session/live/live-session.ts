@@ -31,6 +31,13 @@ const PICK_UP = 'The line dropped for a moment and is back. Without greeting aga
 const MAX_HELD_AUDIO_MS = 10_000;
 /** A tool result that lands while the line is down reaches the new session at most this long. */
 const MAX_ORPHAN_OUTPUT_CHARS = 1_000;
+/** An append is at most 500 tokens (§3.1): what the recap gained after a restore, clipped to fit. */
+const MAX_APPEND_CHARS = 1_600;
+const ASK_TO_REPEAT = 'The line dropped for a moment and part of what the caller said was lost. Briefly ask them to repeat it.';
+/** Restores one call may take: a backend that starts sessions and drops them at once must not loop for ever. */
+const MAX_RESTORES = 10;
+/** `session.closed` reasons after which the call is over, not the connection (no new session). */
+const FINAL_CLOSE: Readonly<Record<string, string>> = { content: 'content_policy', remote_hangup: 'call_ended' };
 
 type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
 
@@ -63,6 +70,11 @@ export class LiveVoiceSession {
   readonly #stop = new AbortController();
   /** Since the link dropped, until it is back (or the call ends). */
   #restoring = false;
+  #restores = 0;
+  /** The recap's version the current session has heard (its start configuration or a later catch-up). */
+  #recapHeard = 0;
+  /** The voice the call started with: GPT-Live cannot change it, so a new session keeps it too. */
+  #voice: string | undefined;
   #lifecycle: Lifecycle = 'connecting';
   #ended: Promise<void> | undefined;
   #liveSinceMs = 0;
@@ -99,7 +111,8 @@ export class LiveVoiceSession {
       log: deps.log,
       maxHeldAudioChars: media === 'none' ? 0 : Math.ceil((bytesPerMs(media.format) * MAX_HELD_AUDIO_MS * 4) / 3),
       onEvent: (event) => this.#onServerEvent(event),
-      onLost: (reason) => this.#onLinkLost(reason),
+      onLost: (detail, closedReason) => this.#onLinkLost(detail, closedReason),
+      onStarted: () => this.#turns.sessionStarted(),
     });
     this.#turns = new LiveTurns({
       edge: this.#edge,
@@ -141,7 +154,8 @@ export class LiveVoiceSession {
 
   /** Asks the agent for a short goodbye and lets it be heard (a few seconds at most), then ends. */
   async farewell(reason: string): Promise<void> {
-    if (this.#lifecycle === 'live') {
+    // While the line is being restored no goodbye can be heard: the call ends at once.
+    if (this.#lifecycle === 'live' && !this.#restoring) {
       this.#goodbyeAskedAtMs = performance.now();
       this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: FAREWELL });
       const deadline = performance.now() + FAREWELL_MAX_MS;
@@ -155,15 +169,17 @@ export class LiveVoiceSession {
     return this.#runtime.live.backendState(agent, state, this.#edge.caller, this.#tools.slots());
   }
 
-  /** A session's startup configuration for where the call is now: the agent's voice, the state on the backend, what was said. */
+  /** A session's startup configuration for where the call is now: the call's voice, the state on the backend, what was said. */
   #sessionConfig(): SessionConfig {
     const { agent } = this.#tools;
     const format = liveFormat(this.#edge.media === 'none' ? undefined : this.#edge.media.format);
     const backend = this.#backendState();
+    this.#voice ??= this.#runtime.voice(agent);
+    this.#recapHeard = this.#recap.version;
     return {
       model: this.#model,
       instructions: withRecap(this.#runtime.live.voiceInstructions(agent), this.#recap),
-      audio: { ...(format ? { format } : {}), output: { voice: this.#runtime.voice(agent) } },
+      audio: { ...(format ? { format } : {}), output: { voice: this.#voice } },
       delegation: {
         type: 'responses',
         responses: { model: this.#delegationModel, instructions: withRecap(backend.instructions, this.#recap), tools: backend.tools, tool_choice: 'auto' },
@@ -175,14 +191,19 @@ export class LiveVoiceSession {
    * The backend connection dropped: a new session is opened for where the call is (state, voice,
    * what was said), with the Realtime link's back-off; meanwhile the caller's audio is held.
    */
-  #onLinkLost(reason: string): void {
-    if (this.#lifecycle !== 'live' || this.#restoring) {
-      void this.end('backend_lost');
+  #onLinkLost(detail: string, closedReason: string | undefined): void {
+    const final = closedReason === undefined ? undefined : FINAL_CLOSE[closedReason];
+    if (this.#lifecycle !== 'live' || this.#restoring || final || this.#restores >= MAX_RESTORES) {
+      this.#log.warn({ detail, closedReason, restores: this.#restores }, 'the Live backend connection ended');
+      void this.end(final ?? 'backend_lost');
       return;
     }
-    this.#log.warn({ reason }, 'the Live backend connection dropped; restoring');
+    // An expiry is the session's time limit (GPT-Live warns of none): a rollover, counted as such.
+    const reason = closedReason === 'expired' ? 'rollover' : 'dropped';
+    this.#log.warn({ detail, closedReason }, 'the Live backend connection ended; restoring');
     this.#restoring = true;
-    const cutOff = this.#turns.busy();
+    this.#restores++;
+    const cutOff = this.#turns.agentSpeaking();
     this.#round.connectionLost();
     this.#transcripts.connectionLost();
     this.#edge.send({ type: 'backend.reconnecting' });
@@ -191,25 +212,47 @@ export class LiveVoiceSession {
       config: () => this.#sessionConfig(),
       onRestored: (attempts) => {
         this.#restoring = false;
-        this.#turns.restored();
-        this.#facts.publish('backendReconnect', { sessionId: this.id, reason: 'dropped', outcome: 'restored', attempts });
+        this.#facts.publish('backendReconnect', { sessionId: this.id, reason, outcome: 'restored', attempts });
         this.#edge.send({ type: 'backend.restored' });
-        if (cutOff || this.#recap.lastSpeaker === 'user') this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: PICK_UP });
+        // The voice's instructions are the agent's own: the step it is on goes again as an append.
+        const { agent, state } = this.#tools;
+        if (agent !== this.#runtime.startAgent) this.#appendInstructions(this.#runtime.live.handedTo(agent));
+        this.#appendInstructions(this.#runtime.live.movedTo(agent, state));
+        this.#catchUp();
+        if (this.#link.takeDroppedAudio()) this.#speakNow(ASK_TO_REPEAT);
+        else if (cutOff || this.#recap.lastSpeaker === 'user') this.#speakNow(PICK_UP);
       },
       onLost: (attempts) => {
-        this.#facts.publish('backendReconnect', { sessionId: this.id, reason: 'dropped', outcome: 'lost', attempts });
+        this.#facts.publish('backendReconnect', { sessionId: this.id, reason, outcome: 'lost', attempts });
         void this.end('backend_lost');
       },
     });
   }
 
-  /** A tool finished after its session was lost: the new session learns its result (the recap, or an append once up). */
+  /** A tool finished after its session was lost: the new session learns its result, both models, and the caller hears it. */
   #orphanedOutput(tool: string, output: string): void {
-    const note = `${tool} returned ${output.slice(0, MAX_ORPHAN_OUTPUT_CHARS)}`;
-    this.#recap.add('note', note);
+    this.#recap.add('note', `before the line dropped, ${tool} returned ${output.slice(0, MAX_ORPHAN_OUTPUT_CHARS)}`);
+    // While restoring, the next session's configuration (or the catch-up after it starts) carries it.
     if (this.#restoring || this.#lifecycle !== 'live') return;
-    this.#link.send({ type: 'session.instructions.append', delegation_id: null, content: `Before the line dropped, ${note}.` });
-    this.#link.send({ type: 'session.commentary.append', delegation_id: null, content: 'Tell the caller what that result means for them now.' });
+    this.#catchUp();
+    this.#speakNow('Tell the caller what that result means for them now.');
+  }
+
+  /** What the recap gained since the current session heard it (during a restore attempt, after): to the voice and the backend. */
+  #catchUp(): void {
+    const lines = this.#recap.since(this.#recapHeard);
+    if (!lines) return;
+    this.#recapHeard = this.#recap.version;
+    this.#appendInstructions(`Since then, in the same call:\n${lines}`.slice(0, MAX_APPEND_CHARS));
+    void this.#tools.refresh();
+  }
+
+  #appendInstructions(content: string): void {
+    this.#link.send({ type: 'session.instructions.append', delegation_id: null, content });
+  }
+
+  #speakNow(content: string): void {
+    this.#link.send({ type: 'session.commentary.append', delegation_id: null, content });
   }
 
   #wire(): void {
@@ -259,7 +302,8 @@ export class LiveVoiceSession {
         return;
       case 'error':
         this.#log.warn({ code: event.error.code, message: event.error.message }, 'backend error');
-        if (this.#lifecycle === 'live') this.#edge.send({ type: 'error', code: `backend.${event.error.code}`, message: event.error.message });
+        // A restore attempt's refusal is the link's to handle, not the caller's to see.
+        if (this.#lifecycle === 'live' && !this.#restoring) this.#edge.send({ type: 'error', code: `backend.${event.error.code}`, message: event.error.message });
         return;
       case 'session.closed':
         this.#transcripts.push(event);
@@ -297,7 +341,10 @@ export class LiveVoiceSession {
 
   /** The delegation backend's rules and tools for (agent, state), sent; true once it answered `session.updated`. */
   #configure(agent: string, state: string): Promise<boolean> {
-    const { instructions, tools } = this.#backendState(agent, state);
+    const backend = this.#backendState(agent, state);
+    // After a restore the backend's instructions keep the call so far (it has no other history).
+    const instructions = this.#restores > 0 ? withRecap(backend.instructions, this.#recap) : backend.instructions;
+    const { tools } = backend;
     const update: SessionUpdateConfig = { delegation: { type: 'responses', responses: { instructions, tools } } };
     return this.#link.update(update);
   }

@@ -33,6 +33,8 @@ export class LiveTurns {
   #userTurnEndedMs: number | undefined;
   /** Agent audio handed to the edge since the agent's last turn ended. */
   #turnAudioMs = 0;
+  /** When the backend last sent agent audio (performance clock). */
+  #agentAudioAtMs = -Infinity;
 
   constructor(deps: LiveTurnsDeps) {
     this.#deps = deps;
@@ -73,8 +75,8 @@ export class LiveTurns {
     this.#deps.edge.send({ type: 'mode', mode });
   }
 
-  /** A new backend session started (a restore): it starts unmuted, so push-to-talk mutes it again. */
-  restored(): void {
+  /** A backend session started: a new one starts unmuted, so push-to-talk (the button up) mutes it again. */
+  sessionStarted(): void {
     if (this.#mode === 'ptt' && !this.#pressed) this.#deps.link.send({ type: 'session.input_audio.mute' });
   }
 
@@ -93,6 +95,7 @@ export class LiveTurns {
     const { media } = this.#deps.edge;
     if (media === 'none') return;
     const ms = base64ByteLength(payload) / bytesPerMs(media.format);
+    this.#agentAudioAtMs = performance.now();
     this.#playback.record(`live_${this.#utterance}`, `live_${this.#utterance}`, 0, ms);
     this.#turnAudioMs += ms;
     if (this.#userTurnEndedMs !== undefined) {
@@ -107,6 +110,11 @@ export class LiveTurns {
     if (this.#deps.edge.media === 'none' || this.#turnAudioMs === 0) return;
     this.#deps.edge.send({ type: 'audio.done', item_id: itemId, audio_ms: Math.round(this.#turnAudioMs) });
     this.#turnAudioMs = 0;
+  }
+
+  /** Whether the backend was still sending the agent's audio moments ago (a drop now cuts the agent off). */
+  agentSpeaking(withinMs = 500): boolean {
+    return performance.now() - this.#agentAudioAtMs < withinMs;
   }
 
   busy(): boolean {
