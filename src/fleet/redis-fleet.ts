@@ -189,10 +189,11 @@ export class RedisFleet implements Fleet {
   async claimPlace(sessionId: string): Promise<boolean> {
     if (this.#maxSessions === Number.POSITIVE_INFINITY) return true;
     try {
-      const taken = (await this.rateLimitStore.vgClaimPlace(this.#k.places, sessionId, this.#maxSessions, this.#ttlMs)) === 1;
-      this.#full = !taken;
-      if (taken) this.#places.add(sessionId);
-      return taken;
+      const taken = await this.rateLimitStore.vgClaimPlace(this.#k.places, sessionId, this.#maxSessions, this.#ttlMs);
+      // The claim that took the last place makes the next start here refuse before the upgrade.
+      this.#full = taken === 0 || taken >= this.#maxSessions;
+      if (taken > 0) this.#places.add(sessionId);
+      return taken > 0;
     } catch (err) {
       // Redis away: each replica's own MAX_SESSIONS still holds; the call is not refused for it.
       this.#log.warn({ err: (err as Error).message }, 'fleet: the session limit could not be checked; admitting');
