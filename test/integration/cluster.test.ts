@@ -49,6 +49,14 @@ describe('cluster mode: one gateway process per core on one port', () => {
     // Three processes start on a shared machine: more than the default 30 s when it is busy.
   }, 90_000);
 
+  it('stops with exit 1, saying so, when its workers cannot start because Redis does not answer', async () => {
+    const run = startCluster({ PORT: String(await freePort()), WORKERS: '2', REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RECORDS: 'off', LOG_LEVEL: 'info' });
+    const [code] = await run.exited;
+    expect(code).toBe(1);
+    expect(run.stderr()).toMatch(/REDIS_URL=redis:\/\/127\.0\.0\.1:\d+\/? does not answer/);
+    expect(run.stdout()).toContain('cluster: a worker could not start (its error is above); stopping the cluster');
+  }, 60_000);
+
   it('refuses several workers without REDIS_URL, saying why', async () => {
     const run = startCluster({ PORT: String(await freePort()), WORKERS: '2', RECORDS: 'off' });
     const [code] = await run.exited;
