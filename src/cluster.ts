@@ -12,11 +12,13 @@ import { startEmulator, type RunningEmulator } from './emulator/index.ts';
 // holds the listening socket and hands connections to the workers in turn). The primary serves
 // nothing itself; it starts the embedded emulator once (when no OpenAI key or REALTIME_URL is
 // set) and points every worker at it, passes SIGTERM/SIGINT on (each worker drains), and
-// restarts a worker that dies.
+// restarts a worker that dies. A worker that cannot start at the cluster's start stops the cluster
+// (exit 1); a replacement that cannot start is tried again with a back-off while the others serve.
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-/** A worker that dies this soon after its start is not restarted: it would only die again. */
-const MIN_UPTIME_MS = 5_000;
+/** A replacement that dies before it listens waits this long before the next try, doubling up to the cap. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
 
 async function primary(): Promise<void> {
   const config = loadConfig();
@@ -42,26 +44,53 @@ async function primary(): Promise<void> {
 
   cluster.setupPrimary({ exec: MAIN });
   let stopping = false;
-  const startedAt = new Map<Worker, number>();
-  const fork = () => startedAt.set(cluster.fork(env), performance.now());
+  let exitCode = 0;
+  /** Until every first worker listens, a worker that cannot start stops the cluster. */
+  let starting = true;
+  let retryMs = RETRY_FIRST_MS;
+  const running = new Set<Worker>();
+  const listening = new Set<Worker>();
+  const fork = () => {
+    const worker = cluster.fork(env);
+    running.add(worker);
+    worker.once('listening', () => {
+      listening.add(worker);
+      retryMs = RETRY_FIRST_MS;
+      if (listening.size === workers.data) starting = false;
+    });
+  };
+  const exitOnceEmpty = () => {
+    if (running.size === 0) void (emulator?.close() ?? Promise.resolve()).finally(() => process.exit(exitCode));
+  };
+  const stop = (code: number, signal: NodeJS.Signals = 'SIGTERM') => {
+    stopping = true;
+    exitCode = Math.max(exitCode, code);
+    for (const worker of running) worker.process.kill(signal);
+    // No worker left (only a retry pending): nothing to wait for.
+    exitOnceEmpty();
+  };
   cluster.on('exit', (worker, code, signal) => {
-    const uptime = performance.now() - (startedAt.get(worker) ?? 0);
-    startedAt.delete(worker);
-    if (!stopping && uptime >= MIN_UPTIME_MS) {
+    running.delete(worker);
+    const started = listening.delete(worker);
+    if (stopping) {
+      exitOnceEmpty();
+    } else if (!started && starting) {
+      // A worker that cannot start (Redis not answering, a bad config) means every worker cannot:
+      // stop, so the supervisor (systemd, Kubernetes) sees the failure and restarts with its back-off.
+      logger.fatal({ pid: worker.process.pid, code, signal }, 'cluster: a worker could not start (its error is above); stopping the cluster');
+      stop(1);
+    } else if (!started) {
+      // A replacement that cannot start while the others serve (Redis away for a while): try again, less and less often.
+      logger.error({ pid: worker.process.pid, code, signal, retry_ms: retryMs }, 'cluster: a worker could not start; trying again');
+      setTimeout(() => { if (!stopping) fork(); }, retryMs);
+      retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+    } else {
       logger.error({ pid: worker.process.pid, code, signal }, 'cluster: a worker died; starting another');
       fork();
-    } else if (!stopping) {
-      logger.error({ pid: worker.process.pid, code, signal }, 'cluster: a worker died at its start; not restarted');
-    }
-    if (startedAt.size === 0) {
-      void (emulator?.close() ?? Promise.resolve()).finally(() => process.exit(stopping ? 0 : 1));
     }
   });
-  const onSignal = (signal: NodeJS.Signals) => {
-    stopping = true;
-    // Each worker drains on the first signal and ends its calls on a second, as a single gateway does.
-    for (const worker of startedAt.keys()) worker.process.kill(signal);
-  };
+  // Each worker drains on the first signal and ends its calls on a second, as a single gateway does.
+  const onSignal = (signal: NodeJS.Signals) => stop(0, signal);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   for (let i = 0; i < workers.data; i++) fork();

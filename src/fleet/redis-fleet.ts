@@ -73,6 +73,8 @@ export class RedisFleet implements Fleet {
   #beat?: NodeJS.Timeout;
   /** A beat still running (a slow Redis, a long reap) is not overlapped by the next. */
   #beating = false;
+  /** Ending what dead replicas owned, apart from the beats. */
+  #reaping = false;
   /** Since when every beat has reached Redis (performance clock); unset after a failed beat. */
   #inTouchSince: number | undefined;
   #full = false;
@@ -156,14 +158,30 @@ export class RedisFleet implements Fleet {
       this.#inTouchSince ??= now;
       // After Redis was away, every replica's beat has lapsed, not just a dead one's: reap only once
       // this replica has itself been in touch for a whole TTL, so the others have had time to beat again.
-      if (now - this.#inTouchSince >= this.#ttlMs) {
-        for (let i = 0; i < dead.length; i += 2) await this.#reap(dead[i], Number(dead[i + 1]) - this.#ttlMs);
+      if (now - this.#inTouchSince >= this.#ttlMs && dead.length > 0 && !this.#reaping) {
+        const lapsed: [string, number][] = [];
+        for (let i = 0; i < dead.length; i += 2) lapsed.push([dead[i], Number(dead[i + 1]) - this.#ttlMs]);
+        // Not awaited: ending a dead replica's calls (hang-ups through the Calls API, records) can
+        // take long, and a beat held up that long would let this replica's own entries lapse.
+        void this.#reapAll(lapsed);
       }
     } catch (err) {
       this.#inTouchSince = undefined;
       this.#log.warn({ err: (err as Error).message }, 'fleet: heartbeat failed');
     } finally {
       this.#beating = false;
+    }
+  }
+
+  /** Reaps the replicas found dead, one after the other, one run at a time (the next beat finds any left). */
+  async #reapAll(lapsed: [string, number][]): Promise<void> {
+    this.#reaping = true;
+    try {
+      for (const [replica, lostAt] of lapsed) await this.#reap(replica, lostAt);
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'fleet: reaping a dead replica failed; it is tried again once its claim lapses');
+    } finally {
+      this.#reaping = false;
     }
   }
 
@@ -189,10 +207,11 @@ export class RedisFleet implements Fleet {
   async claimPlace(sessionId: string): Promise<boolean> {
     if (this.#maxSessions === Number.POSITIVE_INFINITY) return true;
     try {
-      const taken = (await this.rateLimitStore.vgClaimPlace(this.#k.places, sessionId, this.#maxSessions, this.#ttlMs)) === 1;
-      this.#full = !taken;
-      if (taken) this.#places.add(sessionId);
-      return taken;
+      const taken = await this.rateLimitStore.vgClaimPlace(this.#k.places, sessionId, this.#maxSessions, this.#ttlMs);
+      // The claim that took the last place makes the next start here refuse before the upgrade.
+      this.#full = taken === 0 || taken >= this.#maxSessions;
+      if (taken > 0) this.#places.add(sessionId);
+      return taken > 0;
     } catch (err) {
       // Redis away: each replica's own MAX_SESSIONS still holds; the call is not refused for it.
       this.#log.warn({ err: (err as Error).message }, 'fleet: the session limit could not be checked; admitting');

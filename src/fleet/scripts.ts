@@ -7,12 +7,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /**
  * KEYS[1] places (zset id -> expiry); ARGV id, max, ttlMs. Takes a place under the fleet-wide
  * limit unless it is full; places whose replica stopped renewing them have expired first.
+ * Returns 0 when full, else the places taken with this one (so the caller knows it took the last).
  */
 export const CLAIM_PLACE = `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-return 1`;
+return redis.call('ZCARD', KEYS[1])`;
 
 /**
  * KEYS[1] replicas (zset replica -> expiry), KEYS[2] places; ARGV replica, ttlMs, then the

@@ -53,11 +53,15 @@ export class SessionRegistry {
 
   /** Why one more session would be refused now, or undefined when it would be accepted. */
   refusal(): VgError | undefined {
+    return this.#ownRefusal() ?? (this.#fleet.full ? fleetFull() : undefined);
+  }
+
+  /** Why this replica alone would refuse one more session (draining, MAX_SESSIONS). */
+  #ownRefusal(): VgError | undefined {
     if (this.#draining) return new VgError('VG_ERR_DRAINING');
     if (this.#live.size >= this.#opts.maxSessions) {
       return new VgError('VG_ERR_SESSION_LIMIT', `${this.#live.size} sessions are live (MAX_SESSIONS=${this.#opts.maxSessions})`);
     }
-    if (this.#fleet.full) return fleetFull();
     return undefined;
   }
 
@@ -87,8 +91,9 @@ export class SessionRegistry {
     if (refusal) throw refusal;
     const id = `vs_${randomBytes(9).toString('base64url')}`;
     if (!(await this.#fleet.claimPlace(id))) throw fleetFull();
-    // Checked again: others may have started (or the drain begun) while the fleet answered.
-    const late = this.refusal();
+    // Checked again: others may have started (or the drain begun) while the fleet answered. Not
+    // the fleet's `full`: the place just taken may have been its last.
+    const late = this.#ownRefusal();
     if (late) {
       this.#fleet.releasePlace(id);
       throw late;

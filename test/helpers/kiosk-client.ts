@@ -32,15 +32,24 @@ export class KioskClient {
     });
   }
 
+  /**
+   * Records what `ws` receives from now on. Call it before the open: frames that came with the
+   * 101 (a start refused at once) are emitted before an `await` on the open resumes, and would be lost.
+   */
+  static listen(ws: WebSocket): KioskClient {
+    return new KioskClient(ws);
+  }
+
   /** `localAddress`: the loopback address to connect from (127.x.y.z), for limits kept per address. */
   static async connect(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<KioskClient> {
     const ws = new WebSocket(url, { headers, localAddress });
+    const client = KioskClient.listen(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
-    return new KioskClient(ws);
+    return client;
   }
 
   /** Resolves with the first event (already received or future) matching `predicate`. */

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../helpers/free-port.ts';
+import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,6 +49,38 @@ describe('cluster mode: one gateway process per core on one port', () => {
     expect(code).toBe(0);
     // Three processes start on a shared machine: more than the default 30 s when it is busy.
   }, 90_000);
+
+  it('stops with exit 1, saying so, when its workers cannot start because Redis does not answer', async () => {
+    const run = startCluster({ PORT: String(await freePort()), WORKERS: '2', REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RECORDS: 'off', LOG_LEVEL: 'info' });
+    const [code] = await run.exited;
+    expect(code).toBe(1);
+    expect(run.stderr()).toMatch(/REDIS_URL=redis:\/\/127\.0\.0\.1:\d+\/? does not answer/);
+    expect(run.stdout()).toContain('cluster: a worker could not start (its error is above); stopping the cluster');
+  }, 60_000);
+
+  it('replaces a worker that dies; while Redis is away the replacement is tried again with a back-off until Redis is back', async () => {
+    const redis = new URL(inject('redisUrl'));
+    const proxy = await startTcpProxy(redis.hostname, Number(redis.port));
+    const run = startCluster({ PORT: String(await freePort()), WORKERS: '2', REDIS_URL: `redis://127.0.0.1:${proxy.port}`, RECORDS: 'off', LOG_LEVEL: 'info' });
+    const logLines = () => run.stdout().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; pid: number; retry_ms?: number });
+    const running = () => run.stdout().split('voice-gateway is running').length - 1;
+    try {
+      await expect.poll(running, { timeout: 60_000, interval: 200 }).toBe(2);
+      await proxy.down();
+      const [victim] = logLines().filter((l) => l.msg === 'gateway ready');
+      process.kill(victim.pid, 'SIGKILL');
+      await expect.poll(() => logLines().filter((l) => l.msg === 'cluster: a worker could not start; trying again').map((l) => l.retry_ms).slice(0, 2),
+        { timeout: 60_000, interval: 200 }).toEqual([1_000, 2_000]);
+      expect(run.child.exitCode).toBeNull();
+      await proxy.up();
+      await expect.poll(running, { timeout: 60_000, interval: 200 }).toBe(3);
+    } finally {
+      run.child.kill('SIGTERM');
+      await proxy.close();
+    }
+    const [code] = await run.exited;
+    expect(code).toBe(0);
+  }, 120_000);
 
   it('refuses several workers without REDIS_URL, saying why', async () => {
     const run = startCluster({ PORT: String(await freePort()), WORKERS: '2', RECORDS: 'off' });

@@ -96,6 +96,36 @@ describe('RedisFleet against a real Redis: what replicas share', () => {
     redis.disconnect();
   });
 
+  it('a survivor ending a dead replica\'s calls slowly goes on beating: it is not taken for dead meanwhile', async () => {
+    const p = prefix();
+    const redis = new Redis(inject('redisUrl'));
+    const survivor = await join({ prefix: p });
+    let started!: () => void;
+    const reapStarted = new Promise<void>((resolve) => { started = resolve; });
+    let finish!: () => void;
+    const slowEnd = new Promise<void>((resolve) => { finish = resolve; });
+    survivor.onLost('session', async () => {
+      started();
+      await slowEnd; // a hang-up through the Calls API that takes its time
+    });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/fleet-replica.ts', inject('redisUrl'), p, String(TTL_MS), 'vs_dead'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    const dead = line.replace(/^ready /, '');
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    await reapStarted;
+    // Three TTLs inside the slow end: the survivor's own beat never lapses.
+    for (let i = 0; i < 30; i++) {
+      const [seconds, micros] = await redis.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      expect(Number(await redis.zscore(`${p}replicas`, survivor.replicaId))).toBeGreaterThan(now);
+      await new Promise((resolve) => setTimeout(resolve, TTL_MS / 10));
+    }
+    finish();
+    await expect.poll(() => redis.zscore(`${p}replicas`, dead), { timeout: 10_000, interval: 100 }).toBeNull();
+    redis.disconnect();
+  }, 20_000);
+
   it('a Redis that stops answering for longer than the TTL: no replica takes the others for dead', async () => {
     const p = prefix();
     const redis = new Redis(inject('redisUrl'));
