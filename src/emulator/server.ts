@@ -46,7 +46,7 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
   const logger: Logger = init.logger;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const callsApi = { calls: init.calls, apiKey: init.apiKey, sessionMaxMs: init.sessionMaxMs, silenceMs: init.choices.defaultSilenceDurationMs };
+    const callsApi = { calls: init.calls, apiKey: init.apiKey, sessionMaxMs: init.sessionMaxMs, silenceMs: init.choices.defaultSilenceDurationMs, liveChoices: init.liveChoices };
     if (handleCallsRequest(req, res, path, callsApi)) return;
     if (path === PLACE_CALL_PATH && req.method === 'POST' && init.placeCall) return init.placeCall(req, res);
     notFound(path, res);
