@@ -157,6 +157,11 @@ export class SipCall {
     if (this.#attached === session) this.#attached = undefined;
   }
 
+  /** A GPT-Live sideband is gone; the call goes on (its session lives at the service). */
+  leave(session: AttachedSession): void {
+    if (this.#attached === session) this.#attached = undefined;
+  }
+
   /** Resolves once the call is in one of `states` (at once if it is). */
   waitFor(...states: CallState[]): Promise<CallState> {
     if (states.includes(this.#state)) return Promise.resolve(this.#state);
