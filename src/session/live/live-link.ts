@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import OpenAI from 'openai';
 import { LiveWS } from 'openai/resources/live/ws';
+import { SidebandWS } from 'openai/resources/live/sideband/ws';
+import type { ConnectClientEvent } from 'openai/resources/live/sideband/sideband';
 import type { ClientEvent, ServerEvent, SessionConfig, SessionResource, SessionUpdateConfig } from 'openai/resources/live/live';
 import type { BackendTarget } from '../backend-link.ts';
 
@@ -16,20 +18,24 @@ export interface LiveLinkDeps {
   log: Logger;
   /** Every server event of the session, in order. */
   onEvent: (event: ServerEvent) => void;
-  /** The connection ended without our asking (a drop, an expiry): the call cannot go on. */
+  /** The connection ended without our asking (a drop, an expiry, `remote_hangup`: the caller hung up): the call cannot go on. */
   onLost: (reason: string) => void;
 }
 
 /**
  * The backend link on GPT-Live: one session on one primary WebSocket, through the `openai`
  * package's own LiveWS client. A new socket would be a new session with no state (§1.1), so a
- * drop ends the call rather than reconnecting (see README: what differs on Live).
+ * drop ends the call rather than reconnecting (see README: what differs on Live). A SIP call's
+ * target is its sideband (`/v1/live/sessions/{id}/attach`, §1.3): the session started at the
+ * accept, so the link attaches with the SDK's SidebandWS and confirms with a `session.update`.
  */
 export class LiveLink {
   readonly #deps: LiveLinkDeps;
-  #ws: LiveWS | undefined;
+  #ws: LiveWS | SidebandWS | undefined;
   #session: SessionResource | undefined;
   #closing = false;
+  /** The reason of a `session.closed` the server sent first (`remote_hangup`: the caller hung up). */
+  #closedReason: string | undefined;
   #nextId = 0;
   readonly #waiters = new Set<(event: ServerEvent) => void>();
 
@@ -37,22 +43,15 @@ export class LiveLink {
     this.#deps = deps;
   }
 
-  /** Opens the session with its startup configuration; resolves on `session.started`. */
+  /** Opens the session with its startup configuration; resolves on `session.started` (a sideband: on `session.updated`). */
   async open(config: SessionConfig): Promise<SessionResource> {
-    const { target, log } = this.#deps;
-    const ws = new LiveWS(new OpenAI({ apiKey: target.apiKey, baseURL: restBaseUrl(target.url), maxRetries: 0 }), {
-      maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#deps.confirmTimeoutMs,
-    });
-    this.#ws = ws;
-    ws.on('event', (event) => {
-      for (const waiter of this.#waiters) waiter(event);
-      this.#deps.onEvent(event);
-    });
-    // Errors arrive as events too (above); this keeps the SDK from raising them as rejections.
-    ws.on('error', (err) => log.debug({ err: err.message }, 'live backend error'));
-    ws.on('close', (code, reason) => {
-      if (!this.#closing && this.#session) this.#deps.onLost(`closed ${code} ${reason}`);
-    });
+    const { target } = this.#deps;
+    const client = new OpenAI({ apiKey: target.apiKey, baseURL: restBaseUrl(target.url), maxRetries: 0 });
+    const socketOptions = { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#deps.confirmTimeoutMs };
+    const sessionId = attachedSessionId(target.url);
+    if (sessionId !== undefined) return this.#attach(new SidebandWS(client, { session_id: sessionId }, socketOptions), config);
+    const ws = new LiveWS(client, socketOptions);
+    this.#wire(ws);
     const id = this.#eventId();
     const started = this.#await<SessionResource>((event, settle) => {
       if (event.type === 'session.started') settle.ok(event.session);
@@ -63,8 +62,45 @@ export class LiveLink {
     return this.#session;
   }
 
+  /**
+   * A SIP call's sideband: no `session.start` (the accept started the session) and no replay to
+   * count on (§8.9), so the current delegation config, sent again as a sparse update, confirms it.
+   */
+  async #attach(ws: SidebandWS, config: SessionConfig): Promise<SessionResource> {
+    this.#wire(ws);
+    const id = this.#eventId();
+    const updated = this.#await<SessionResource>((event, settle) => {
+      if (event.type === 'session.updated' && event.client_event_id === id) settle.ok(event.session);
+      else if (event.type === 'error' && event.client_event_id === id) settle.fail(new Error(`the Live sideband refused the session (${event.error.code})`));
+      else if (event.type === 'error' && event.client_event_id === undefined) settle.fail(new Error(`the Live sideband refused the attach (${event.error.code})`));
+    }, 'session.updated', () => new Promise((_resolve, reject) => ws.on('close', (code) => reject(new Error(`the Live sideband closed (${code}) before it was confirmed`)))));
+    ws.send({ type: 'session.update', event_id: id, session: { delegation: config.delegation } });
+    this.#session = await updated;
+    return this.#session;
+  }
+
+  #wire(ws: LiveWS | SidebandWS): void {
+    this.#ws = ws;
+    const { log } = this.#deps;
+    ws.on('event', (event) => {
+      // Reflected caller audio (a sideband's `session.input_audio.append`) is the SIP leg's, not the session's.
+      if ((event.type as string) === 'session.input_audio.append' || event.type.startsWith('transport.')) return;
+      const live = event as ServerEvent;
+      if (live.type === 'session.closed') this.#closedReason = live.reason;
+      for (const waiter of this.#waiters) waiter(live);
+      this.#deps.onEvent(live);
+    });
+    // Errors arrive as events too (above); this keeps the SDK from raising them as rejections.
+    ws.on('error', (err) => log.debug({ err: err.message }, 'live backend error'));
+    ws.on('close', (code, reason) => {
+      if (!this.#closing && this.#session) this.#deps.onLost(this.#closedReason ?? `closed ${code} ${reason}`);
+    });
+  }
+
   send(event: ClientEvent): void {
-    if (!this.#closing) this.#ws?.send(event);
+    if (this.#closing || !this.#ws) return;
+    if (this.#ws instanceof SidebandWS) this.#ws.send(event as ConnectClientEvent);
+    else this.#ws.send(event);
   }
 
   appendAudio(payload: string): void {
@@ -131,7 +167,23 @@ export class LiveLink {
 export function restBaseUrl(liveUrl: string): string {
   const url = new URL(liveUrl);
   url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  url.pathname = url.pathname.replace(/\/live\/sessions\/?$/, '');
+  url.pathname = url.pathname.replace(/\/live\/sessions(\/[^/]+\/attach)?\/?$/, '');
   url.search = '';
   return url.toString().replace(/\/$/, '');
+}
+
+const ATTACH_PATH = /\/live\/sessions\/([^/]+)\/attach\/?$/;
+
+/** The session a sideband URL attaches to, or undefined for the primary socket. */
+function attachedSessionId(liveUrl: string): string | undefined {
+  const id = ATTACH_PATH.exec(new URL(liveUrl).pathname)?.[1];
+  return id === undefined ? undefined : decodeURIComponent(id);
+}
+
+/** A SIP call's Live sideband (LIVE_PROTOCOL.md §1.3): the same host and key, attached to the session the accept started. */
+export function liveSidebandTarget(target: BackendTarget, sessionId: string): BackendTarget {
+  const url = new URL(target.url);
+  url.pathname = `${url.pathname.replace(/\/live\/sessions(\/[^/]+\/attach)?\/?$/, '')}/live/sessions/${encodeURIComponent(sessionId)}/attach`;
+  url.search = '';
+  return { ...target, url: url.toString() };
 }

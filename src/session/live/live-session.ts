@@ -82,6 +82,8 @@ export class LiveVoiceSession {
       log: deps.log,
       onEvent: (event) => this.#onServerEvent(event),
       onLost: (reason) => {
+        // The caller hung up a SIP call: nothing is lost, and there is no call left to hang up.
+        if (reason === 'remote_hangup') return void this.end('call_ended');
         this.#log.warn({ reason }, 'the Live backend connection ended');
         void this.end('backend_lost');
       },
@@ -110,6 +112,8 @@ export class LiveVoiceSession {
       audio: { ...(format ? { format } : {}), output: { voice } },
       delegation: { type: 'responses', responses: { model: this.#delegationModel, instructions: backend.instructions, tools: backend.tools, tool_choice: 'auto' } },
     };
+    // A SIP call is answered with the same startup config (no format: SIP negotiates it), then attached.
+    if (this.#edge.acceptLiveCall) await this.#edge.acceptLiveCall({ type: 'live', ...config });
     await this.#link.open(config);
     if (this.#lifecycle !== 'connecting') return;
     this.#wire();
