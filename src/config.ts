@@ -115,9 +115,6 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   FLEET_MAX_SESSIONS: positiveInt.optional(),
   FLEET_TTL_MS: z.coerce.number().int().min(1_000).default(15_000),
-}).refine((env) => env.VOICE_API !== 'live' || !env.OPENAI_WEBHOOK_SECRET, {
-  path: ['VOICE_API'],
-  message: 'live does not take SIP calls yet: unset OPENAI_WEBHOOK_SECRET, or use VOICE_API=realtime',
 }).refine((env) => env.FLEET_MAX_SESSIONS === undefined || env.REDIS_URL, {
   path: ['FLEET_MAX_SESSIONS'],
   message: 'needs REDIS_URL (the replicas count their sessions there); MAX_SESSIONS limits one gateway',

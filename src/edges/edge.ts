@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { CallAcceptParams } from 'openai/resources/realtime/calls';
+import type { SessionAcceptParams } from 'openai/resources/live/sessions';
 import type { AudioFormat } from '../audio/format.ts';
 
 /**
@@ -101,6 +102,8 @@ export interface EdgeTransport extends EventEmitter<EdgeEvents> {
    * opens (a SIP call, accepted through the Calls API). Rejects when the call cannot be answered.
    */
   acceptCall?(session: CallAcceptParams): Promise<void>;
+  /** The same on GPT-Live: `POST /v1/live/sessions/{id}/accept` with the session's startup configuration. */
+  acceptLiveCall?(session: SessionAcceptParams.Session): Promise<void>;
   /** Transfers the call to a person at a `sip:`/`tel:` URI; only edges that can do it have it. */
   transfer?(targetUri: string): Promise<void>;
   /** Queue agent audio for the listener: a base64 payload in `media.format`. */

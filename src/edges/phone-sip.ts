@@ -9,7 +9,8 @@ import { startFailure } from './start-failure.ts';
 import { callerFromSipHeaders } from './sip/sip-headers.ts';
 import type { Fleet } from '../fleet/fleet.ts';
 import { LocalFleet } from '../fleet/local-fleet.ts';
-import { SipEdge } from './sip/sip-edge.ts';
+import { SipEdge, type CallControl } from './sip/sip-edge.ts';
+import { liveSidebandTarget } from '../session/live/live-link.ts';
 import { checkDelivery, type IncomingCall } from './sip/webhook.ts';
 
 export interface SipEdgeOptions {
@@ -18,7 +19,7 @@ export interface SipEdgeOptions {
   refusal: () => VgError | undefined;
   /** OPENAI_WEBHOOK_SECRET: it signs OpenAI's webhooks. */
   webhookSecret: string;
-  /** The Realtime backend: its key drives the Calls API, its URL the sideband connection. */
+  /** The backend (Realtime or GPT-Live, by its `api`): its key drives the call control, its URL the sideband connection. */
   backend: BackendTarget;
   /** OpenAI's REST API (OPENAI_BASE_URL), or an emulator's. */
   restBaseUrl: string;
@@ -31,10 +32,11 @@ export const WEBHOOK_PATH = '/openai/webhook';
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
 /**
- * The SIP edge (OpenAI SIP calls): OpenAI posts a signed `realtime.call.incoming` to
- * `POST /openai/webhook`; the gateway answers at once and, in the background, accepts the call
- * with the start agent's session (or rejects it when it is full or draining), then attaches a
- * sideband WebSocket (`?call_id=`) on which the session runs the states, tools and handoffs.
+ * The SIP edge (OpenAI SIP calls): OpenAI posts a signed `realtime.call.incoming` (or, with
+ * VOICE_API=live, `live.transport.incoming`) to `POST /openai/webhook`; the gateway answers at
+ * once and, in the background, accepts the call with the start agent's session (or rejects it
+ * when it is full or draining), then attaches a sideband WebSocket (`?call_id=`, or GPT-Live's
+ * `/v1/live/sessions/{id}/attach`) on which the session runs the states, tools and handoffs.
  * Not wrapped in fastify-plugin on purpose: the raw-body JSON parser stays inside this plugin.
  */
 export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => {
@@ -42,15 +44,17 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
   const client = new OpenAI({ apiKey: opts.backend.apiKey, baseURL: opts.restBaseUrl, webhookSecret: opts.webhookSecret, maxRetries: 2, timeout: 10_000 });
   const fleet = opts.fleet ?? new LocalFleet();
+  const api = opts.backend.api ?? 'realtime';
+  const control: CallControl = api === 'live' ? { api, sessions: client.live.sessions } : { api, calls: client.realtime.calls };
   // A call whose replica died would go on at OpenAI with nobody running its tools: end it.
   fleet.onLost('sip', async (callId) => {
-    await client.realtime.calls.hangup(callId);
+    await (control.api === 'live' ? control.sessions.hangup(callId) : control.calls.hangup(callId));
     app.log.warn({ call_id: callId }, 'SIP call of a lost replica hung up');
   });
 
   app.post(WEBHOOK_PATH, async (req, reply) => {
     const raw = typeof req.body === 'string' ? req.body : '';
-    const delivery = await checkDelivery(client, opts.webhookSecret, raw, req.headers);
+    const delivery = await checkDelivery(client, opts.webhookSecret, raw, req.headers, api);
     if (!delivery.ok) {
       req.log.warn({ code: delivery.error.code, detail: delivery.error.message }, 'OpenAI webhook refused');
       return replyError(reply, delivery.error);
@@ -75,9 +79,9 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
   });
 
   function answer(call: IncomingCall): void {
-    const callId = call.data.call_id;
+    const { callId } = call;
     const log = app.log.child({ call_id: callId });
-    const edge = new SipEdge({ callId, caller: callerFromSipHeaders(call.data.sip_headers), calls: client.realtime.calls, log });
+    const edge = new SipEdge({ callId, caller: callerFromSipHeaders(call.sipHeaders), calls: control, log });
     fleet.own(callId, { kind: 'sip' });
     edge.once('close', () => fleet.disown(callId));
     const refusal = opts.refusal();
@@ -86,7 +90,8 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
       edge.close(startFailure(refusal).reason);
       return;
     }
-    opts.startSession(edge, { log, backend: sidebandTarget(opts.backend, callId) }).catch((err: unknown) => {
+    const backend = api === 'live' ? liveSidebandTarget(opts.backend, callId) : sidebandTarget(opts.backend, callId);
+    opts.startSession(edge, { log, backend }).catch((err: unknown) => {
       log.error({ err }, 'SIP session could not start');
       edge.close(startFailure(err).reason);
     });

@@ -10,7 +10,7 @@ import { newEventId } from './ids.ts';
 import type { FatalError } from './protocol/errors.ts';
 import { handleCallsRequest } from './sip/calls-api.ts';
 import type { SipCalls } from './sip/calls.ts';
-import { acceptLive, LIVE_PATH } from './live/upgrade.ts';
+import { acceptLive, attachLive, LIVE_ATTACH_PATH, LIVE_PATH } from './live/upgrade.ts';
 import type { LiveConnection } from './live/connection.ts';
 import type { LiveChoices } from './live/options.ts';
 
@@ -46,7 +46,7 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
   const logger: Logger = init.logger;
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const callsApi = { calls: init.calls, apiKey: init.apiKey, sessionMaxMs: init.sessionMaxMs, silenceMs: init.choices.defaultSilenceDurationMs };
+    const callsApi = { calls: init.calls, apiKey: init.apiKey, sessionMaxMs: init.sessionMaxMs, silenceMs: init.choices.defaultSilenceDurationMs, liveChoices: init.liveChoices };
     if (handleCallsRequest(req, res, path, callsApi)) return;
     if (path === PLACE_CALL_PATH && req.method === 'POST' && init.placeCall) return init.placeCall(req, res);
     notFound(path, res);
@@ -64,10 +64,15 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => logger.debug({ err }, 'upgrade socket error'));
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === LIVE_PATH) {
+    const attachTo = LIVE_ATTACH_PATH.exec(url.pathname)?.[1];
+    if (url.pathname === LIVE_PATH || attachTo !== undefined) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         const { logger: log, synthesizer, script, maxEventBytes, liveChoices: choices } = init;
-        const live = acceptLive(ws, req, init.apiKey, { logger: log, synthesizer, script, maxEventBytes, choices });
+        const liveInit = { logger: log, synthesizer, script, maxEventBytes, choices };
+        const sessionId = attachTo === undefined ? undefined : decodeURIComponent(attachTo);
+        const live = sessionId === undefined
+          ? acceptLive(ws, req, init.apiKey, liveInit)
+          : attachLive(ws, req, init.apiKey, init.calls.get(sessionId), sessionId, liveInit);
         if (!live) return;
         liveSessions.add(live);
         void live.closed.then(() => liveSessions.delete(live));

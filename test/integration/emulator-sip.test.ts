@@ -116,3 +116,39 @@ describe('emulated SIP calls', () => {
     expect(await refusal(openai.realtime.calls.accept(call.id, { type: 'realtime' }))).toMatchObject({ status: 404 });
   });
 });
+
+describe('emulated SIP calls on GPT-Live', () => {
+  it('delivers a signed live.transport.incoming, and checks the Live accept strictly', async () => {
+    const { call } = await emulator.placeSipCall({ api: 'live', from: '+14155550123', mediaSecurity: 'rtp' });
+    const event = await openai.webhooks.unwrap(deliveries.at(-1)!.body, deliveries.at(-1)!.headers as Record<string, string>, SECRET);
+    expect(event).toMatchObject({ type: 'live.transport.incoming', data: { type: 'sip', session_id: call.id, sip_media_security: 'rtp' } });
+    // A Live call is not found through the Realtime endpoints, nor a Realtime call through Live's.
+    expect(await refusal(openai.realtime.calls.accept(call.id, { type: 'realtime' }))).toMatchObject({ status: 404 });
+    const accept = (session: object) => openai.live.sessions.accept(call.id, { session } as never);
+    expect(await refusal(accept({ type: 'live', model: 'gpt-live-1', bogus: 1 }))).toEqual({ status: 400, code: 'unknown_parameter' });
+    expect(await refusal(accept({ type: 'live', model: 'gpt-live-1', audio: { format: { type: 'audio/pcm', rate: 24000 } } }))).toEqual({ status: 400, code: 'unsupported_parameter' });
+    expect(await refusal(accept({ model: 'gpt-live-1' }))).toEqual({ status: 400, code: 'missing_required_parameter' });
+    expect(await refusal(openai.live.sessions.reject(call.id, { status_code: 200 }))).toMatchObject({ status: 400, code: 'invalid_value' });
+    expect(await refusal(openai.live.sessions.reject(call.id, {} as never))).toMatchObject({ status: 400 });
+    const early = await RawClient.connect(`${emulator.restUrl.replace(/^http/, 'ws')}/live/sessions/${call.id}/attach`, { headers: { Authorization: `Bearer ${KEY}` } });
+    expect((await early.log.waitFor('error')).error.code).toBe('call_not_active');
+    expect(call.state).toBe('ringing');
+  });
+
+  it('attaches a sideband to the accepted session: no start, timestamped output, appends refused; hangup closes it', async () => {
+    const { call } = await emulator.placeSipCall({ api: 'live' });
+    await openai.live.sessions.accept(call.id, { session: { type: 'live', model: 'gpt-live-1', instructions: 'Be the front desk.', audio: { output: { voice: 'sage' } } } });
+    const sideband = await RawClient.connect(`${emulator.restUrl.replace(/^http/, 'ws')}/live/sessions/${call.id}/attach`, { headers: { Authorization: `Bearer ${KEY}` } });
+    sideband.send({ type: 'session.input_audio.append', audio: '', event_id: 'a1' });
+    expect((await sideband.log.waitFor('error')).error).toMatchObject({ code: 'invalid_event', client_event_id: 'a1' });
+    sideband.send({ type: 'session.commentary.append', delegation_id: null, content: 'Greet the caller now.' });
+    // RawClient speaks Realtime's types; these frames are Live's.
+    const delta = (await sideband.log.waitFor('session.output_audio.delta' as never)) as unknown as { start_ms: number; end_ms: number };
+    expect(typeof delta.start_ms).toBe('number');
+    expect(delta.end_ms).toBeGreaterThan(delta.start_ms);
+    expect(sideband.log.types(0)).not.toContain('session.started');
+    await openai.live.sessions.hangup(call.id);
+    expect(((await sideband.log.waitFor('session.closed' as never)) as unknown as { reason: string }).reason).toBe('remote_hangup');
+    expect(call.state).toBe('ended');
+  });
+});

@@ -1,13 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationScript, PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
+import type { PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
 import { webhookSignature } from '../../src/emulator/sip/webhook.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import type { SessionEnded } from '../../src/observability/session-facts.ts';
+import { testWebhookSecret, TRANSFER_SCRIPT, waitUntil } from '../helpers/sip-calls.ts';
 
-// A made-up secret in OpenAI's format, for this test only.
-const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-const OTHER_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const SECRET = testWebhookSecret();
+const OTHER_SECRET = testWebhookSecret();
 /** The whole demo flow is about ten spoken turns (some 20 s here): room for a loaded machine. */
 const FLOW_TIMEOUT_MS = 90_000;
 
@@ -16,28 +15,6 @@ interface SentSession {
   tools?: { name?: string }[];
   audio?: { input?: { format?: unknown; turn_detection?: Record<string, unknown> }; output?: { format?: unknown; voice?: string } };
 }
-
-/** Straight to the tour guide's overview, where the caller asks for a person. */
-const TRANSFER_SCRIPT: ConversationScript = {
-  name: 'transfer to a person',
-  turns: [
-    { responses: [[{ say: 'Front desk.' }]] },
-    { user: 'I am Jane Doe.',
-      responses: [
-        [{ call: 'change_state', arguments: { next_step: '2_get_first_name' } }],
-        [{ call: 'change_state', arguments: { next_step: '3_get_last_name', values: { first_name: 'Jane' } } }],
-        [{ call: 'change_state', arguments: { next_step: '4_next_steps', values: { last_name: 'Doe' } } }],
-        [{ call: 'authenticateUser', arguments: {} }],
-        [{ call: 'transfer_to_tourGuide', arguments: {} }],
-      ] },
-    { responses: [[{ say: 'Tour desk.' }]] },
-    { user: 'Can I speak to a person, please?',
-      responses: [
-        [{ call: 'change_state', arguments: { next_step: '2_overview' } }],
-        [{ say: 'Fine. Putting you through.' }, { call: 'transfer_call', arguments: { reason: 'the caller asked for a person' } }],
-      ] },
-  ],
-};
 
 describe('SIP calls: a signed webhook, the accept, and a sideband session that runs the flow', () => {
   let gw: TestGateway;
@@ -225,11 +202,3 @@ describe('SIP edge: off without OPENAI_WEBHOOK_SECRET', () => {
     }
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -78,6 +78,7 @@ describe('loadConfig', () => {
     expect(live).toMatchObject({ voiceApi: 'live', liveModel: 'gpt-live-1.1', liveDelegationModel: 'gpt-5-mini', liveUrl: 'ws://127.0.0.1:8080/v1/live/sessions' });
     expect(() => loadConfig({ VOICE_API: 'gpt-live' })).toThrow(/VOICE_API/);
     expect(() => loadConfig({ LIVE_URL: 'https://api.openai.com/v1/live/sessions' })).toThrow(/LIVE_URL: must be a ws:\/\/ or wss:\/\/ URL/);
-    expect(() => loadConfig({ VOICE_API: 'live', OPENAI_WEBHOOK_SECRET: 'whsec_abc' })).toThrow(/VOICE_API: live does not take SIP calls yet/);
+    // SIP calls run on either API.
+    expect(loadConfig({ VOICE_API: 'live', OPENAI_WEBHOOK_SECRET: 'whsec_abc' })).toMatchObject({ voiceApi: 'live', openaiWebhookSecret: 'whsec_abc' });
   });
 });

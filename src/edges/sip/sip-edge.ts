@@ -2,10 +2,16 @@ import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import type OpenAI from 'openai';
 import type { CallAcceptParams } from 'openai/resources/realtime/calls';
+import type { SessionAcceptParams } from 'openai/resources/live/sessions';
 import type { CallerDetails, ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
 
-/** The Calls API as the edge uses it (the `openai` package's `realtime.calls`). */
-export type CallControl = Pick<OpenAI['realtime']['calls'], 'accept' | 'reject' | 'refer' | 'hangup'>;
+/**
+ * The call control the edge uses, on the API the call was offered to: Realtime's Calls API
+ * (`realtime.calls`, `/v1/realtime/calls/{call_id}/…`) or GPT-Live's (`live.sessions`, `/v1/live/sessions/{id}/…`).
+ */
+export type CallControl =
+  | { api: 'realtime'; calls: Pick<OpenAI['realtime']['calls'], 'accept' | 'reject' | 'refer' | 'hangup'> }
+  | { api: 'live'; sessions: Pick<OpenAI['live']['sessions'], 'accept' | 'reject' | 'refer' | 'hangup'> };
 
 /** SIP statuses of a call the gateway will not take. */
 const BUSY_HERE = 486;
@@ -38,14 +44,28 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   }
 
   async acceptCall(session: CallAcceptParams): Promise<void> {
-    await this.#calls.accept(this.callId, session);
+    const control = this.#calls;
+    if (control.api !== 'realtime') throw new Error('a GPT-Live call cannot be accepted with a Realtime session');
+    await control.calls.accept(this.callId, session);
+    this.#accepted();
+  }
+
+  async acceptLiveCall(session: SessionAcceptParams.Session): Promise<void> {
+    const control = this.#calls;
+    if (control.api !== 'live') throw new Error('a Realtime call cannot be accepted with a GPT-Live session');
+    await control.sessions.accept(this.callId, { session });
+    this.#accepted();
+  }
+
+  #accepted(): void {
     if (this.#closed) return;
     this.#state = 'accepted';
-    this.#log.info('SIP call accepted');
+    this.#log.info({ api: this.#calls.api }, 'SIP call accepted');
   }
 
   async transfer(targetUri: string): Promise<void> {
-    await this.#calls.refer(this.callId, { target_uri: targetUri });
+    const control = this.#calls;
+    await (control.api === 'live' ? control.sessions.refer(this.callId, { target_uri: targetUri }) : control.calls.refer(this.callId, { target_uri: targetUri }));
     this.#state = 'transferred';
   }
 
@@ -73,9 +93,12 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     this.#state = 'ended';
     try {
       // A call that is already over (the caller hung up) has nothing left to hang up.
-      if (state === 'accepted' && reason !== 'call_ended') await this.#calls.hangup(this.callId);
-      else if (state === 'ringing') {
-        await this.#calls.reject(this.callId, { status_code: reason === 'server_shutdown' ? SERVICE_UNAVAILABLE : BUSY_HERE });
+      const control = this.#calls;
+      if (state === 'accepted' && reason !== 'call_ended') {
+        await (control.api === 'live' ? control.sessions.hangup(this.callId) : control.calls.hangup(this.callId));
+      } else if (state === 'ringing') {
+        const status = { status_code: reason === 'server_shutdown' ? SERVICE_UNAVAILABLE : BUSY_HERE };
+        await (control.api === 'live' ? control.sessions.reject(this.callId, status) : control.calls.reject(this.callId, status));
       }
       this.#log.info({ reason, was: state }, 'SIP call ended');
     } catch (err) {

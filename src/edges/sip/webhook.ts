@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import OpenAI, { InvalidWebhookSignatureError } from 'openai';
-import type { RealtimeCallIncomingWebhookEvent } from 'openai/resources/webhooks/webhooks';
+import type { LiveTransportIncomingWebhookEvent, RealtimeCallIncomingWebhookEvent } from 'openai/resources/webhooks/webhooks';
 import { z } from 'zod';
 import { VgError } from '../../errors.ts';
 
@@ -19,7 +19,25 @@ const incomingCall = z.object({
   }),
 });
 
-export type IncomingCall = Pick<RealtimeCallIncomingWebhookEvent, 'id' | 'type'> & { data: z.infer<typeof incomingCall>['data'] };
+/** GPT-Live's (LIVE_PROTOCOL.md §1.4): the session id; `sip_media_security` is any string (`rtp`, `srtp`, or one added later). */
+const incomingLiveCall = z.object({
+  type: z.literal('live.transport.incoming'),
+  id: z.string().min(1),
+  data: z.object({
+    type: z.literal('sip'),
+    session_id: z.string().regex(/^[A-Za-z0-9_-]{1,160}$/, 'a session id such as live_…'),
+    sip_headers: z.array(z.object({ name: z.string().max(256), value: z.string().max(4096) })).max(MAX_SIP_HEADERS),
+    sip_media_security: z.string().max(64).optional(),
+  }),
+});
+
+/** The call a webhook offers, on either API: its id (Realtime `call_id`, GPT-Live `session_id`) and the INVITE's headers. */
+export interface IncomingCall {
+  id: RealtimeCallIncomingWebhookEvent['id'] | LiveTransportIncomingWebhookEvent['id'];
+  type: RealtimeCallIncomingWebhookEvent['type'] | LiveTransportIncomingWebhookEvent['type'];
+  callId: string;
+  sipHeaders: { name: string; value: string }[];
+}
 
 export type Delivery =
   | { ok: true; webhookId: string; call: IncomingCall }
@@ -32,7 +50,7 @@ export type Delivery =
  * HMAC-SHA256 over `webhook-id.webhook-timestamp.body`, the timestamp within 5 minutes), then the
  * shape of the one event the gateway acts on. Nothing is done for a delivery that fails here.
  */
-export async function checkDelivery(client: OpenAI, secret: string, rawBody: string, headers: IncomingHttpHeaders): Promise<Delivery> {
+export async function checkDelivery(client: OpenAI, secret: string, rawBody: string, headers: IncomingHttpHeaders, api: 'realtime' | 'live' = 'realtime'): Promise<Delivery> {
   const webhookId = headers['webhook-id'];
   if (typeof webhookId !== 'string' || typeof headers['webhook-signature'] !== 'string' || typeof headers['webhook-timestamp'] !== 'string') {
     return { ok: false, error: new VgError('VG_ERR_BAD_REQUEST', 'webhook-id, webhook-timestamp and webhook-signature headers are required') };
@@ -46,11 +64,16 @@ export async function checkDelivery(client: OpenAI, secret: string, rawBody: str
     return { ok: false, error: new VgError('VG_ERR_BAD_REQUEST', `the webhook body is not JSON: ${(err as Error).message}`) };
   }
   const type = (event as { type?: unknown } | null)?.type;
-  if (type !== 'realtime.call.incoming') return { ok: true, webhookId, ignored: typeof type === 'string' ? type : '(no type)' };
-  const parsed = incomingCall.safeParse(event);
+  // One pending call may be offered to both APIs; the gateway takes it on its own API only, so it is
+  // never accepted twice (LIVE_PROTOCOL.md §1.4: the first accept picks the runtime).
+  const wanted = api === 'live' ? 'live.transport.incoming' : 'realtime.call.incoming';
+  if (type !== wanted) return { ok: true, webhookId, ignored: typeof type === 'string' ? type : '(no type)' };
+  const parsed = api === 'live' ? incomingLiveCall.safeParse(event) : incomingCall.safeParse(event);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, error: new VgError('VG_ERR_BAD_REQUEST', `realtime.call.incoming: ${issue.path.join('.')}: ${issue.message}`) };
+    return { ok: false, error: new VgError('VG_ERR_BAD_REQUEST', `${wanted}: ${issue.path.join('.')}: ${issue.message}`) };
   }
-  return { ok: true, webhookId, call: parsed.data };
+  const call = parsed.data;
+  const callId = call.type === 'live.transport.incoming' ? call.data.session_id : call.data.call_id;
+  return { ok: true, webhookId, call: { id: call.id, type: call.type, callId, sipHeaders: call.data.sip_headers } };
 }

@@ -123,7 +123,28 @@ export function tokensOf(text: string, choices: Pick<LiveChoices, 'charsPerToken
 export function checkStartConfig(raw: unknown, choices: LiveChoices): Checked<SessionConfig> {
   const parsed = sessionConfig.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, error: issueError(parsed.error.issues, ['session']) };
-  const config: SessionConfig = parsed.data;
+  return checkLimits(parsed.data, choices);
+}
+
+/** What a SIP call's accept may carry (§1.4, SDK `SessionAcceptParams.Session`): the startup config with `type:"live"`, no `audio.format`. */
+const acceptConfig = sessionConfig.omit({ client: true }).extend({
+  type: z.literal('live'),
+  safety_identifier: z.string().nullable().optional(),
+});
+
+/** The `session` of `POST /v1/live/sessions/{id}/accept`: the config the call's session starts from, or the error that refuses it. */
+export function checkAcceptConfig(raw: unknown, choices: LiveChoices): Checked<SessionConfig> {
+  const parsed = acceptConfig.safeParse(raw, { reportInput: true });
+  if (!parsed.success) return { ok: false, error: issueError(parsed.error.issues, ['session']) };
+  const { type: _type, safety_identifier: _safety, ...config } = parsed.data;
+  // SIP negotiates the codec: a format is a primary-WebSocket setting (§2.1, §6.1).
+  if (config.audio?.format !== undefined) {
+    return { ok: false, error: liveError('unsupported_parameter', "'session.audio.format' is not accepted for SIP calls: the media format is negotiated.", 'session.audio.format') };
+  }
+  return checkLimits(config, choices);
+}
+
+function checkLimits(config: SessionConfig, choices: LiveChoices): Checked<SessionConfig> {
   const instructions = config.instructions ?? '';
   const tokens = tokensOf(instructions, choices);
   if (tokens > LIVE_LIMITS.instructionsTokens) return { ok: false, error: tooLong('session.instructions', tokens, LIVE_LIMITS.instructionsTokens) };

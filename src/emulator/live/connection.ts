@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import type { Error as LiveError, FunctionTool, ServerEvent, SessionConfig, SessionResource } from 'openai/resources/live/live';
+import type { AudioFormat as LiveAudioFormat, Error as LiveError, FunctionTool, ServerEvent, SessionConfig, SessionResource } from 'openai/resources/live/live';
 import { Responder, type ResponderInput } from '../responder/responder.ts';
 import type { LoadedScript } from '../responder/script.ts';
 import { words } from '../response/speech-stream.ts';
@@ -18,6 +18,8 @@ import { newDelegationId, newLiveEventId, newLiveSessionId } from './ids.ts';
 import { Listener } from './listener.ts';
 import { LIVE_LIMITS, type LiveChoices } from './options.ts';
 import { Speaker } from './speaker.ts';
+import type { SipCall } from '../sip/calls.ts';
+import { SimulatedCaller } from '../sip/simulated-caller.ts';
 
 // One emulated GPT-Live session on the primary WebSocket (LIVE_PROTOCOL.md §1.1, §3). Frames are
 // handled one at a time, in order; the model's speech and its backend run beside that loop.
@@ -34,6 +36,12 @@ export interface LiveConnectionInit {
   script: LoadedScript | undefined;
   choices: LiveChoices;
   maxEventBytes: number;
+  /**
+   * A sideband socket (`/v1/live/sessions/{id}/attach`, §1.3) of an accepted SIP call: the session
+   * the accept started, with the caller on the SIP leg (simulated from the script), reflected audio
+   * and timestamped output; no `session.start` and no audio appends on it.
+   */
+  call?: SipCall;
 }
 
 type State = 'awaiting_start' | 'active' | 'closed';
@@ -42,6 +50,8 @@ type State = 'awaiting_start' | 'active' | 'closed';
 const DEFAULT_VOICE = 'marin';
 /** The emulated model's context window, for `context_window.usage_ratio`. */
 const CONTEXT_TOKENS = 32_000;
+/** The sideband's audio, both ways: PCM16 24 kHz (§1.3), whatever the SIP leg negotiated. */
+const SIDEBAND_FORMAT = { type: 'audio/pcm', rate: 24000 } as const;
 
 export class LiveConnection {
   readonly #ws: WebSocket;
@@ -61,17 +71,41 @@ export class LiveConnection {
   /** Client delegations announced, whose ids appends may name. */
   readonly #clientDelegations = new Set<string>();
   #contextTokens = 0;
+  /** A SIP call's sideband: the call's end closes it; the simulated caller speaks into it. */
+  readonly #call: SipCall | undefined;
+  readonly #attachment = { close: () => this.#finish('remote_hangup', undefined) };
+  #caller: SimulatedCaller | undefined;
   readonly closed: Promise<void>;
 
   constructor(ws: WebSocket, init: LiveConnectionInit) {
     this.#ws = ws;
     this.#init = init;
     this.#log = init.logger;
-    this.#responder = new Responder(init.script, init.logger);
+    this.#call = init.call;
+    this.#responder = new Responder(init.call?.script ?? init.script, init.logger);
     this.closed = new Promise((resolve) => ws.once('close', () => {
       this.#dispose();
       resolve();
     }));
+    if (init.call?.liveSession) {
+      const call = init.call;
+      call.attach(this.#attachment);
+      this.#frames = this.#activate(structuredClone(call.liveSession!), SIDEBAND_FORMAT, undefined).then(() => {
+        this.#caller = new SimulatedCaller({
+          nextLine: () => this.#responder.nextUserLine(this.#responderInput()),
+          agentQuiet: () => !this.#speaker!.speaking && !this.#backend!.busy,
+          listening: () => this.#state === 'active' && call.isAttached(this.#attachment),
+          format: () => SIDEBAND_FORMAT,
+          synthesizer: init.synthesizer,
+          feed: (frame) => {
+            // The caller's audio, reflected to the sideband before model-input muting (§1.3).
+            if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(JSON.stringify({ type: 'session.input_audio.append', audio: frame.toString('base64') }));
+            this.#hear(frame);
+          },
+          logger: init.logger,
+        });
+      });
+    }
     ws.on('message', (data, isBinary) => {
       this.#frames = this.#frames.then(() => this.#frame(data, isBinary)).catch((err: unknown) => {
         this.#log.error({ err }, 'live emulator: handling a frame failed');
@@ -112,6 +146,10 @@ export class LiveConnection {
     if (!parsed.ok) return this.#error(parsed.error, parsed.eventId);
     const event = parsed.event;
     const id = event.event_id ?? undefined;
+    if (this.#call && (event.type === 'session.start' || event.type === 'session.input_audio.append')) {
+      // §1.3: the session started at the accept; the caller's audio comes from the SIP leg.
+      return this.#error(liveError('invalid_event', `'${event.type}' is not accepted on a sideband connection.`, 'type'), id);
+    }
     if (this.#state === 'awaiting_start' && event.type !== 'session.start') {
       if (!this.#init.choices.errorBeforeStart) {
         this.#ws.close(1008, 'session.start must come first');
@@ -164,27 +202,33 @@ export class LiveConnection {
     if (/realtime/.test(config.model)) {
       return this.#error(liveError('invalid_model', `Model '${config.model}' is not a GPT-Live model; use /v1/realtime for it.`, 'session.model'), id);
     }
-    const { choices, synthesizer } = this.#init;
     const format = config.audio?.format ?? DEFAULT_LIVE_FORMAT;
     const voice = config.audio?.output?.voice ?? DEFAULT_VOICE;
-    this.#session = {
+    await this.#activate({
       id: newLiveSessionId(),
       model: config.model,
       status: 'active',
-      expires_at: Math.floor((Date.now() + choices.sessionMaxMs) / 1000),
+      expires_at: Math.floor((Date.now() + this.#init.choices.sessionMaxMs) / 1000),
       audio: { format, output: { voice } },
       delegation: config.delegation ?? { type: 'client' },
       instructions: config.instructions ?? null,
       input: config.input ?? [],
       triggers: config.triggers ?? [],
       store: config.store ?? false,
-    };
+    }, format, id);
+  }
+
+  /** The session runs from here: a primary socket's after its `session.start`, a sideband's at once. */
+  async #activate(session: SessionResource, format: LiveAudioFormat, id: string | undefined): Promise<void> {
+    const { choices, synthesizer } = this.#init;
+    const voice = session.audio?.output?.voice ?? DEFAULT_VOICE;
+    this.#session = session;
     this.#listener = await Listener.create(format, choices.turnSilenceMs);
     this.#state = 'active';
     this.#startedAt = performance.now();
-    this.#contextTokens = tokensOf(config.instructions ?? '', choices);
+    this.#contextTokens = tokensOf(session.instructions ?? '', choices);
     this.#speaker = new Speaker({
-      synthesizer, format, voice: typeof voice === 'string' ? voice : undefined, choices,
+      synthesizer, format, voice: typeof voice === 'string' ? voice : undefined, choices, timestamps: this.#call !== undefined,
       now: () => this.#now(), send: (e) => this.#send(e), isOpen: () => this.#state === 'active',
     });
     this.#backend = new BackendModel({
@@ -196,7 +240,8 @@ export class LiveConnection {
       now: () => this.#now(),
       logger: this.#log,
     });
-    this.#send({ type: 'session.started', session: this.#session, ...ack(id) });
+    // §8.9: a sideband gets no replay unless the emulator is told to send `session.started` on it.
+    if (!this.#call || choices.sidebandStarted) this.#send({ type: 'session.started', session: this.#session, ...ack(id) });
     const usage = setInterval(() => this.#send({ type: 'session.usage.updated', usage: this.#usage(), context_window: { usage_ratio: this.#usageRatio() } }), choices.usageIntervalMs);
     const expiry = setTimeout(() => this.#finish('expired', undefined), Math.min(choices.sessionMaxMs, 2 ** 31 - 1));
     usage.unref();
@@ -217,7 +262,13 @@ export class LiveConnection {
     const format = this.#session!.audio?.format ?? DEFAULT_LIVE_FORMAT;
     const bytes = decodeBase64Audio(format, audio);
     if (typeof bytes === 'string') return this.#error(badAudio('audio', bytes), id);
-    const heard = this.#listener!.hear(bytes);
+    this.#hear(bytes);
+  }
+
+  /** Caller audio reaches the model: its turns end where the VAD hears them end. */
+  #hear(bytes: Uint8Array): void {
+    if (!this.#listener) return;
+    const heard = this.#listener.hear(bytes);
     if (heard.started.length > 0 && this.#speaker!.speaking && this.#init.choices.yieldsToCaller) {
       // Full duplex: the caller talks over the model, and the model yields (§3.3c).
       this.#speaker!.stop();
@@ -339,7 +390,7 @@ export class LiveConnection {
   }
 
   /** `session.closed` (terminal), then the socket closes. */
-  #finish(reason: 'close_requested' | 'expired' | 'connection_lost', id: string | undefined): void {
+  #finish(reason: 'close_requested' | 'expired' | 'connection_lost' | 'remote_hangup', id: string | undefined): void {
     if (this.#state === 'closed') return;
     const session = this.#session;
     const wasActive = this.#state === 'active';
@@ -353,6 +404,8 @@ export class LiveConnection {
   #dispose(): void {
     this.#state = 'closed';
     for (const timer of this.#timers) clearTimeout(timer);
+    this.#caller?.dispose();
+    this.#call?.leave(this.#attachment);
     this.#timers = [];
     this.#speaker?.stop();
     this.#listener?.dispose();

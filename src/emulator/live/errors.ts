@@ -21,7 +21,7 @@ export function issueError(issues: readonly z.core.$ZodIssue[], base: readonly P
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return liveError('missing_required_parameter', `Missing required parameter: '${param}'.`, param);
   }
-  if (issue.code === 'invalid_union' && issue.input === undefined) {
+  if ((issue.code === 'invalid_union' || issue.code === 'invalid_value') && issue.input === undefined) {
     return liveError('missing_required_parameter', `Missing required parameter: '${param}'.`, param);
   }
   return liveError('invalid_value', `Invalid value for '${param}': ${issue.message}.`, param);

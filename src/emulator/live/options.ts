@@ -22,6 +22,8 @@ export interface LiveChoices {
   yieldsToCaller: boolean;
   /** §8.8: a command before `session.started` is answered with an `error` (true) or closes the socket (false). */
   errorBeforeStart: boolean;
+  /** §8.9: a sideband attached to a SIP call's session gets `session.started` first (true) or no replay at all (false, as D-sbr says). */
+  sidebandStarted: boolean;
   /** §6.2: tokens are estimated at this many characters each, for the append and instruction limits. */
   charsPerToken: number;
 }
@@ -36,6 +38,7 @@ export const DEFAULT_LIVE_CHOICES: Readonly<LiveChoices> = Object.freeze({
   yieldsToCaller: true,
   errorBeforeStart: true,
   charsPerToken: 4,
+  sidebandStarted: false,
 });
 
 /** §6.2 limits, in tokens. */

@@ -19,6 +19,8 @@ export interface SpeakerDeps {
   format: LiveAudioFormat;
   voice: string | undefined;
   choices: Pick<LiveChoices, 'outputPace' | 'outputChunkMs'>;
+  /** A sideband's output deltas carry `start_ms`/`end_ms`; the primary socket's do not (§3.2). */
+  timestamps?: boolean;
   /** Milliseconds since the session started. */
   now: () => number;
   send: Send;
@@ -105,7 +107,7 @@ export class Speaker {
       const ms = piece.byteLength / bytesPerMs;
       const startMs = Math.max(this.#timelineMs, now());
       this.#timelineMs = startMs + ms;
-            send({ type: 'session.output_audio.delta', delta: piece.toString('base64') });
+      send({ type: 'session.output_audio.delta', delta: piece.toString('base64'), ...(this.#deps.timestamps ? { start_ms: Math.round(startMs), end_ms: Math.round(startMs + ms) } : {}) });
       const from = Math.ceil((i * tokens.length) / count);
       const to = Math.ceil(((i + 1) * tokens.length) / count);
       for (const word of tokens.slice(from, to)) {

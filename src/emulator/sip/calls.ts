@@ -3,10 +3,17 @@ import type { LoadedScript } from '../responder/script.ts';
 import type { SessionObject } from '../protocol/session-config.ts';
 import type { Conversation } from '../conversation.ts';
 import type { Responder } from '../responder/responder.ts';
+import type { SessionResource } from 'openai/resources/live/live';
+import { newLiveSessionId } from '../live/ids.ts';
 
-// The SIP calls of one emulator (REALTIME_PROTOCOL.md §1.4): a call rings until the Calls API
-// accepts or rejects it; an accepted call takes one sideband socket (`?call_id=`) at a time and
-// ends when it is hung up, transferred (REFER) or the caller hangs up.
+// The SIP calls of one emulator (REALTIME_PROTOCOL.md §1.4, LIVE_PROTOCOL.md §1.4): a call rings
+// until the Calls API accepts or rejects it; an accepted call takes one sideband socket
+// (`?call_id=` on Realtime, `/v1/live/sessions/{id}/attach` on GPT-Live) at a time and ends when
+// it is hung up, transferred (REFER) or the caller hangs up. A call is placed for one API: its
+// webhook, id, control endpoints and sideband are that API's.
+
+/** Which voice API a call is offered to (`realtime.call.incoming` or `live.transport.incoming`). */
+export type CallApi = 'realtime' | 'live';
 
 export type CallState = 'ringing' | 'accepted' | 'rejected' | 'transferred' | 'ended';
 
@@ -30,6 +37,8 @@ const REFER_COMPLETES_MS = 100;
 const MAX_REQUESTS = 100;
 
 export interface CallInit {
+  /** Default realtime. */
+  api?: CallApi;
   from: string;
   to: string;
   /** The caller's side and the model's, for this call only; default the emulator's script. */
@@ -39,8 +48,9 @@ export interface CallInit {
 }
 
 export class SipCall {
-  /** `rtc_` + 32 hex characters, as SIP call ids look (§1.5). */
-  readonly id = `rtc_${randomBytes(16).toString('hex')}`;
+  readonly api: CallApi;
+  /** Realtime: `rtc_` + 32 hex characters, as SIP call ids look (§1.5); GPT-Live: the session's `live_…` id. */
+  readonly id: string;
   readonly from: string;
   readonly to: string;
   readonly script: LoadedScript | undefined;
@@ -49,6 +59,8 @@ export class SipCall {
   #state: CallState = 'ringing';
   /** The call's session: accepted with it, then as its sideband sockets left it; each new socket starts from it. */
   #session: SessionObject | undefined;
+  /** GPT-Live: the session the accept started (the sideband attaches to it). */
+  #liveSession: SessionResource | undefined;
   /**
    * The conversation and the model's place in its script belong to the call, not to one socket:
    * a sideband that re-attaches finds them as the last one left them, as on the live service.
@@ -60,6 +72,8 @@ export class SipCall {
   readonly #waiters = new Set<{ states: readonly CallState[]; resolve: (state: CallState) => void }>();
 
   constructor(init: CallInit) {
+    this.api = init.api ?? 'realtime';
+    this.id = this.api === 'live' ? newLiveSessionId() : `rtc_${randomBytes(16).toString('hex')}`;
     this.from = init.from;
     this.to = init.to;
     this.script = init.script;
@@ -72,6 +86,10 @@ export class SipCall {
 
   get session(): SessionObject | undefined {
     return this.#session;
+  }
+
+  get liveSession(): SessionResource | undefined {
+    return this.#liveSession;
   }
 
   /** The `target_uri` of the REFER that transferred the call. */
@@ -104,6 +122,11 @@ export class SipCall {
     this.#move('accepted');
   }
 
+  acceptLive(session: SessionResource): void {
+    this.#liveSession = session;
+    this.#move('accepted');
+  }
+
   /** The carrier takes the transfer a moment after the REFER is answered; then this call is over. */
   refer(targetUri: string): void {
     this.#referredTo = targetUri;
@@ -131,6 +154,11 @@ export class SipCall {
   /** The socket is gone; the session it configured is the call's from now on. */
   detach(session: AttachedSession, configured: SessionObject): void {
     if (!this.ended) this.#session = configured;
+    if (this.#attached === session) this.#attached = undefined;
+  }
+
+  /** A GPT-Live sideband is gone; the call goes on (its session lives at the service). */
+  leave(session: AttachedSession): void {
     if (this.#attached === session) this.#attached = undefined;
   }
 

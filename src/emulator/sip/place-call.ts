@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { z } from 'zod';
 import { loadScript, type ConversationScript } from '../responder/script.ts';
-import { SipCall, type SipCalls } from './calls.ts';
+import { SipCall, type CallApi, type SipCalls } from './calls.ts';
 import { deliver, incomingCallDelivery, type DeliveryResult } from './webhook.ts';
 
 // Placing a simulated incoming SIP call: the call rings, and its signed `realtime.call.incoming`
@@ -15,6 +15,10 @@ export interface WebhookTarget {
 }
 
 export interface PlaceCallOptions {
+  /** Which API the call is offered to: `realtime.call.incoming` (default) or GPT-Live's `live.transport.incoming`. */
+  api?: CallApi;
+  /** GPT-Live's `sip_media_security` (`rtp`, `srtp` or another value the receiver must tolerate); default 'srtp'. */
+  mediaSecurity?: string;
   /** Default: the emulator's `webhook.url`. */
   webhookUrl?: string;
   /** Default: the emulator's `webhook.secret`; another one makes a delivery the receiver must refuse. */
@@ -42,20 +46,21 @@ export async function placeCall(calls: SipCalls, defaults: WebhookTarget | undef
   const secret = opts.webhookSecret ?? defaults?.secret;
   if (!url || !secret) throw new Error('placing a SIP call needs a webhook URL and secret (the emulator option `webhook`, or per call)');
   const call = new SipCall({
+    api: opts.api,
     from: opts.from ?? '+15550100001',
     to: opts.to ?? '+15550100002',
     script: opts.script === undefined ? undefined : await loadScript(opts.script),
     playbackSpeed: opts.playbackSpeed ?? 1,
   });
   calls.add(call);
-  const event = incomingCallDelivery(call);
+  const event = incomingCallDelivery(call, opts.mediaSecurity);
   const delivery = await deliver(url, secret, event);
   return { call, delivery, redeliver: (to = url) => deliver(to, secret, event) };
 }
 
-const placeCallBody = z.strictObject({ from: z.string().regex(/^\+?[0-9A-Za-z._-]{1,64}$/).optional(), to: z.string().regex(/^\+?[0-9A-Za-z._-]{1,64}$/).optional() });
+const placeCallBody = z.strictObject({ api: z.enum(['realtime', 'live']).optional(), from: z.string().regex(/^\+?[0-9A-Za-z._-]{1,64}$/).optional(), to: z.string().regex(/^\+?[0-9A-Za-z._-]{1,64}$/).optional() });
 
-/** `POST /emulator/sip/calls` `{ "from"?, "to"? }`: places a call; 201 `{ call_id, webhook_status }`. */
+/** `POST /emulator/sip/calls` `{ "api"?, "from"?, "to"? }`: places a call; 201 `{ call_id, webhook_status }`. */
 export function placeCallHandler(calls: SipCalls, target: WebhookTarget) {
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     void (async () => {
@@ -72,7 +77,7 @@ export function placeCallHandler(calls: SipCalls, target: WebhookTarget) {
         body = null;
       }
       const parsed = placeCallBody.safeParse(body);
-      if (!parsed.success) return reply(res, 400, { error: { message: 'expected {"from"?: "<number>", "to"?: "<number>"}', type: 'invalid_request_error' } });
+      if (!parsed.success) return reply(res, 400, { error: { message: 'expected {"api"?: "realtime" | "live", "from"?: "<number>", "to"?: "<number>"}', type: 'invalid_request_error' } });
       try {
         const placed = await placeCall(calls, target, parsed.data);
         reply(res, 201, { call_id: placed.call.id, webhook_status: placed.delivery.status });

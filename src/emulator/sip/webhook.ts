@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SipCall } from './calls.ts';
 
-// The `realtime.call.incoming` webhook of a SIP call (REALTIME_PROTOCOL.md §1.4), signed as
+// The incoming-call webhook of a SIP call, signed as
 // OpenAI signs it: Standard Webhooks, HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}`
 // with the base64-decoded secret after `whsec_`, sent as `v1,<base64>`. Hand-written: the
 // `openai` package verifies signatures but has no signer.
@@ -18,13 +18,20 @@ export interface DeliveryResult {
   body: string;
 }
 
-export function incomingCallDelivery(call: SipCall): WebhookDelivery {
+/**
+ * `realtime.call.incoming` (REALTIME_PROTOCOL.md §1.4) or, for a call offered to GPT-Live,
+ * `live.transport.incoming` (LIVE_PROTOCOL.md §1.4) with the session id and the media security.
+ */
+export function incomingCallDelivery(call: SipCall, mediaSecurity = 'srtp'): WebhookDelivery {
+  const data = call.api === 'live'
+    ? { type: 'sip', session_id: call.id, sip_headers: call.sipHeaders(), sip_media_security: mediaSecurity }
+    : { call_id: call.id, sip_headers: call.sipHeaders() };
   const event = {
     object: 'event',
     id: `evt_${randomBytes(12).toString('hex')}`,
-    type: 'realtime.call.incoming',
+    type: call.api === 'live' ? 'live.transport.incoming' : 'realtime.call.incoming',
     created_at: Math.floor(Date.now() / 1000),
-    data: { call_id: call.id, sip_headers: call.sipHeaders() },
+    data,
   };
   return { webhookId: `wh_${randomBytes(12).toString('hex')}`, body: JSON.stringify(event) };
 }

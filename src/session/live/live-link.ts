@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import OpenAI from 'openai';
 import { LiveWS } from 'openai/resources/live/ws';
+import { SidebandWS } from 'openai/resources/live/sideband/ws';
+import type { ConnectClientEvent } from 'openai/resources/live/sideband/sideband';
 import type { ClientEvent, ServerEvent, SessionConfig, SessionResource, SessionUpdateConfig } from 'openai/resources/live/live';
 import type { BackendTarget } from '../backend-link.ts';
 import { HeldOutbox } from '../held-outbox.ts';
@@ -35,11 +37,14 @@ export interface LiveLinkDeps {
  * `openai` package's own LiveWS client. A new socket is a new session with no state (§1.1), so
  * after a drop the session opens the link again with where the call is now (live-restore.ts);
  * what the session sends meanwhile (the caller's audio, typed text, push-to-talk) is held,
- * bounded, and goes out in order once the new session has started.
+ * bounded, and goes out in order once the new session has started. A SIP call's target is its
+ * sideband (`/v1/live/sessions/{id}/attach`, §1.3): the session started at the accept and outlives
+ * the socket, so the link attaches (and re-attaches) with the SDK's SidebandWS and confirms with a
+ * `session.update`.
  */
 export class LiveLink {
   readonly #deps: LiveLinkDeps;
-  #ws: LiveWS | undefined;
+  #ws: LiveWS | SidebandWS | undefined;
   #session: SessionResource | undefined;
   /** A session has started on the current socket and the socket is still open. */
   #up = false;
@@ -53,6 +58,11 @@ export class LiveLink {
   constructor(deps: LiveLinkDeps) {
     this.#deps = deps;
     this.#held = new HeldOutbox<ClientEvent>({ maxAudioChars: deps.maxHeldAudioChars, maxEvents: MAX_HELD_EVENTS });
+  }
+
+  /** A SIP call's sideband: the session lives at the service, so a new socket re-attaches to the same one. */
+  get resumes(): boolean {
+    return attachedSessionId(this.#deps.target.url) !== undefined;
   }
 
   /** Whether held caller audio had to be dropped since the last call (the caller should repeat); resets. */
@@ -69,9 +79,10 @@ export class LiveLink {
   async open(config: SessionConfig): Promise<SessionResource> {
     if (this.#closing) throw new Error('the link is closed');
     const { target, log } = this.#deps;
-    const ws = new LiveWS(new OpenAI({ apiKey: target.apiKey, baseURL: restBaseUrl(target.url), maxRetries: 0 }), {
-      maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#deps.confirmTimeoutMs,
-    });
+    const client = new OpenAI({ apiKey: target.apiKey, baseURL: restBaseUrl(target.url), maxRetries: 0 });
+    const socketOptions = { maxPayload: MAX_FRAME_BYTES, handshakeTimeout: this.#deps.confirmTimeoutMs };
+    const sessionId = attachedSessionId(target.url);
+    const ws = sessionId === undefined ? new LiveWS(client, socketOptions) : new SidebandWS(client, { session_id: sessionId }, socketOptions);
     this.#ws = ws;
     this.#up = false;
     let closedReason: string | undefined;
@@ -83,9 +94,12 @@ export class LiveLink {
     // Each handler serves its own socket only: a dropped socket's late events do not reach a newer session.
     ws.on('event', (event) => {
       if (this.#ws !== ws) return;
-      if (event.type === 'session.closed') closedReason = event.reason;
-      for (const waiter of this.#waiters) waiter(event);
-      this.#deps.onEvent(event);
+      // Reflected caller audio (a sideband's `session.input_audio.append`) is the SIP leg's, not the session's.
+      if ((event.type as string) === 'session.input_audio.append' || event.type.startsWith('transport.')) return;
+      const live = event as ServerEvent;
+      if (live.type === 'session.closed') closedReason = live.reason;
+      for (const waiter of this.#waiters) waiter(live);
+      this.#deps.onEvent(live);
     });
     // Errors arrive as events too (above); this keeps the SDK from raising them as rejections.
     ws.on('error', (err) => log.debug({ err: err.message }, 'live backend error'));
@@ -96,13 +110,22 @@ export class LiveLink {
       if (!this.#closing && wasUp) this.#deps.onLost(`closed ${code} ${reason}`, closedReason);
     });
     const id = this.#eventId();
-    const started = this.#await<SessionResource>((event, settle) => {
-      if (event.type === 'session.started') settle.ok(event.session);
-      else if (event.type === 'error' && event.client_event_id === id) settle.fail(new Error(`the Live backend refused the session (${event.error.code})`));
-    }, 'session.started', () => socketClosed);
-    ws.send({ type: 'session.start', event_id: id, session: config });
+    const confirmed = ws instanceof SidebandWS
+      // No session.start (the accept started it) and no replay to count on (§8.9): the current
+      // delegation config, sent again as a sparse update, confirms the attach.
+      ? this.#await<SessionResource>((event, settle) => {
+        if (event.type === 'session.updated' && event.client_event_id === id) settle.ok(event.session);
+        else if (event.type === 'error' && event.client_event_id === id) settle.fail(new Error(`the Live sideband refused the session (${event.error.code})`));
+        else if (event.type === 'error' && event.client_event_id === undefined) settle.fail(new Error(`the Live sideband refused the attach (${event.error.code})`));
+      }, 'session.updated', () => socketClosed)
+      : this.#await<SessionResource>((event, settle) => {
+        if (event.type === 'session.started') settle.ok(event.session);
+        else if (event.type === 'error' && event.client_event_id === id) settle.fail(new Error(`the Live backend refused the session (${event.error.code})`));
+      }, 'session.started', () => socketClosed);
+    if (ws instanceof SidebandWS) ws.send({ type: 'session.update', event_id: id, session: { delegation: config.delegation } });
+    else ws.send({ type: 'session.start', event_id: id, session: config });
     try {
-      this.#session = await started;
+      this.#session = await confirmed;
     } catch (err) {
       // A failed attempt's socket is nobody's: its late events must not pass for the session's.
       if (this.#ws === ws) this.#ws = undefined;
@@ -121,13 +144,13 @@ export class LiveLink {
   /** Sent on the open session; held while a dropped link is being restored (bounded), dropped before the first start. */
   send(event: ClientEvent): void {
     if (this.#closing) return;
-    if (this.#up) this.#ws?.send(event);
+    if (this.#up) this.#sendNow(event);
     else if (this.#session) this.#held.push({ kind: 'event', event });
   }
 
   appendAudio(payload: string): void {
     if (this.#closing) return;
-    if (this.#up) this.#ws?.send({ type: 'session.input_audio.append', audio: payload });
+    if (this.#up) this.#sendNow({ type: 'session.input_audio.append', audio: payload });
     else if (this.#session) this.#held.push({ kind: 'audio', payload });
   }
 
@@ -162,6 +185,12 @@ export class LiveLink {
     ws.close();
   }
 
+  #sendNow(event: ClientEvent): void {
+    const ws = this.#ws;
+    if (ws instanceof SidebandWS) ws.send(event as ConnectClientEvent);
+    else ws?.send(event);
+  }
+
   #eventId(): string {
     this.#nextId += 1;
     return `vg_${this.#nextId}`;
@@ -193,7 +222,23 @@ export class LiveLink {
 export function restBaseUrl(liveUrl: string): string {
   const url = new URL(liveUrl);
   url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  url.pathname = url.pathname.replace(/\/live\/sessions\/?$/, '');
+  url.pathname = url.pathname.replace(/\/live\/sessions(\/[^/]+\/attach)?\/?$/, '');
   url.search = '';
   return url.toString().replace(/\/$/, '');
+}
+
+const ATTACH_PATH = /\/live\/sessions\/([^/]+)\/attach\/?$/;
+
+/** The session a sideband URL attaches to, or undefined for the primary socket. */
+function attachedSessionId(liveUrl: string): string | undefined {
+  const id = ATTACH_PATH.exec(new URL(liveUrl).pathname)?.[1];
+  return id === undefined ? undefined : decodeURIComponent(id);
+}
+
+/** A SIP call's Live sideband (LIVE_PROTOCOL.md §1.3): the same host and key, attached to the session the accept started. */
+export function liveSidebandTarget(target: BackendTarget, sessionId: string): BackendTarget {
+  const url = new URL(target.url);
+  url.pathname = `${url.pathname.replace(/\/live\/sessions(\/[^/]+\/attach)?\/?$/, '')}/live/sessions/${encodeURIComponent(sessionId)}/attach`;
+  url.search = '';
+  return { ...target, url: url.toString() };
 }

@@ -136,7 +136,10 @@ export class LiveVoiceSession {
 
   /** Starts the Live session with the start agent's voice and state, tells the client, and has the agent open the call. */
   async start(): Promise<void> {
-    await this.#link.open(this.#sessionConfig());
+    const config = this.#sessionConfig();
+    // A SIP call is answered with the same startup config (no format: SIP negotiates it), then attached.
+    if (this.#edge.acceptLiveCall) await this.#edge.acceptLiveCall({ type: 'live', ...config });
+    await this.#link.open(config);
     if (this.#lifecycle !== 'connecting') return;
     this.#wire();
     this.#lifecycle = 'live';
@@ -176,13 +179,15 @@ export class LiveVoiceSession {
     const backend = this.#backendState();
     this.#voice ??= this.#runtime.voice(agent);
     this.#recapHeard = this.#recap.version;
+    // A re-attached sideband is the same session: it has the conversation, no recap needed.
+    const recap = this.#link.resumes ? new LiveRecap() : this.#recap;
     return {
       model: this.#model,
-      instructions: withRecap(this.#runtime.live.voiceInstructions(agent), this.#recap),
+      instructions: withRecap(this.#runtime.live.voiceInstructions(agent), recap),
       audio: { ...(format ? { format } : {}), output: { voice: this.#voice } },
       delegation: {
         type: 'responses',
-        responses: { model: this.#delegationModel, instructions: withRecap(backend.instructions, this.#recap), tools: backend.tools, tool_choice: 'auto' },
+        responses: { model: this.#delegationModel, instructions: withRecap(backend.instructions, recap), tools: backend.tools, tool_choice: 'auto' },
       },
     };
   }
@@ -204,8 +209,12 @@ export class LiveVoiceSession {
     this.#restoring = true;
     this.#restores++;
     const cutOff = this.#turns.agentSpeaking();
-    this.#round.connectionLost();
-    this.#transcripts.connectionLost();
+    // A SIP call's sideband re-attaches to the same session: its calls and timeline go on there.
+    const resumes = this.#link.resumes;
+    if (!resumes) {
+      this.#round.connectionLost();
+      this.#transcripts.connectionLost();
+    }
     this.#edge.send({ type: 'backend.reconnecting' });
     void restoreLiveLink({
       link: this.#link, policy: this.#linkPolicy, log: this.#log, signal: this.#stop.signal,
@@ -214,6 +223,7 @@ export class LiveVoiceSession {
         this.#restoring = false;
         this.#facts.publish('backendReconnect', { sessionId: this.id, reason, outcome: 'restored', attempts });
         this.#edge.send({ type: 'backend.restored' });
+        if (resumes) return;
         // The voice's instructions are the agent's own: the step it is on goes again as an append.
         const { agent, state } = this.#tools;
         if (agent !== this.#runtime.startAgent) this.#appendInstructions(this.#runtime.live.handedTo(agent));
@@ -343,7 +353,7 @@ export class LiveVoiceSession {
   #configure(agent: string, state: string): Promise<boolean> {
     const backend = this.#backendState(agent, state);
     // After a restore the backend's instructions keep the call so far (it has no other history).
-    const instructions = this.#restores > 0 ? withRecap(backend.instructions, this.#recap) : backend.instructions;
+    const instructions = this.#restores > 0 && !this.#link.resumes ? withRecap(backend.instructions, this.#recap) : backend.instructions;
     const { tools } = backend;
     const update: SessionUpdateConfig = { delegation: { type: 'responses', responses: { instructions, tools } } };
     return this.#link.update(update);

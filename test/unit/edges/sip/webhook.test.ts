@@ -63,11 +63,28 @@ describe('OpenAI webhook deliveries (Standard Webhooks, via openai webhooks.unwr
     });
     const good = event('rtc_479a275623b54bdb9b6fbae2f7cbd408');
     expect(await checkDelivery(client, VECTOR.secret, good, signed(good))).toMatchObject({
-      ok: true, webhookId: 'wh_1', call: { data: { call_id: 'rtc_479a275623b54bdb9b6fbae2f7cbd408' } },
+      ok: true, webhookId: 'wh_1', call: { callId: 'rtc_479a275623b54bdb9b6fbae2f7cbd408', sipHeaders: [{ name: 'From', value: '<sip:+14155550123@carrier.example>' }] },
     });
+    // A gateway on GPT-Live acknowledges it and leaves the call to a Realtime runtime.
+    expect(await checkDelivery(client, VECTOR.secret, good, signed(good), 'live')).toEqual({ ok: true, webhookId: 'wh_1', ignored: 'realtime.call.incoming' });
     const bad = event('../../etc');
     const refused = await checkDelivery(client, VECTOR.secret, bad, signed(bad));
     expect(refused).toMatchObject({ ok: false, error: { code: 'VG_ERR_BAD_REQUEST' } });
     expect((refused as { error: Error }).error.message).toContain('data.call_id');
+  });
+
+  it('reads a live.transport.incoming on GPT-Live (any sip_media_security), and ignores it on Realtime', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const signed = (body: string) => ({ 'webhook-id': 'wh_2', 'webhook-timestamp': String(now), 'webhook-signature': webhookSignature(VECTOR.secret, 'wh_2', now, body) });
+    const event = (sessionId: string) => JSON.stringify({
+      object: 'event', id: 'evt_2', type: 'live.transport.incoming', created_at: now,
+      data: { type: 'sip', session_id: sessionId, sip_headers: [{ name: 'To', value: '<sip:+18005550199@sip.api.openai.com>' }], sip_media_security: 'zrtp-later' },
+    });
+    const good = event('live_abc123');
+    expect(await checkDelivery(client, VECTOR.secret, good, signed(good), 'live')).toMatchObject({ ok: true, call: { type: 'live.transport.incoming', callId: 'live_abc123' } });
+    expect(await checkDelivery(client, VECTOR.secret, good, signed(good))).toEqual({ ok: true, webhookId: 'wh_2', ignored: 'live.transport.incoming' });
+    const bad = event('live_/../x');
+    const refused = await checkDelivery(client, VECTOR.secret, bad, signed(bad), 'live');
+    expect((refused as { error: Error }).error.message).toContain('data.session_id');
   });
 });
