@@ -104,6 +104,27 @@ describe('SIP calls on GPT-Live: live.transport.incoming, the Live accept, and a
     expect(placed.call.requests.map((r) => r.action)).toEqual(['accept']);
   });
 
+  it('re-attaches to the same session when the sideband drops (no new session, no recap), and hangs up when the gateway closes', async () => {
+    const restored = new Promise<void>((resolve) => {
+      const stop = gw.app.facts.listen({ backendReconnect: ({ outcome }) => (outcome === 'restored' ? (stop(), resolve()) : undefined) });
+    });
+    const earlier = gw.tap.connectionsOpened();
+    const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] } });
+    await placed.call.waitFor('accepted');
+    const first = await gw.tap.waitFor((e) => e.connection >= earlier && e.direction === 'server' && e.event.type === 'session.output_transcript.delta');
+    gw.tap.dropConnections();
+    const again = await gw.tap.waitFor((e) => e.connection > first.connection && e.direction === 'server' && e.event.type === 'session.updated');
+    await restored;
+    expect(placed.call.state).toBe('accepted');
+    const sent = gw.tap.events.filter((e) => e.connection === again.connection && e.direction === 'client').map((e) => e.event);
+    expect(sent.filter((e) => e.type === 'session.start')).toEqual([]);
+    expect(JSON.stringify(sent)).not.toContain('The call so far');
+    await gw.app.sessions.closeAll('server_shutdown');
+    expect(await placed.call.waitFor('ended', 'transferred', 'rejected')).toBe('ended');
+    expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'hangup 200']);
+    await waitUntil(() => gw.app.sessions.size === 0);
+  });
+
   it('rejects a call while draining (SIP 503), with no session', async () => {
     gw.app.sessions.drain();
     const placed = await place();
