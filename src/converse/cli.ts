@@ -15,20 +15,23 @@ import { buildServer } from '../server.ts';
 import { createAgentRuntime } from '../session/realtime-agents.ts';
 import { coverage, coverageReport } from './coverage.ts';
 import { junitXml } from './junit.ts';
-import { runConversation, type ConversationReport } from './run.ts';
-import { loadConversationTest, type ConversationTest } from './test-file.ts';
+import { KioskCaller } from './kiosk-caller.ts';
+import { runConversation, type CallerFactory, type ConversationReport } from './run.ts';
+import { EDGES, loadConversationTest, type ConversationTest, type Edge } from './test-file.ts';
+import { WebrtcCaller } from './webrtc-caller.ts';
 
 // `npm run converse -- FILE… [--junit out.xml]`: offline conversation tests. Each file gets its
 // own gateway (its start agent, its script) on a loopback port, against the embedded emulator,
-// or against OpenAI when OPENAI_API_KEY is set; its caller speaks through the kiosk edge.
+// or against OpenAI when OPENAI_API_KEY is set; its caller speaks through the file's edge (the
+// kiosk WebSocket unless it says `edge: webrtc`, or `--edge` says otherwise for every file).
 
-const USAGE = 'Usage: npm run converse -- FILE.yaml|FILE.json … [--junit report.xml]';
+const USAGE = `Usage: npm run converse -- FILE.yaml|FILE.json … [--edge ${EDGES.join('|')}] [--junit report.xml]`;
 const DEFAULT_SCRIPT = 'agents/front-desk.script.json';
 
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { junit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ allowPositionals: true, options: { junit: { type: 'string' }, edge: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -36,6 +39,11 @@ async function main(): Promise<number> {
   if (parsed.values.help || parsed.positionals.length === 0) {
     console.error(USAGE);
     return parsed.values.help ? 0 : 2;
+  }
+  const edge = parsed.values.edge;
+  if (edge !== undefined && !isEdge(edge)) {
+    console.error(`--edge ${edge}: not an edge; one of ${EDGES.join(', ')}\n${USAGE}`);
+    return 2;
   }
   const tests: { file: string; test: ConversationTest }[] = [];
   try {
@@ -50,7 +58,7 @@ async function main(): Promise<number> {
   try {
     for (const { file, test } of tests) {
       console.log(`${file}: ${test.name}`);
-      reports.push(await runFile(file, test, logger, synthesizer));
+      reports.push(await runFile(file, test, edge ?? test.edge ?? 'kiosk', logger, synthesizer));
       const report = reports.at(-1)!;
       const own = report.failures.filter((f) => !/^turn \d+: /.test(f));
       for (const failure of own) console.log(`  ✗ ${failure}`);
@@ -71,7 +79,11 @@ async function main(): Promise<number> {
   return failed.length > 0 ? 1 : 0;
 }
 
-async function runFile(file: string, test: ConversationTest, logger: pino.Logger, synthesizer: SpeechSynthesizer): Promise<ConversationReport> {
+function isEdge(value: string): value is Edge {
+  return (EDGES as readonly string[]).includes(value);
+}
+
+async function runFile(file: string, test: ConversationTest, edge: Edge, logger: pino.Logger, synthesizer: SpeechSynthesizer): Promise<ConversationReport> {
   const base = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', RECORDS: 'off' });
   // The test's own loopback gateway: no device tokens to present, no browser page tokens.
   const config = { ...base, gatewayTokens: [], webrtcTokenSecret: undefined, logLevel: 'silent' };
@@ -81,7 +93,11 @@ async function runFile(file: string, test: ConversationTest, logger: pino.Logger
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
-    return await runConversation(test, file, `ws://127.0.0.1:${port}/v1/ws`, synthesizer, (line) => console.log(line));
+    const connect: CallerFactory = edge === 'webrtc'
+      ? () => WebrtcCaller.connect(`http://127.0.0.1:${port}`)
+      : () => KioskCaller.connect(`ws://127.0.0.1:${port}/v1/ws`);
+    console.log(`  (through the ${edge} edge)`);
+    return await runConversation(test, file, connect, synthesizer, (line) => console.log(line));
   } finally {
     await app.close();
     await backend.close();

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ClientEvent } from '../edges/edge.ts';
-import type { KioskCaller } from './kiosk-caller.ts';
+import type { Caller } from './caller.ts';
 import type { Expectations, TurnExpectations } from './test-file.ts';
 
 // The checks of a conversation test. Each failure says what was expected and what happened
@@ -17,7 +17,7 @@ export interface Observed {
 }
 
 /** Waits for what a turn expects (up to `timeoutMs` each); returns what did not come. */
-export async function checkTurn(expect: TurnExpectations, caller: KioskCaller, since: number, timeoutMs: number): Promise<string[]> {
+export async function checkTurn(expect: TurnExpectations, caller: Caller, since: number, timeoutMs: number): Promise<string[]> {
   const after = () => caller.events.filter((e) => e.at > since).map((e) => e.value);
   const failures: string[] = [];
   const wait = async (done: (events: ClientEvent[]) => boolean, failure: () => string) => {

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import type { ClientEvent } from '../edges/edge.ts';
+import { Caller } from './caller.ts';
 
 // The caller of a conversation test, on the kiosk protocol: streams PCM16 24 kHz in real time,
 // types, and plays the agent's audio on a clock as a device would (so it knows when the agent has
@@ -8,29 +9,19 @@ import type { ClientEvent } from '../edges/edge.ts';
 /** PCM16 24 kHz mono: bytes per ms. */
 const BYTES_PER_MS = 48;
 const FRAME_MS = 20;
-/** Events kept per call; a test conversation is far shorter. */
-const MAX_EVENTS = 50_000;
 /** How often the device reports how much it has played, as a kiosk does while it plays. */
 const PLAYBACK_REPORT_MS = 200;
 
-export interface Timed<T> {
-  at: number;
-  value: T;
-}
-
-export class KioskCaller {
-  readonly events: Timed<ClientEvent>[] = [];
-  /** When each agent audio frame arrived (performance clock). */
-  readonly audioAt: number[] = [];
+export class KioskCaller extends Caller {
   readonly #ws: WebSocket;
   #receivedSinceClearMs = 0;
   #playbackEndsAt = 0;
   #lastActivity = performance.now();
-  #waiters = new Set<() => void>();
   #reported = 0;
   readonly #reporter: NodeJS.Timeout;
 
   private constructor(ws: WebSocket) {
+    super();
     this.#ws = ws;
     this.#reporter = setInterval(() => {
       const heard = this.#heardMs();
@@ -41,7 +32,7 @@ export class KioskCaller {
       this.#lastActivity = now;
       if (isBinary) {
         const ms = (data as Buffer).length / BYTES_PER_MS;
-        if (this.audioAt.length < MAX_EVENTS) this.audioAt.push(now);
+        this.keepAudio(now);
         this.#receivedSinceClearMs += ms;
         this.#playbackEndsAt = Math.max(now, this.#playbackEndsAt) + ms;
       } else {
@@ -51,13 +42,13 @@ export class KioskCaller {
           this.#reported = 0;
           this.#playbackEndsAt = now;
         }
-        if (this.events.length < MAX_EVENTS) this.events.push({ at: now, value: event });
+        this.keepEvent(event, now);
       }
-      for (const wake of this.#waiters) wake();
+      this.wake();
     });
     ws.on('close', () => {
       clearInterval(this.#reporter);
-      for (const wake of this.#waiters) wake();
+      this.wake();
     });
   }
 
@@ -73,29 +64,6 @@ export class KioskCaller {
 
   get closed(): boolean {
     return this.#ws.readyState !== WebSocket.OPEN;
-  }
-
-  /** Resolves once `done()` holds (checked on every event and every 100 ms); rejects with `what` after `timeoutMs`. */
-  async until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (done()) return;
-    await new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (!done()) return;
-        cleanup();
-        resolve();
-      };
-      const tick = setInterval(check, 100);
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearInterval(tick);
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-    });
   }
 
   /** Whether the agent has spoken since `since`, has been heard in full, and nothing happened for `quietMs`. */

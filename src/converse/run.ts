@@ -3,7 +3,7 @@ import { resample } from '../audio/resampler.ts';
 import { concatInt16 } from '../audio/pcm.ts';
 import { SpeechSynthesizer, SYNTH_RATE_HZ } from '../emulator/speech/index.ts';
 import { checkExpectations, checkTurn, type Observed } from './expectations.ts';
-import { KioskCaller } from './kiosk-caller.ts';
+import type { Caller } from './caller.ts';
 import type { CallerTurn, ConversationTest } from './test-file.ts';
 
 // Runs one conversation test against a listening gateway: the caller's turns in order (each,
@@ -38,10 +38,13 @@ export interface ConversationReport {
 
 export type ProgressSink = (line: string) => void;
 
-export async function runConversation(test: ConversationTest, file: string, kioskUrl: string, synthesizer: SpeechSynthesizer, progress: ProgressSink): Promise<ConversationReport> {
+/** Places the call on the test's edge. */
+export type CallerFactory = () => Promise<Caller>;
+
+export async function runConversation(test: ConversationTest, file: string, connect: CallerFactory, synthesizer: SpeechSynthesizer, progress: ProgressSink): Promise<ConversationReport> {
   const started = performance.now();
   const timeoutMs = test.timeout_ms ?? DEFAULT_TIMEOUT_MS;
-  const caller = await KioskCaller.connect(kioskUrl);
+  const caller = await connect();
   const turns: TurnReport[] = [];
   const failures: string[] = [];
   try {
@@ -70,7 +73,7 @@ export async function runConversation(test: ConversationTest, file: string, kios
 }
 
 async function runTurn(
-  caller: KioskCaller,
+  caller: Caller,
   turn: CallerTurn,
   index: number,
   since: number,
@@ -118,12 +121,12 @@ async function runTurn(
   return { index, title: line, line: `${line}${facts.length > 0 ? `  ${facts.join(' · ')}` : ''}`, latencyMs, failures, startedAt };
 }
 
-function ended(caller: KioskCaller): boolean {
+function ended(caller: Caller): boolean {
   return caller.closed || caller.events.some((e) => e.value.type === 'session.ended');
 }
 
 /** What happened on the call, for the checks and the coverage. */
-function observe(caller: KioskCaller): Observed {
+function observe(caller: Caller): Observed {
   const events = caller.events.map((e) => e.value);
   const ready = events.find((e): e is Extract<ClientEvent, { type: 'session.ready' }> => e.type === 'session.ready');
   let at = { agent: ready?.agent ?? '', state: ready?.state ?? '' };

@@ -31,11 +31,15 @@ export interface Expectations {
   latency_ms?: number;
 }
 
+/** Where the caller goes in. */
+export const EDGES = ['kiosk', 'webrtc'] as const;
+export type Edge = (typeof EDGES)[number];
+
 export interface ConversationTest {
   name: string;
   agent?: string;
   script?: string;
-  edge?: 'kiosk';
+  edge?: Edge;
   timeout_ms?: number;
   turns: CallerTurn[];
   expect?: Expectations;

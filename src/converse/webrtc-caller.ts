@@ -1,0 +1,78 @@
+import { resample } from '../audio/resampler.ts';
+import type { ClientEvent } from '../edges/edge.ts';
+import { Caller } from './caller.ts';
+import { MIC_RATE_HZ, WebrtcPeer } from './webrtc-peer.ts';
+
+// The caller of a conversation test through the browser edge: a WebRTC peer (POST /v1/webrtc),
+// its microphone fed the caller's speech at 48 kHz in real time, the gateway's events from the
+// data channel. The edge measures playback itself (the peer plays at once), so nothing is
+// reported; the agent's audio is known by its loudness, as the track carries silence too.
+
+/** A received frame above this RMS is the agent speaking (silence and comfort noise sit far below). */
+const SPEECH_RMS = 300;
+const SPEECH_RATE_HZ = 24_000;
+
+export class WebrtcCaller extends Caller {
+  readonly #peer: WebrtcPeer;
+  /** How many of the peer's events and frames have been looked at. */
+  #eventsSeen = 0;
+  #framesSeen = 0;
+  #lastActivity = performance.now();
+
+  private constructor(peer: WebrtcPeer) {
+    super();
+    this.#peer = peer;
+    peer.onActivity = () => this.#take();
+  }
+
+  static async connect(baseUrl: string): Promise<WebrtcCaller> {
+    const peer = new WebrtcPeer();
+    try {
+      await peer.connect(baseUrl);
+    } catch (err) {
+      peer.close();
+      throw new Error(`the gateway refused the browser call: ${(err as Error).message}`);
+    }
+    return new WebrtcCaller(peer);
+  }
+
+  get closed(): boolean {
+    return this.#peer.channelClosed;
+  }
+
+  agentDone(since: number, quietMs: number): boolean {
+    const now = performance.now();
+    const spoke = this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
+    return (spoke && now - this.#lastActivity >= quietMs) || this.closed;
+  }
+
+  reportPlayed(): void {}
+
+  control(message: object): void {
+    if (!this.closed) this.#peer.send(message);
+  }
+
+  async stream(samples: Int16Array): Promise<void> {
+    await this.#peer.speak(await resample(samples, SPEECH_RATE_HZ, MIC_RATE_HZ));
+  }
+
+  close(): void {
+    this.#peer.close();
+  }
+
+  /** New events and loud frames from the peer, with their times. */
+  #take(): void {
+    const { events, received } = this.#peer;
+    for (; this.#eventsSeen < events.length; this.#eventsSeen++) {
+      this.keepEvent(events[this.#eventsSeen] as ClientEvent);
+      this.#lastActivity = performance.now();
+    }
+    for (; this.#framesSeen < received.length; this.#framesSeen++) {
+      const frame = received[this.#framesSeen];
+      if (frame.rms < SPEECH_RMS) continue;
+      this.keepAudio(frame.atMs);
+      this.#lastActivity = frame.atMs;
+    }
+    this.wake();
+  }
+}
