@@ -1,0 +1,58 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// `npm run converse` as a user runs it: a child process with its own gateway and emulator. One
+// run: the demo's happy path through the browser edge (a WebRTC peer), and a copy of it with a
+// wrong expectation, which must fail with a sentence naming it, and the exit code saying so.
+
+interface Run { code: number; stdout: string; stderr: string }
+
+function converse(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile('npx', ['tsx', 'src/converse/cli.ts', ...args], { timeout: 240_000, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run converse: conversation tests through the WebRTC edge', () => {
+  let dir: string;
+  let run: Run;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vg-converse-'));
+    const happy = await readFile('conversations/front-desk.yaml', 'utf8');
+    await writeFile(join(dir, 'webrtc.yaml'), `edge: webrtc\n${happy.replace(/^name: .*$/m, 'name: happy path over WebRTC')}`);
+    // The same call, expecting a first name it was never given.
+    await writeFile(join(dir, 'wrong.yaml'), `edge: webrtc\n${happy
+      .replace(/^name: .*$/m, 'name: a wrong expectation')
+      .replace('arguments: { first_name: Jane, last_name: Doe }', 'arguments: { first_name: John }')}`);
+    run = await converse([join(dir, 'webrtc.yaml'), join(dir, 'wrong.yaml'), '--junit', join(dir, 'report.xml')]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes the demo flow spoken and typed through a WebRTC peer', () => {
+    const first = run.stdout.slice(0, run.stdout.indexOf('wrong.yaml'));
+    expect(first).toContain('(through the webrtc edge)');
+    expect(first).toMatch(/✓ turn 2: say "Doe\. D O E\."  → frontDesk\/4_next_steps, tourGuide\/1_welcome · tools: change_state, authenticateUser/);
+    expect(first).toContain('PASS');
+  });
+
+  it('fails the wrong expectation with a sentence naming it, exits 1, and writes JUnit', async () => {
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('expected a call of authenticateUser with arguments including {"first_name":"John"}');
+    expect(run.stdout).toContain('1 passed, 1 failed');
+    const junit = await readFile(join(dir, 'report.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite[^>]* failures="1"/);
+  });
+
+  it('reports the state-graph coverage, naming what no test went through', () => {
+    expect(run.stdout).toContain('untested transition: 2_overview → transferHuman');
+  });
+});
