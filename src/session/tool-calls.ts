@@ -141,7 +141,11 @@ export class ToolCalls implements SessionCallbacks {
       const collected = this.#data.merge(decision.values);
       // One update carrying the new state's instructions and tools; the state moves only once the
       // backend has it, so the gateway and the backend never disagree about it.
-      moved = await this.#configUpdate(() => target.configure(this.#agent, decision.to));
+      // Decided from where the call is now: if a handoff or another move got there first (calls of
+      // one response run at once), this decision is stale and the move is refused.
+      const agent = this.#agent;
+      const stale = () => this.#agent !== agent || this.#state !== from;
+      moved = await this.#configUpdate(() => (stale() ? Promise.resolve(false) : target.configure(agent, decision.to)));
       if (moved) {
         this.#state = decision.to;
         target.announce?.({ handoff: false, agent: this.#agent, state: this.#state });

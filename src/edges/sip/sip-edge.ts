@@ -58,7 +58,11 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   }
 
   #accepted(): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      // Ended while the accept was on its way (a drain, a shutdown): the call it put up is hung up, not left up.
+      void this.#hangUp().catch((err: unknown) => this.#log.warn({ err }, 'hanging up a call accepted after its end failed'));
+      return;
+    }
     this.#state = 'accepted';
     this.#log.info({ api: this.#calls.api }, 'SIP call accepted');
   }
@@ -88,6 +92,11 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
     this.emit('close', reason);
   }
 
+  async #hangUp(): Promise<void> {
+    const control = this.#calls;
+    await (control.api === 'live' ? control.sessions.hangup(this.callId) : control.calls.hangup(this.callId));
+  }
+
   async #endCall(reason: string): Promise<void> {
     const state = this.#state;
     this.#state = 'ended';
@@ -95,7 +104,7 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
       // A call that is already over (the caller hung up) has nothing left to hang up.
       const control = this.#calls;
       if (state === 'accepted' && reason !== 'call_ended') {
-        await (control.api === 'live' ? control.sessions.hangup(this.callId) : control.calls.hangup(this.callId));
+        await this.#hangUp();
       } else if (state === 'ringing') {
         const status = { status_code: reason === 'server_shutdown' ? SERVICE_UNAVAILABLE : BUSY_HERE };
         await (control.api === 'live' ? control.sessions.reject(this.callId, status) : control.calls.reject(this.callId, status));

@@ -169,7 +169,12 @@ export class LiveLink {
   /** `session.close`, a short wait for `session.closed` (which carries the usage), then the socket closes. */
   async close(): Promise<void> {
     const ws = this.#ws;
-    if (!ws || this.#closing) return;
+    if (this.#closing) return;
+    if (!ws) {
+      // Closed before any socket (a SIP call's accept still on its way): nothing may open one now.
+      this.#closing = true;
+      return;
+    }
     const closed = this.#up
       ? this.#await<void>((event, settle) => {
         if (event.type === 'session.closed') {

@@ -139,6 +139,8 @@ export class LiveVoiceSession {
     const config = this.#sessionConfig();
     // A SIP call is answered with the same startup config (no format: SIP negotiates it), then attached.
     if (this.#edge.acceptLiveCall) await this.#edge.acceptLiveCall({ type: 'live', ...config });
+    // Ended while the accept was on its way: the edge hangs the call up; no sideband is attached.
+    if (this.#lifecycle !== 'connecting') return;
     await this.#link.open(config);
     if (this.#lifecycle !== 'connecting') return;
     this.#wire();
