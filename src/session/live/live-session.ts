@@ -199,7 +199,9 @@ export class LiveVoiceSession {
    * what was said), with the Realtime link's back-off; meanwhile the caller's audio is held.
    */
   #onLinkLost(detail: string, closedReason: string | undefined): void {
-    const final = closedReason === undefined ? undefined : FINAL_CLOSE[closedReason];
+    // A sideband's session lives at the service: a close it announced (an expiry, say) is the end, only a lost socket is retried.
+    const sidebandOver = this.#link.resumes && closedReason !== undefined && closedReason !== 'connection_lost';
+    const final = closedReason === undefined ? undefined : FINAL_CLOSE[closedReason] ?? (sidebandOver ? 'backend_lost' : undefined);
     if (this.#lifecycle !== 'live' || this.#restoring || final || this.#restores >= MAX_RESTORES) {
       this.#log.warn({ detail, closedReason, restores: this.#restores }, 'the Live backend connection ended');
       void this.end(final ?? 'backend_lost');
