@@ -37,7 +37,7 @@ const ASK_TO_REPEAT = 'The line dropped for a moment and part of what the caller
 /** Restores one call may take: a backend that starts sessions and drops them at once must not loop for ever. */
 const MAX_RESTORES = 10;
 /** `session.closed` reasons after which the call is over, not the connection (no new session). */
-const FINAL_CLOSE: Readonly<Record<string, string>> = { content: 'content_policy', remote_hangup: 'call_ended' };
+const FINAL_CLOSE: ReadonlyMap<string, string> = new Map([['content', 'content_policy'], ['remote_hangup', 'call_ended']]);
 
 type Lifecycle = 'connecting' | 'live' | 'closing' | 'closed';
 
@@ -201,7 +201,7 @@ export class LiveVoiceSession {
   #onLinkLost(detail: string, closedReason: string | undefined): void {
     // A sideband's session lives at the service: a close it announced (an expiry, say) is the end, only a lost socket is retried.
     const sidebandOver = this.#link.resumes && closedReason !== undefined && closedReason !== 'connection_lost';
-    const final = closedReason === undefined ? undefined : FINAL_CLOSE[closedReason] ?? (sidebandOver ? 'backend_lost' : undefined);
+    const final = closedReason === undefined ? undefined : FINAL_CLOSE.get(closedReason) ?? (sidebandOver ? 'backend_lost' : undefined);
     if (this.#lifecycle !== 'live' || this.#restoring || final || this.#restores >= MAX_RESTORES) {
       this.#log.warn({ detail, closedReason, restores: this.#restores }, 'the Live backend connection ended');
       void this.end(final ?? 'backend_lost');
