@@ -96,6 +96,7 @@ export class LiveVoiceSession {
         configure: (agent, state) => this.#configure(agent, state),
         announce: ({ handoff, agent, state }) => {
           this.#recap.add('note', handoff ? `the call was handed to ${agent}` : `moved to step ${state}`);
+          if (handoff) this.#transcripts.breakLines();
           this.#link.send({
             type: 'session.instructions.append', delegation_id: null, content: handoff ? this.#runtime.live.handedTo(agent) : this.#runtime.live.movedTo(agent, state),
           });
@@ -217,7 +218,7 @@ export class LiveVoiceSession {
     const resumes = this.#link.resumes;
     if (!resumes) {
       this.#round.connectionLost();
-      this.#transcripts.connectionLost();
+      this.#transcripts.breakLines();
     }
     this.#edge.send({ type: 'backend.reconnecting' });
     void restoreLiveLink({

@@ -35,10 +35,11 @@ export class LiveTranscripts {
   }
 
   /**
-   * The backend session was lost: its open lines end with what was said, and the next session's
-   * deltas (a new timeline from zero) go to a new grouper.
+   * Ends the open lines with what was said so far; later deltas start new ones, in a new grouper.
+   * On a lost backend session (the next one's timeline starts from zero), and on a handoff (Live's
+   * transcript does not say which agent a word is from, so a line must not run across the change).
    */
-  connectionLost(): void {
+  breakLines(): void {
     if (this.#closed) return;
     const old = this.#grouper;
     this.#grouper = new TranscriptGrouper();
