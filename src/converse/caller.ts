@@ -29,6 +29,11 @@ export abstract class Caller {
   abstract stream(samples: Int16Array): Promise<void>;
   abstract close(): void;
 
+  /** Whether the agent finished a turn (or the call ended) since `since`. */
+  protected spokeSince(since: number): boolean {
+    return this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
+  }
+
   protected keepEvent(event: ClientEvent, at = performance.now()): void {
     if (this.events.length < MAX_KEPT) this.events.push({ at, value: event });
   }

@@ -69,8 +69,7 @@ export class KioskCaller extends Caller {
   /** Whether the agent has spoken since `since`, has been heard in full, and nothing happened for `quietMs`. */
   agentDone(since: number, quietMs: number): boolean {
     const now = performance.now();
-    const spoke = this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
-    return (spoke && now >= this.#playbackEndsAt && now - this.#lastActivity >= quietMs) || this.closed;
+    return (this.spokeSince(since) && now >= this.#playbackEndsAt && now - this.#lastActivity >= quietMs) || this.closed;
   }
 
   /** Tells the gateway how much of the agent's audio was played (all of it, unless cut in on). */

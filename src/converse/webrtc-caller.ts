@@ -42,8 +42,7 @@ export class WebrtcCaller extends Caller {
 
   agentDone(since: number, quietMs: number): boolean {
     const now = performance.now();
-    const spoke = this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
-    return (spoke && now - this.#lastActivity >= quietMs) || this.closed;
+    return (this.spokeSince(since) && now - this.#lastActivity >= quietMs) || this.closed;
   }
 
   reportPlayed(): void {}

@@ -223,11 +223,14 @@ export class LiveLink {
   }
 }
 
+/** The Live sessions path at the end of a URL, a sideband's (`…/{id}/attach`) included. */
+const LIVE_PATH = /\/live\/sessions(\/[^/]+\/attach)?\/?$/;
+
 /** `wss://host/v1/live/sessions` → `https://host/v1`: the REST base the SDK builds its socket URL from. */
 export function restBaseUrl(liveUrl: string): string {
   const url = new URL(liveUrl);
   url.protocol = url.protocol === 'ws:' ? 'http:' : 'https:';
-  url.pathname = url.pathname.replace(/\/live\/sessions(\/[^/]+\/attach)?\/?$/, '');
+  url.pathname = url.pathname.replace(LIVE_PATH, '');
   url.search = '';
   return url.toString().replace(/\/$/, '');
 }
@@ -243,7 +246,7 @@ function attachedSessionId(liveUrl: string): string | undefined {
 /** A SIP call's Live sideband (LIVE_PROTOCOL.md §1.3): the same host and key, attached to the session the accept started. */
 export function liveSidebandTarget(target: BackendTarget, sessionId: string): BackendTarget {
   const url = new URL(target.url);
-  url.pathname = `${url.pathname.replace(/\/live\/sessions(\/[^/]+\/attach)?\/?$/, '')}/live/sessions/${encodeURIComponent(sessionId)}/attach`;
+  url.pathname = `${url.pathname.replace(LIVE_PATH, '')}/live/sessions/${encodeURIComponent(sessionId)}/attach`;
   url.search = '';
   return { ...target, url: url.toString() };
 }
