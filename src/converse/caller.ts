@@ -4,6 +4,17 @@ import type { ClientEvent } from '../edges/edge.ts';
 // gateway said (events with their time, when agent audio arrived), so run.ts and the checks never
 // ask which edge it is.
 
+type Of<T extends ClientEvent['type']> = Extract<ClientEvent, { type: T }>;
+/** What the checks read of the gateway's events: all of them where the edge carries them, the facts where it does not (a phone line). */
+export type CallEvent =
+  | Pick<Of<'session.ready'>, 'type' | 'agent' | 'state'>
+  | Pick<Of<'state.changed'>, 'type' | 'agent' | 'from' | 'to'>
+  | Pick<Of<'tool.call'>, 'type' | 'name' | 'call_id' | 'arguments'>
+  | Pick<Of<'tool.result'>, 'type' | 'name' | 'call_id' | 'error'>
+  | Pick<Of<'transcript'>, 'type' | 'role' | 'text' | 'final'>
+  | Pick<Of<'session.ended'>, 'type' | 'reason'>
+  | { type: Exclude<ClientEvent['type'], 'session.ready' | 'state.changed' | 'tool.call' | 'tool.result' | 'transcript' | 'session.ended'> };
+
 export interface Timed<T> {
   at: number;
   value: T;
@@ -13,7 +24,8 @@ export interface Timed<T> {
 export const MAX_KEPT = 50_000;
 
 export abstract class Caller {
-  readonly events: Timed<ClientEvent>[] = [];
+  /** In time order. */
+  readonly events: Timed<CallEvent>[] = [];
   /** When each piece of agent audio arrived (performance clock). */
   readonly audioAt: number[] = [];
   readonly #waiters = new Set<() => void>();
@@ -27,15 +39,20 @@ export abstract class Caller {
   abstract control(message: object): void;
   /** Streams PCM16 24 kHz speech at real time; resolves when the last of it is sent. */
   abstract stream(samples: Int16Array): Promise<void>;
-  abstract close(): void;
+  /** Hangs up; resolves once what the call showed is all in. */
+  abstract close(): void | Promise<void>;
 
   /** Whether the agent finished a turn (or the call ended) since `since`. */
   protected spokeSince(since: number): boolean {
     return this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
   }
 
-  protected keepEvent(event: ClientEvent, at = performance.now()): void {
-    if (this.events.length < MAX_KEPT) this.events.push({ at, value: event });
+  /** Kept in time order: an event learnt late (a tool call, known once it finished) goes where it happened. */
+  protected keepEvent(event: CallEvent, at = performance.now()): void {
+    if (this.events.length >= MAX_KEPT) return;
+    let i = this.events.length;
+    while (i > 0 && this.events[i - 1].at > at) i--;
+    this.events.splice(i, 0, { at, value: event });
   }
 
   protected keepAudio(at: number): void {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -17,13 +18,15 @@ import { coverage, coverageReport } from './coverage.ts';
 import { junitXml } from './junit.ts';
 import { KioskCaller } from './kiosk-caller.ts';
 import { runConversation, type CallerFactory, type ConversationReport } from './run.ts';
-import { EDGES, loadConversationTest, type ConversationTest, type Edge } from './test-file.ts';
+import { checkEdge, EDGES, loadConversationTest, type ConversationTest, type Edge } from './test-file.ts';
+import { TwilioCaller } from './twilio-caller.ts';
 import { WebrtcCaller } from './webrtc-caller.ts';
 
 // `npm run converse -- FILE… [--junit out.xml]`: offline conversation tests. Each file gets its
 // own gateway (its start agent, its script) on a loopback port, against the embedded emulator,
 // or against OpenAI when OPENAI_API_KEY is set; its caller speaks through the file's edge (the
-// kiosk WebSocket unless it says `edge: webrtc`, or `--edge` says otherwise for every file).
+// kiosk WebSocket unless it says `edge: webrtc` or `edge: twilio`, or `--edge` says otherwise
+// for every file).
 
 const USAGE = `Usage: npm run converse -- FILE.yaml|FILE.json … [--edge ${EDGES.join('|')}] [--junit report.xml]`;
 const DEFAULT_SCRIPT = 'agents/front-desk.script.json';
@@ -45,9 +48,14 @@ async function main(): Promise<number> {
     console.error(`--edge ${edge}: not an edge; one of ${EDGES.join(', ')}\n${USAGE}`);
     return 2;
   }
-  const tests: { file: string; test: ConversationTest }[] = [];
+  const tests: { file: string; test: ConversationTest; edge: Edge }[] = [];
   try {
-    for (const file of parsed.positionals) tests.push({ file, test: await loadConversationTest(file) });
+    for (const file of parsed.positionals) {
+      const test = await loadConversationTest(file);
+      const on = edge ?? test.edge ?? 'kiosk';
+      checkEdge(test, on, file);
+      tests.push({ file, test, edge: on });
+    }
   } catch (err) {
     console.error((err as Error).message);
     return 2;
@@ -56,9 +64,9 @@ async function main(): Promise<number> {
   const synthesizer = SpeechSynthesizer.create();
   const reports: ConversationReport[] = [];
   try {
-    for (const { file, test } of tests) {
+    for (const { file, test, edge: on } of tests) {
       console.log(`${file}: ${test.name}`);
-      reports.push(await runFile(file, test, edge ?? test.edge ?? 'kiosk', logger, synthesizer));
+      reports.push(await runFile(file, test, on, logger, synthesizer));
       const report = reports.at(-1)!;
       const own = report.failures.filter((f) => !/^turn \d+: /.test(f));
       for (const failure of own) console.log(`  ✗ ${failure}`);
@@ -84,7 +92,9 @@ function isEdge(value: string): value is Edge {
 }
 
 async function runFile(file: string, test: ConversationTest, edge: Edge, logger: pino.Logger, synthesizer: SpeechSynthesizer): Promise<ConversationReport> {
-  const base = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', RECORDS: 'off' });
+  // The phone edge needs Twilio's signing key and the URL Twilio believes it calls: the test's own, made up.
+  const phone = { authToken: randomBytes(16).toString('hex'), publicUrl: 'https://converse.invalid' };
+  const base = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', RECORDS: 'off', TWILIO_AUTH_TOKEN: phone.authToken, PUBLIC_URL: phone.publicUrl });
   // The test's own loopback gateway: no device tokens to present, no browser page tokens.
   const config = { ...base, gatewayTokens: [], webrtcTokenSecret: undefined, logLevel: 'silent' };
   const set = loadAgentSet(agents, statesDir, test.agent ?? startAgent);
@@ -93,11 +103,13 @@ async function runFile(file: string, test: ConversationTest, edge: Edge, logger:
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
-    const connect: CallerFactory = edge === 'webrtc'
-      ? () => WebrtcCaller.connect(`http://127.0.0.1:${port}`)
-      : () => KioskCaller.connect(`ws://127.0.0.1:${port}/v1/ws`);
+    const connect: Record<Edge, CallerFactory> = {
+      kiosk: () => KioskCaller.connect(`ws://127.0.0.1:${port}/v1/ws`),
+      webrtc: () => WebrtcCaller.connect(`http://127.0.0.1:${port}`),
+      twilio: () => TwilioCaller.dial({ httpUrl: `http://127.0.0.1:${port}`, ...phone, facts: app.facts }),
+    };
     console.log(`  (through the ${edge} edge)`);
-    return await runConversation(test, file, connect, synthesizer, (line) => console.log(line));
+    return await runConversation(test, file, connect[edge], synthesizer, (line) => console.log(line));
   } finally {
     await app.close();
     await backend.close();

@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ClientEvent } from '../edges/edge.ts';
-import type { Caller } from './caller.ts';
+import type { Caller, CallEvent } from './caller.ts';
 import type { Expectations, TurnExpectations } from './test-file.ts';
 
 // The checks of a conversation test. Each failure says what was expected and what happened
@@ -20,7 +19,7 @@ export interface Observed {
 export async function checkTurn(expect: TurnExpectations, caller: Caller, since: number, timeoutMs: number): Promise<string[]> {
   const after = () => caller.events.filter((e) => e.at > since).map((e) => e.value);
   const failures: string[] = [];
-  const wait = async (done: (events: ClientEvent[]) => boolean, failure: () => string) => {
+  const wait = async (done: (events: CallEvent[]) => boolean, failure: () => string) => {
     await caller.until(() => done(after()), timeoutMs, 'x').catch(() => failures.push(failure()));
   };
   if (expect.state !== undefined) {

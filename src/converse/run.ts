@@ -1,9 +1,8 @@
-import type { ClientEvent } from '../edges/edge.ts';
 import { resample } from '../audio/resampler.ts';
 import { concatInt16 } from '../audio/pcm.ts';
 import { SpeechSynthesizer, SYNTH_RATE_HZ } from '../emulator/speech/index.ts';
 import { checkExpectations, checkTurn, type Observed } from './expectations.ts';
-import type { Caller } from './caller.ts';
+import type { Caller, CallEvent } from './caller.ts';
 import type { CallerTurn, ConversationTest } from './test-file.ts';
 
 // Runs one conversation test against a listening gateway: the caller's turns in order (each,
@@ -65,7 +64,7 @@ export async function runConversation(test: ConversationTest, file: string, conn
   } catch (err) {
     failures.push((err as Error).message);
   } finally {
-    caller.close();
+    await caller.close();
   }
   const observed = observe(caller);
   failures.push(...checkExpectations(test.expect ?? {}, observed));
@@ -111,8 +110,9 @@ async function runTurn(
   if (budget !== undefined && (latencyMs === undefined || latencyMs > budget)) {
     failures.push(`first agent audio ${latencyMs === undefined ? 'never came' : `came ${latencyMs} ms`} after the end of the caller's ${audio ? 'speech' : 'text'}; the budget is ${budget} ms`);
   }
-  const moves = caller.events.filter((e) => e.at > startedAt && e.value.type === 'state.changed').map((e) => e.value as Extract<ClientEvent, { type: 'state.changed' }>);
-  const tools = caller.events.filter((e) => e.at > startedAt && e.value.type === 'tool.call').map((e) => (e.value as Extract<ClientEvent, { type: 'tool.call' }>).name);
+  const after = caller.events.filter((e) => e.at > startedAt).map((e) => e.value);
+  const moves = after.flatMap((e) => (e.type === 'state.changed' ? [e] : []));
+  const tools = after.flatMap((e) => (e.type === 'tool.call' ? [e.name] : []));
   const facts = [
     moves.length > 0 ? `→ ${moves.map((m) => `${m.agent}/${m.to}`).join(', ')}` : undefined,
     tools.length > 0 ? `tools: ${tools.join(', ')}` : undefined,
@@ -128,7 +128,7 @@ function ended(caller: Caller): boolean {
 /** What happened on the call, for the checks and the coverage. */
 function observe(caller: Caller): Observed {
   const events = caller.events.map((e) => e.value);
-  const ready = events.find((e): e is Extract<ClientEvent, { type: 'session.ready' }> => e.type === 'session.ready');
+  const ready = events.find((e): e is Extract<CallEvent, { type: 'session.ready' }> => e.type === 'session.ready');
   let at = { agent: ready?.agent ?? '', state: ready?.state ?? '' };
   const tools: Observed['tools'] = [];
   for (const e of events) {

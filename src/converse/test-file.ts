@@ -32,7 +32,7 @@ export interface Expectations {
 }
 
 /** Where the caller goes in. */
-export const EDGES = ['kiosk', 'webrtc'] as const;
+export const EDGES = ['kiosk', 'webrtc', 'twilio'] as const;
 export type Edge = (typeof EDGES)[number];
 
 export interface ConversationTest {
@@ -70,6 +70,15 @@ export async function loadConversationTest(path: string): Promise<ConversationTe
   }
   for (const [index, line] of (data.expect?.transcript ?? []).entries()) checkPattern(line, `${path}: at /expect/transcript/${index}`);
   return data;
+}
+
+/** A test the edge cannot carry: a typed turn on a phone line, which has no text channel. */
+export function checkEdge(test: ConversationTest, edge: Edge, path: string): void {
+  if (edge !== 'twilio') return;
+  const typed = test.turns.findIndex((turn) => turn.type !== undefined);
+  if (typed >= 0) {
+    throw new VgError('VG_ERR_CONFIG', `${path}: at /turns/${typed}: turn ${typed + 1} types "${test.turns[typed].type}", but the twilio edge is a phone line and carries no text; say it, or run the test on another edge`);
+  }
 }
 
 function checkPattern(source: string, at: string): void {

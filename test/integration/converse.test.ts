@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // `npm run converse` as a user runs it: a child process with its own gateway and emulator. One
-// run: the demo's happy path through the browser edge (a WebRTC peer), and a copy of it with a
-// wrong expectation, which must fail with a sentence naming it, and the exit code saying so.
+// run: the demo's happy path through the browser edge (a WebRTC peer), and the shipped phone call
+// (through the Twilio edge) with a wrong expectation, whose turns all go through but which must
+// fail with a sentence naming the expectation, and the exit code saying so.
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -18,7 +19,7 @@ function converse(args: string[]): Promise<Run> {
   });
 }
 
-describe('npm run converse: conversation tests through the WebRTC edge', () => {
+describe('npm run converse: conversation tests through the WebRTC and Twilio edges', () => {
   let dir: string;
   let run: Run;
 
@@ -26,10 +27,11 @@ describe('npm run converse: conversation tests through the WebRTC edge', () => {
     dir = await mkdtemp(join(tmpdir(), 'vg-converse-'));
     const happy = await readFile('conversations/front-desk.yaml', 'utf8');
     await writeFile(join(dir, 'webrtc.yaml'), `edge: webrtc\n${happy.replace(/^name: .*$/m, 'name: happy path over WebRTC')}`);
-    // The same call, expecting a first name it was never given.
-    await writeFile(join(dir, 'wrong.yaml'), `edge: webrtc\n${happy
+    // The phone call, expecting a first name it was never given.
+    const phone = await readFile('conversations/phone-caller.yaml', 'utf8');
+    await writeFile(join(dir, 'wrong.yaml'), phone
       .replace(/^name: .*$/m, 'name: a wrong expectation')
-      .replace('arguments: { first_name: Jane, last_name: Doe }', 'arguments: { first_name: John }')}`);
+      .replace('arguments: { first_name: Jane, last_name: Doe }', 'arguments: { first_name: John }'));
     run = await converse([join(dir, 'webrtc.yaml'), join(dir, 'wrong.yaml'), '--junit', join(dir, 'report.xml')]);
   }, 300_000);
 
@@ -44,6 +46,17 @@ describe('npm run converse: conversation tests through the WebRTC edge', () => {
     expect(first).toContain('PASS');
   });
 
+  it('walks the whole flow by voice through a Twilio phone call, seen through the gateway\'s facts', () => {
+    const phone = run.stdout.slice(run.stdout.indexOf('wrong.yaml'));
+    expect(phone).toContain('(through the twilio edge)');
+    expect(phone).toMatch(/✓ turn 1: say "My first name is Jane, J A N E\."  → frontDesk\/2_get_first_name, frontDesk\/3_get_last_name · first audio \d+ ms/);
+    expect(phone).toMatch(/✓ turn 2: say "Doe\. D O E\."  → frontDesk\/4_next_steps, tourGuide\/1_welcome · tools: authenticateUser/);
+    expect(phone).toMatch(/✓ turn 4: say "When is the pool open\?"  tools: getFacilityInfo/);
+    expect(phone).toMatch(/✓ turn 5: say "No, that's all\. Thanks\."  → tourGuide\/3_wrap_up/);
+    // Only the deliberate mistake fails: the rest of its expectations (the end of the call included) held.
+    expect(phone.match(/✗/g)).toHaveLength(1);
+  });
+
   it('fails the wrong expectation with a sentence naming it, exits 1, and writes JUnit', async () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('expected a call of authenticateUser with arguments including {"first_name":"John"}');
@@ -55,4 +68,11 @@ describe('npm run converse: conversation tests through the WebRTC edge', () => {
   it('reports the state-graph coverage, naming what no test went through', () => {
     expect(run.stdout).toContain('untested transition: 2_overview → transferHuman');
   });
+
+  it('refuses a typed turn on the phone edge before calling, naming the step', async () => {
+    const typed = await converse(['conversations/front-desk.yaml', '--edge', 'twilio']);
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain('conversations/front-desk.yaml: at /turns/3: turn 4 types "When is the pool open?", but the twilio edge is a phone line and carries no text');
+    expect(typed.stdout).not.toContain('through the');
+  }, 60_000);
 });
