@@ -148,6 +148,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
       hasRoom: () => sessions.hasRoom(),
       authToken: config.twilioAuthToken,
       publicUrl: config.publicUrl,
+      fleet,
     });
   }
   // SIP calls are off (the webhook 404s) unless OpenAI's webhook secret is configured.

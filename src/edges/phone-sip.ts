@@ -28,6 +28,8 @@ export interface SipEdgeOptions {
 }
 
 export const WEBHOOK_PATH = '/openai/webhook';
+/** A webhook id is remembered this long: OpenAI retries a delivery for hours at most. */
+const WEBHOOK_MEMORY_MS = 24 * 3600_000;
 /** A webhook event is a few KB; a SIP INVITE's headers, at most a few dozen. */
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
 
@@ -61,7 +63,7 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
     }
     let first: boolean;
     try {
-      first = await fleet.firstDelivery(delivery.webhookId);
+      first = await fleet.firstTime(`webhook:${delivery.webhookId}`, WEBHOOK_MEMORY_MS);
     } catch (err) {
       // Unknown whether another replica took it: a 503 makes OpenAI deliver it again later.
       req.log.warn({ err, webhook_id: delivery.webhookId }, 'OpenAI webhook: de-duplication unavailable');

@@ -1,10 +1,11 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Fleet } from '../fleet/fleet.ts';
 import formbody from '@fastify/formbody';
 import type { StartSession } from '../session/starter.ts';
 import { replyError } from './errors.ts';
 import { startFailure } from './start-failure.ts';
 import { TwilioSignatures } from './twilio/signature.ts';
-import { StreamTokens } from './twilio/stream-token.ts';
+import { StreamTokens, TOKEN_TTL_MS, type TokenCheck } from './twilio/stream-token.ts';
 import { TwilioEdge } from './twilio/twilio-edge.ts';
 import { busyTwiml, streamTwiml } from './twilio/twiml.ts';
 
@@ -16,6 +17,8 @@ export interface TwilioEdgeOptions {
   authToken: string;
   /** The origin Twilio calls the gateway on (PUBLIC_URL). */
   publicUrl: string;
+  /** Where the replicas remember which stream tokens were used. */
+  fleet: Fleet;
 }
 
 const MEDIA_PATH = '/twilio/media';
@@ -34,6 +37,17 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
   const signatures = new TwilioSignatures(opts.authToken, opts.publicUrl);
   const tokens = new StreamTokens(opts.authToken);
   const streamUrl = signatures.streamUrl(MEDIA_PATH);
+
+  /** A token is good for one stream, on whichever replica a replay reaches. */
+  async function firstUse(callSid: string, log: FastifyBaseLogger): Promise<TokenCheck> {
+    try {
+      return (await opts.fleet.firstTime(`twilio-stream:${callSid}`, TOKEN_TTL_MS)) ? { ok: true } : { ok: false, reason: 'stream token already used' };
+    } catch (err) {
+      // A live call is not dropped for a Redis that is away: its token is still this call's, and fresh.
+      log.warn({ err: { message: (err as Error).message } }, 'Twilio stream token: single use unchecked, the fleet is unavailable');
+      return { ok: true };
+    }
+  }
 
   app.post('/twilio/voice', async (req, reply) => {
     const params = formParams(req.body);
@@ -63,9 +77,12 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
   }, (socket, req) => {
     const edge: TwilioEdge = new TwilioEdge(socket, {
       log: req.log,
-      verifyStart: ({ start }) => tokens.redeem(start.customParameters.token, {
-        callSid: start.callSid, from: start.customParameters.From ?? '', to: start.customParameters.To ?? '',
-      }),
+      verifyStart: async ({ start }) => {
+        const check = tokens.verify(start.customParameters.token, {
+          callSid: start.callSid, from: start.customParameters.From ?? '', to: start.customParameters.To ?? '',
+        });
+        return check.ok ? firstUse(start.callSid, req.log) : check;
+      },
       onStart: () => {
         opts.startSession(edge, { log: req.log }).catch((err: unknown) => {
           req.log.error({ err }, 'phone session could not start');

@@ -34,8 +34,11 @@ export interface Fleet {
    */
   forward(action: string, id: string, args: Record<string, string>): Promise<ControlReply | undefined>;
 
-  /** True the first time a webhook id is offered anywhere in the fleet, false for every repeat. */
-  firstDelivery(webhookId: string): Promise<boolean>;
+  /**
+   * True the first time `key` is offered anywhere in the fleet (within `rememberMs` of it), false
+   * for every repeat: an OpenAI webhook delivered twice, a Twilio stream token presented again.
+   */
+  firstTime(key: string, rememberMs: number): Promise<boolean>;
 
   /** Handlers for what a dead replica owned, run once in the fleet by one survivor. */
   onLost(kind: OwnedEntry['kind'], handler: LostHandler): void;

@@ -41,8 +41,9 @@ export class LocalFleet implements Fleet {
     return undefined;
   }
 
-  async firstDelivery(webhookId: string): Promise<boolean> {
-    return this.#seen.firstTime(webhookId);
+  /** Remembers the last keys by count, not by time: one process sees too few to need more. */
+  async firstTime(key: string): Promise<boolean> {
+    return this.#seen.firstTime(key);
   }
 
   onLost(): void {}

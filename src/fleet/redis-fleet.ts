@@ -27,8 +27,6 @@ export interface RedisFleetOptions {
   forwardTimeoutMs?: number;
 }
 
-/** A webhook id is remembered this long: OpenAI retries a delivery for hours at most. */
-const WEBHOOK_MEMORY_MS = 24 * 3600_000;
 /** A survivor that claimed a dead replica's leftovers has this long before another may try. */
 const REAP_CLAIM_MS = 60_000;
 /** Forwarded actions waiting for their answer, at most. */
@@ -64,7 +62,7 @@ export class RedisFleet implements Fleet {
   readonly #ttlMs: number;
   readonly #maxSessions: number;
   readonly #forwardTimeoutMs: number;
-  readonly #k: { replicas: string; places: string; dir: (id: string) => string; owned: (replica: string) => string; channel: (replica: string) => string; webhook: (id: string) => string; reap: (replica: string) => string };
+  readonly #k: { replicas: string; places: string; dir: (id: string) => string; owned: (replica: string) => string; channel: (replica: string) => string; once: (key: string) => string; reap: (replica: string) => string };
   readonly #owned = new Map<string, OwnedEntry>();
   readonly #places = new Set<string>();
   readonly #handlers = new Map<string, ControlHandler>();
@@ -93,7 +91,7 @@ export class RedisFleet implements Fleet {
       dir: (id) => `${p}dir:${id}`,
       owned: (replica) => `${p}owned:${replica}`,
       channel: (replica) => `${p}ctl:${replica}`,
-      webhook: (id) => `${p}webhook:${id}`,
+      once: (key) => `${p}once:${key}`,
       reap: (replica) => `${p}reap:${replica}`,
     };
   }
@@ -305,8 +303,8 @@ export class RedisFleet implements Fleet {
     })().catch((err: unknown) => this.#log.warn({ err }, 'fleet: answering a forwarded action failed'));
   }
 
-  async firstDelivery(webhookId: string): Promise<boolean> {
-    return (await this.rateLimitStore.set(this.#k.webhook(webhookId), this.replicaId, 'PX', WEBHOOK_MEMORY_MS, 'NX')) === 'OK';
+  async firstTime(key: string, rememberMs: number): Promise<boolean> {
+    return (await this.rateLimitStore.set(this.#k.once(key), this.replicaId, 'PX', rememberMs, 'NX')) === 'OK';
   }
 
   onLost(kind: OwnedEntry['kind'], handler: LostHandler): void {

@@ -57,9 +57,9 @@ describe('RedisFleet against a real Redis: what replicas share', () => {
     const p = prefix();
     const a = await join({ prefix: p });
     const b = await join({ prefix: p });
-    const answers = await Promise.all([a.firstDelivery('wh_1'), b.firstDelivery('wh_1'), a.firstDelivery('wh_1')]);
+    const answers = await Promise.all([a.firstTime('wh_1', 60_000), b.firstTime('wh_1', 60_000), a.firstTime('wh_1', 60_000)]);
     expect(answers.filter(Boolean)).toHaveLength(1);
-    expect(await b.firstDelivery('wh_2')).toBe(true);
+    expect(await b.firstTime('wh_2', 60_000)).toBe(true);
   });
 
   it('a replica that is killed: its entries expire, its place frees, one survivor ends what it owned, once', async () => {

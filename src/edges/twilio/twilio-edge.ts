@@ -13,13 +13,17 @@ const MEDIA: AudioMedia = { format: PCMU };
 const START_TIMEOUT_MS = 10_000;
 /** Twilio reads as fast as it plays; this much unsent (minutes of audio) means it stopped reading. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** What comes once a stream has started. */
+type StreamMessage = Exclude<TwilioMessage, { event: 'connected' | 'start' }>;
+/** Messages held while `start` is checked (a fleet round trip): 5 s of media, far more than it takes. */
+const MAX_HELD = 250;
 /** Mark names are `<clear epoch>:<bytes sent in that epoch>`. */
 const MARK_NAME = /^(\d+):(\d+)$/;
 
 export interface TwilioEdgeInit {
   log: FastifyBaseLogger;
   /** Checks a `start` message (its stream token); a refusal ends the stream before any session. */
-  verifyStart: (start: StartMessage) => TokenCheck;
+  verifyStart: (start: StartMessage) => Promise<TokenCheck>;
   /** The stream has started and checked out: the session may begin. */
   onStart: () => void;
 }
@@ -45,6 +49,8 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #droppedBytes = 0;
   #badMessages = 0;
   #startTimer: NodeJS.Timeout | undefined;
+  /** Set while `start` is being checked: what came after it, to be handled once it checks out. */
+  #held: StreamMessage[] | undefined;
   #closed = false;
 
   constructor(socket: WebSocket, init: TwilioEdgeInit) {
@@ -106,13 +112,21 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     if (!parsed.ok) return this.#bad(parsed.error);
     const message = parsed.message;
     if (message.event === 'connected') return;
-    if (message.event === 'start') return this.#onStart(message);
+    if (message.event === 'start') return void this.#onStart(message);
+    if (this.#held) {
+      if (this.#held.length < MAX_HELD) this.#held.push(message);
+      return;
+    }
+    this.#onAfterStart(message);
+  }
+
+  #onAfterStart(message: StreamMessage): void {
     if (!this.#streamSid) return this.#bad(`${message.event} before start`);
     if (message.streamSid !== this.#streamSid) return this.#bad(`${message.event} for another stream`);
     this.#onStreamMessage(message);
   }
 
-  #onStreamMessage(message: Exclude<TwilioMessage, { event: 'connected' | 'start' }>): void {
+  #onStreamMessage(message: StreamMessage): void {
     switch (message.event) {
       case 'media':
         this.emit('audio', message.payload);
@@ -131,9 +145,16 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     }
   }
 
-  #onStart(message: StartMessage): void {
-    if (this.#streamSid) return this.#bad('a second start');
-    const check = this.#init.verifyStart(message);
+  async #onStart(message: StartMessage): Promise<void> {
+    if (this.#streamSid || this.#held) return this.#bad('a second start');
+    this.#held = [];
+    const check = await this.#init.verifyStart(message).catch((err: unknown): TokenCheck => {
+      this.#log.error({ err }, 'Twilio stream start could not be checked');
+      return { ok: false, reason: 'start check failed' };
+    });
+    const held = this.#held;
+    this.#held = undefined;
+    if (this.#closed) return;
     if (!check.ok) {
       this.#log.warn({ reason: check.reason }, 'Twilio stream refused');
       this.close('stream_refused');
@@ -145,6 +166,10 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     this.#caller = { from: customParameters.From || undefined, to: customParameters.To || undefined };
     this.#log = this.#log.child({ call_sid: callSid });
     this.#init.onStart();
+    for (const later of held) {
+      if (this.#closed) return;
+      this.#onAfterStart(later);
+    }
   }
 
   /** Logged and ignored: a bad message never ends the call, and never touches another. */
