@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { OpenAIRealtimeWebSocket, type RealtimeClientMessage } from '@openai/agents/realtime';
 import { isBase64 } from '../audio/base64.ts';
 import { HeldOutbox, type HoldLimits } from './held-outbox.ts';
+import { watchLiveness } from './liveness.ts';
 import { withoutAudioFormats } from './sdk-session-config.ts';
 
 /** One chunk of agent audio, taken off the socket before the SDK sees it. */
@@ -181,33 +182,13 @@ type AudioHandlers = Pick<GatewayTransportOptions, 'onAudio' | 'onMalformedAudio
 
 class AudioFastPathSocket extends WebSocket {
   readonly #handlers: AudioHandlers;
-  /** Whether the backend has sent anything since the last ping. */
-  #heard = true;
 
   constructor(url: string, options: WebSocket.ClientOptions, handlers: AudioHandlers) {
     super(url, options);
     this.#handlers = handlers;
     const pingMs = handlers.pingIntervalMs ?? 0;
-    if (pingMs > 0) this.once('open', () => this.#watchLiveness(pingMs));
-  }
-
-  /**
-   * A connection can die without a close: a NAT or load balancer that forgets it, a host that
-   * vanished. Nothing would ever tell the SDK; the backend's silence does.
-   */
-  #watchLiveness(pingMs: number): void {
-    this.on('pong', () => (this.#heard = true));
-    const timer = setInterval(() => {
-      if (!this.#heard) {
-        // terminate() closes at once (1006): the SDK sees the disconnect and the link reconnects.
-        this.terminate();
-        return;
-      }
-      this.#heard = false;
-      this.ping();
-    }, pingMs);
-    timer.unref();
-    this.once('close', () => clearInterval(timer));
+    // A silent backend is cut (1006): the SDK sees the disconnect and the link reconnects.
+    if (pingMs > 0) this.once('open', () => watchLiveness(this, pingMs));
   }
 
   override addEventListener<K extends keyof WebSocket.WebSocketEventMap>(
@@ -221,7 +202,6 @@ class AudioFastPathSocket extends WebSocket {
     }
     const forward = listener as MessageListener;
     super.addEventListener('message', (event: WebSocket.MessageEvent) => {
-      this.#heard = true;
       if (typeof event.data === 'string' && event.data.includes(AUDIO_DELTA)) {
         const outcome = this.#takeAudio(event.data);
         if (outcome === 'taken') return;

@@ -27,6 +27,8 @@ export interface GatewayAtOptions {
   logger?: Logger;
   /** The replicas it shares state with; default none. */
   fleet?: Fleet;
+  /** The voice API `backendUrl` speaks; default realtime. */
+  api?: 'realtime' | 'live';
 }
 
 /**
@@ -38,7 +40,9 @@ export async function startGatewayAt(backendUrl: string, opts: GatewayAtOptions 
   const runtime = createAgentRuntime(loadAgentSet(agents, opts.statesDir ?? demoStatesDir, opts.startAgent ?? (opts.agents ? agents[0].name : demoStart)));
   const app = await buildServer(testConfig(opts.config), {
     runtime,
-    backend: { url: withModel(backendUrl, 'gpt-realtime'), apiKey: 'x', model: 'gpt-realtime' },
+    backend: opts.api === 'live'
+      ? { api: 'live', url: backendUrl, apiKey: 'x', model: 'gpt-live-1', delegationModel: 'gpt-5.1' }
+      : { url: withModel(backendUrl, 'gpt-realtime'), apiKey: 'x', model: 'gpt-realtime' },
     logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     fleet: opts.fleet,
   });

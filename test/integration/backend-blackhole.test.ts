@@ -7,7 +7,7 @@ import { TcpRelay } from '../../bench/lib/tcp-relay.ts';
 
 // Fault test: the path to the backend goes silent without a close (a NAT or load balancer that
 // forgot the connection, a host that vanished): no FIN, no RST, nothing. Only the gateway's pings
-// can notice; the call must then reconnect as after any drop.
+// can notice; the call must then reconnect as after any drop, on either voice API.
 
 describe('backend link: a connection that goes silent', () => {
   let emulator: RunningEmulator | undefined;
@@ -38,6 +38,27 @@ describe('backend link: a connection that goes silent', () => {
     device.control({ type: 'input_text', text: 'are you still there?' });
     await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && /You said/.test(e.text) && device.events.indexOf(e) >= eventsBefore);
     expect(device.events.filter((e) => e.type === 'session.ready')).toHaveLength(1);
+    expect(device.events.filter((e) => e.type === 'session.ended')).toEqual([]);
+    device.close();
+  });
+
+  it('on GPT-Live too: the silent socket is cut, a new session opens for the call, and the next turn is answered', async () => {
+    emulator = await startEmulator({ script: GREETING_SCRIPT, timing: FAST_TIMING });
+    const { port, pathname } = new URL(emulator.liveUrl);
+    relay = new TcpRelay('127.0.0.1', Number(port));
+    const relayPort = await relay.listen();
+    gw = await startGatewayAt(`ws://127.0.0.1:${relayPort}${pathname}`, { api: 'live', config: { backendPingMs: 200 } });
+
+    const device = await KioskClient.connect(gw.wsUrl);
+    await device.waitFor('session.ready');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
+    relay.cut('blackhole');
+
+    await device.waitFor('backend.reconnecting', () => true, 10_000);
+    await device.waitFor('backend.restored', () => true, 10_000);
+    const eventsBefore = device.events.length;
+    device.control({ type: 'input_text', text: 'are you still there?' });
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && device.events.indexOf(e) >= eventsBefore);
     expect(device.events.filter((e) => e.type === 'session.ended')).toEqual([]);
     device.close();
   });

@@ -6,6 +6,7 @@ import type { ConnectClientEvent } from 'openai/resources/live/sideband/sideband
 import type { ClientEvent, ServerEvent, SessionConfig, SessionResource, SessionUpdateConfig } from 'openai/resources/live/live';
 import type { BackendTarget } from '../backend-link.ts';
 import { HeldOutbox } from '../held-outbox.ts';
+import { watchLiveness } from '../liveness.ts';
 
 /** Longest wait for `session.closed` after `session.close` (C-lk waits 5 s; a hang-up should not). */
 const CLOSE_WAIT_MS = 2_000;
@@ -18,6 +19,8 @@ export interface LiveLinkDeps {
   target: BackendTarget;
   /** Longest wait for `session.started`, and for each `session.updated`. */
   confirmTimeoutMs: number;
+  /** A socket that sends nothing, not even a pong, for one to two of these is taken for dropped; 0: no pings. */
+  pingIntervalMs: number;
   log: Logger;
   /** Caller audio held while the link is down (base64 characters); past it the oldest goes. */
   maxHeldAudioChars: number;
@@ -133,6 +136,7 @@ export class LiveLink {
       throw err;
     }
     this.#up = true;
+    if (this.#deps.pingIntervalMs > 0) watchLiveness(ws.socket.platformSocket, this.#deps.pingIntervalMs);
     this.#deps.onStarted?.();
     for (const item of this.#held.take()) {
       if (item.kind === 'audio') this.appendAudio(item.payload);

@@ -109,6 +109,7 @@ export class LiveVoiceSession {
     this.#link = new LiveLink({
       target: deps.backend,
       confirmTimeoutMs: deps.linkPolicy.confirmTimeoutMs,
+      pingIntervalMs: deps.linkPolicy.pingIntervalMs,
       log: deps.log,
       maxHeldAudioChars: media === 'none' ? 0 : Math.ceil((bytesPerMs(media.format) * MAX_HELD_AUDIO_MS * 4) / 3),
       onEvent: (event) => this.#onServerEvent(event),
