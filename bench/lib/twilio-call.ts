@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
-import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks.js';
+import { parseStreamTwiml, postVoiceWebhook, twilioSignature } from '../../src/converse/twilio-phone.ts';
 
 /**
  * One simulated phone call, as Twilio plays it: the signed voice webhook (gateway only), then a
@@ -111,7 +111,7 @@ export async function dial(options: DialOptions): Promise<{ call: Call; callSid:
     : { url: `${wsOrigin}/twilio/media`, parameters: {} };
   // Twilio connects to the URL the TwiML names and signs that URL; here it is reached locally.
   const target = new URL(stream.url);
-  const headers: Record<string, string> = options.webhook ? { 'x-twilio-signature': getExpectedTwilioSignature(options.webhook.token, stream.url, {}) } : {};
+  const headers: Record<string, string> = options.webhook ? { 'x-twilio-signature': twilioSignature(options.webhook.token, stream.url) } : {};
   const ws = new WebSocket(`${wsOrigin}${target.pathname}${target.search}`, { headers });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', resolve);
@@ -126,40 +126,9 @@ export async function dial(options: DialOptions): Promise<{ call: Call; callSid:
   return { call, callSid };
 }
 
-/** A tag's attributes, quoted values taken whole: a `>` may stand unescaped inside one. */
-const ATTRIBUTES = String.raw`((?:\s+[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>`;
-
 async function voiceWebhook(origin: string, webhook: Webhook, params: Record<string, string>): Promise<{ url: string; parameters: Record<string, string> }> {
-  const signature = getExpectedTwilioSignature(webhook.token, `${webhook.publicUrl}/twilio/voice`, params);
-  const res = await fetch(`${origin}/twilio/voice`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-    body: new URLSearchParams(params).toString(),
-  });
+  const res = await postVoiceWebhook({ httpUrl: origin, publicUrl: webhook.publicUrl, authToken: webhook.token }, params);
   const twiml = await res.text();
   if (!res.ok) throw new Error(`POST /twilio/voice answered HTTP ${res.status}: ${twiml}`);
-  const streamTag = new RegExp(`<Stream${ATTRIBUTES}`).exec(twiml);
-  const url = streamTag && attributes(streamTag[1]).url;
-  if (!url) throw new Error(`POST /twilio/voice answered TwiML without <Stream url>: ${twiml}`);
-  const parameters: Record<string, string> = {};
-  for (const [, attrs] of twiml.matchAll(new RegExp(`<Parameter${ATTRIBUTES}`, 'g'))) {
-    const { name, value } = attributes(attrs);
-    if (name !== undefined) parameters[name] = value ?? '';
-  }
-  return { url, parameters };
-}
-
-function attributes(source: string): Record<string, string | undefined> {
-  const out: Record<string, string> = {};
-  for (const [, key, double, single] of source.matchAll(/([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out[key] = unescapeXml(double ?? single);
-  return out;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, entity: string) => {
-    if (entity[0] !== '#') return ENTITIES[entity] ?? whole;
-    return String.fromCodePoint(entity[1].toLowerCase() === 'x' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1)));
-  });
+  return parseStreamTwiml(twiml);
 }

@@ -22,9 +22,10 @@ export interface Timed<T> {
 
 /** Events and audio times kept per call; a test conversation is far shorter. */
 export const MAX_KEPT = 50_000;
+/** The caller's speech as the runner hands it to `stream()`: PCM16 mono at this rate. */
+export const SPEECH_RATE_HZ = 24_000;
 
 export abstract class Caller {
-  /** In time order. */
   readonly events: Timed<CallEvent>[] = [];
   /** When each piece of agent audio arrived (performance clock). */
   readonly audioAt: number[] = [];
@@ -33,26 +34,29 @@ export abstract class Caller {
   abstract get closed(): boolean;
   /** Whether the agent has spoken since `since`, has been heard in full, and nothing happened for `quietMs`. */
   abstract agentDone(since: number, quietMs: number): boolean;
+  /** Whether the caller is hearing the agent right now (what a barge-in cuts into). */
+  abstract agentPlaying(): boolean;
   /** Before the caller's turn: tells the gateway how much of the agent was heard (all of it, unless cut in on), where the edge asks. */
   abstract reportPlayed(all: boolean): void;
   /** A control message (typed text), on an edge that has a text channel. */
   abstract control(message: object): void;
-  /** Streams PCM16 24 kHz speech at real time; resolves when the last of it is sent. */
-  abstract stream(samples: Int16Array): Promise<void>;
+  /** Streams the speech at real time; resolves, when the last of it is sent, with when the first of it went out. */
+  abstract stream(samples: Int16Array): Promise<number>;
   /** Hangs up; resolves once what the call showed is all in. */
   abstract close(): void | Promise<void>;
+
+  /** What the edge did on the call, in a line for the report (where it says more than the turns do). */
+  summary(): string | undefined {
+    return undefined;
+  }
 
   /** Whether the agent finished a turn (or the call ended) since `since`. */
   protected spokeSince(since: number): boolean {
     return this.events.some((e) => e.at > since && (e.value.type === 'audio.done' || e.value.type === 'session.ended'));
   }
 
-  /** Kept in time order: an event learnt late (a tool call, known once it finished) goes where it happened. */
   protected keepEvent(event: CallEvent, at = performance.now()): void {
-    if (this.events.length >= MAX_KEPT) return;
-    let i = this.events.length;
-    while (i > 0 && this.events[i - 1].at > at) i--;
-    this.events.splice(i, 0, { at, value: event });
+    if (this.events.length < MAX_KEPT) this.events.push({ at, value: event });
   }
 
   protected keepAudio(at: number): void {

@@ -94,7 +94,8 @@ function isEdge(value: string): value is Edge {
 async function runFile(file: string, test: ConversationTest, edge: Edge, logger: pino.Logger, synthesizer: SpeechSynthesizer): Promise<ConversationReport> {
   // The phone edge needs Twilio's signing key and the URL Twilio believes it calls: the test's own, made up.
   const phone = { authToken: randomBytes(16).toString('hex'), publicUrl: 'https://converse.invalid' };
-  const base = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', RECORDS: 'off', TWILIO_AUTH_TOKEN: phone.authToken, PUBLIC_URL: phone.publicUrl });
+  const twilio = edge === 'twilio' ? { TWILIO_AUTH_TOKEN: phone.authToken, PUBLIC_URL: phone.publicUrl } : {};
+  const base = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', RECORDS: 'off', ...twilio });
   // The test's own loopback gateway: no device tokens to present, no browser page tokens.
   const config = { ...base, gatewayTokens: [], webrtcTokenSecret: undefined, logLevel: 'silent' };
   const set = loadAgentSet(agents, statesDir, test.agent ?? startAgent);

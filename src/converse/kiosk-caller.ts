@@ -72,6 +72,10 @@ export class KioskCaller extends Caller {
     return (this.spokeSince(since) && now >= this.#playbackEndsAt && now - this.#lastActivity >= quietMs) || this.closed;
   }
 
+  agentPlaying(): boolean {
+    return performance.now() < this.#playbackEndsAt;
+  }
+
   /** Tells the gateway how much of the agent's audio was played (all of it, unless cut in on). */
   reportPlayed(all: boolean): void {
     const heard = Math.floor(all ? this.#receivedSinceClearMs : this.#heardMs());
@@ -89,16 +93,17 @@ export class KioskCaller extends Caller {
   }
 
   /** Streams PCM16 24 kHz in 20 ms frames at real time; resolves when the last frame is sent. */
-  async stream(samples: Int16Array): Promise<void> {
+  async stream(samples: Int16Array): Promise<number> {
     const frame = (FRAME_MS * BYTES_PER_MS) / 2;
     const start = performance.now();
     for (let i = 0, n = 0; i < samples.length; i += frame, n++) {
-      if (this.closed) return;
+      if (this.closed) break;
       const part = samples.subarray(i, Math.min(i + frame, samples.length));
       this.#ws.send(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
       const due = start + (n + 1) * FRAME_MS - performance.now();
       if (due > 0) await new Promise((resolve) => setTimeout(resolve, due));
     }
+    return start;
   }
 
   close(): void {

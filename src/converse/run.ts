@@ -2,13 +2,12 @@ import { resample } from '../audio/resampler.ts';
 import { concatInt16 } from '../audio/pcm.ts';
 import { SpeechSynthesizer, SYNTH_RATE_HZ } from '../emulator/speech/index.ts';
 import { checkExpectations, checkTurn, type Observed } from './expectations.ts';
-import type { Caller, CallEvent } from './caller.ts';
+import { SPEECH_RATE_HZ, type Caller, type CallEvent } from './caller.ts';
 import type { CallerTurn, ConversationTest } from './test-file.ts';
 
 // Runs one conversation test against a listening gateway: the caller's turns in order (each,
 // unless it barges in, once the agent has finished speaking and been heard), then the checks.
 
-const RATE_HZ = 24_000;
 const LEAD_SILENCE_MS = 300;
 const TRAIL_SILENCE_MS = 1_000;
 /** The agent counts as finished once nothing has happened for this long after it spoke. */
@@ -47,7 +46,12 @@ export async function runConversation(test: ConversationTest, file: string, conn
   const turns: TurnReport[] = [];
   const failures: string[] = [];
   try {
-    await caller.until(() => caller.events.some((e) => e.value.type === 'session.ready'), timeoutMs, 'no session.ready');
+    const ready = () => caller.events.some((e) => e.value.type === 'session.ready');
+    await caller.until(() => ready() || caller.closed, timeoutMs, 'no session.ready');
+    if (!ready()) {
+      const end = caller.events.find((e) => e.value.type === 'session.ended')?.value;
+      throw new Error(`the call ended before its session was ready${end?.type === 'session.ended' ? ` (${end.reason})` : ''}`);
+    }
     let since = 0;
     for (const [index, turn] of test.turns.entries()) {
       const report = await runTurn(caller, turn, index, since, timeoutMs, test.expect?.latency_ms, synthesizer);
@@ -66,6 +70,8 @@ export async function runConversation(test: ConversationTest, file: string, conn
   } finally {
     await caller.close();
   }
+  const summary = caller.summary();
+  if (summary) progress(`  ${summary}`);
   const observed = observe(caller);
   failures.push(...checkExpectations(test.expect ?? {}, observed));
   return { file, name: test.name, turns, failures: [...failures, ...turns.flatMap((t) => t.failures.map((f) => `turn ${t.index + 1}: ${f}`))], durationMs: performance.now() - started, observed };
@@ -85,7 +91,7 @@ async function runTurn(
   const failures: string[] = [];
   const audio = turn.say === undefined ? undefined : await speech(synthesizer, turn.say);
   try {
-    if (turn.barge_in) await caller.until(() => caller.audioAt.some((at) => at > since) && caller.audioAt.at(-1)! > performance.now() - 200, timeoutMs, 'the agent did not start speaking to barge in on');
+    if (turn.barge_in) await caller.until(() => caller.audioAt.some((at) => at > since) && caller.agentPlaying(), timeoutMs, 'the agent did not start speaking to barge in on');
     else await caller.until(() => caller.agentDone(since, QUIET_MS), timeoutMs, 'the agent did not finish speaking');
   } catch (err) {
     return { index, title: line, line, failures: [(err as Error).message], startedAt: performance.now() };
@@ -94,9 +100,7 @@ async function runTurn(
   caller.reportPlayed(!turn.barge_in);
   let speechEnd: number;
   if (audio) {
-    const streaming = caller.stream(audio.samples);
-    speechEnd = startedAt + audio.speechEndMs;
-    await streaming;
+    speechEnd = (await caller.stream(audio.samples)) + audio.speechEndMs;
   } else {
     caller.control({ type: 'input_text', text: turn.type });
     speechEnd = performance.now();
@@ -147,9 +151,9 @@ function observe(caller: Caller): Observed {
 
 /** The caller's words as speech: lead-in silence, the words, and silence enough to end the turn. */
 async function speech(synthesizer: SpeechSynthesizer, text: string): Promise<{ samples: Int16Array; speechEndMs: number }> {
-  const words = await resample(await synthesizer.synthesize(text, {}), SYNTH_RATE_HZ, RATE_HZ);
-  const silence = (ms: number) => new Int16Array((ms * RATE_HZ) / 1000);
-  return { samples: concatInt16([silence(LEAD_SILENCE_MS), words, silence(TRAIL_SILENCE_MS)]), speechEndMs: LEAD_SILENCE_MS + (words.length * 1000) / RATE_HZ };
+  const words = await resample(await synthesizer.synthesize(text, {}), SYNTH_RATE_HZ, SPEECH_RATE_HZ);
+  const silence = (ms: number) => new Int16Array((ms * SPEECH_RATE_HZ) / 1000);
+  return { samples: concatInt16([silence(LEAD_SILENCE_MS), words, silence(TRAIL_SILENCE_MS)]), speechEndMs: LEAD_SILENCE_MS + (words.length * 1000) / SPEECH_RATE_HZ };
 }
 
 function clip(text: string): string {

@@ -1,22 +1,21 @@
 import { randomInt } from 'node:crypto';
+import { silenceBytes } from '../audio/codec.ts';
+import { PCMU } from '../audio/format.ts';
 import { pcm16ToUlaw } from '../audio/g711.ts';
 import { resample } from '../audio/resampler.ts';
 import type { FactHub } from '../observability/session-facts.ts';
-import { Caller, type CallEvent } from './caller.ts';
-import { FRAME_BYTES, TwilioPhone, type GatewayMessage } from './twilio-phone.ts';
+import { Caller, SPEECH_RATE_HZ, type CallEvent } from './caller.ts';
+import { FRAME_BYTES, FRAME_MS, TwilioPhone, type GatewayMessage } from './twilio-phone.ts';
 
 // The caller of a conversation test through the phone edge: a call placed as Twilio places it
 // (signed webhook, Media Streams), the line carrying 20 ms of 8 kHz u-law every 20 ms, silence
 // between the caller's words, as a phone does. The agent's audio is played on the phone's clock
 // and acknowledged with marks. A phone line carries no events, so what the checks read (states,
-// tools, transcripts, the end) comes from the gateway's session facts, the feed its call records
-// are written from, for the one session whose caller number is this call's.
+// tools, transcripts, the end) comes from the gateway's session facts, for the one session whose
+// caller number is this call's.
 
 const LINE_RATE_HZ = 8_000;
-const SPEECH_RATE_HZ = 24_000;
-const FRAME_MS = 20;
-/** u-law silence (the code for a zero sample). */
-const SILENCE = new Uint8Array(FRAME_BYTES).fill(0xff);
+const SILENCE = silenceBytes(PCMU, FRAME_MS);
 /** A late timer sends the frames it missed, but never more than this at once (a phone's jitter). */
 const MAX_CATCH_UP_FRAMES = 5;
 /** After the gateway closed the line, how long the session's end may take to be published. */
@@ -40,9 +39,10 @@ export class TwilioCaller extends Caller {
   #lastActivity = performance.now();
   #line: NodeJS.Timeout | undefined;
   #lineStart = 0;
-  #framesSent = 0;
-  /** The caller's words not yet on the line, and who waits for them to be. */
-  #speech: { frames: Uint8Array[]; sent: () => void } | undefined;
+  #frameSlots = 0;
+  /** The caller's words not yet on the line; who waits for them to be, and when the first went. */
+  #speech: { frames: Uint8Array[]; firstAt?: number; sent: (firstAt: number) => void } | undefined;
+  #closing: Promise<void> | undefined;
 
   private constructor(facts: FactHub) {
     super();
@@ -52,13 +52,10 @@ export class TwilioCaller extends Caller {
         this.#sessionId = f.sessionId;
         this.#fact({ type: 'session.ready', agent: f.agent, state: f.state });
       },
+      // The call was refused, or its backend never answered: no session will be ready.
+      sessionNeverLive: (f) => f.caller?.from === this.#from && this.#fact({ type: 'session.ended', reason: f.reason }),
       stateChanged: (f) => this.#mine(f.sessionId) && this.#fact({ type: 'state.changed', agent: f.agent, from: f.from, to: f.to }),
-      toolFinished: (f) => {
-        if (!this.#mine(f.sessionId)) return;
-        const now = performance.now();
-        this.#fact({ type: 'tool.call', name: f.tool, call_id: f.callId, arguments: f.arguments }, now - f.durationMs);
-        this.#fact({ type: 'tool.result', name: f.tool, call_id: f.callId, error: !f.ok }, now);
-      },
+      toolEvent: (f) => this.#mine(f.sessionId) && this.#fact(f.event),
       transcriptFinal: (f) => this.#mine(f.sessionId) && this.#fact({ type: 'transcript', role: f.role, text: f.text, final: true }),
       sessionEnded: (f) => this.#mine(f.sessionId) && this.#fact({ type: 'session.ended', reason: f.reason }),
     });
@@ -67,7 +64,7 @@ export class TwilioCaller extends Caller {
   static async dial(opts: TwilioCallerOptions): Promise<TwilioCaller> {
     const caller = new TwilioCaller(opts.facts);
     try {
-      caller.#phone = await TwilioPhone.dial({ httpUrl: opts.httpUrl, publicUrl: opts.publicUrl, authToken: opts.authToken, from: caller.#from });
+      caller.#phone = await TwilioPhone.dial({ httpUrl: opts.httpUrl, publicUrl: opts.publicUrl, authToken: opts.authToken, from: caller.#from, keep: false });
     } catch (err) {
       caller.#unlisten();
       throw new Error(`the gateway refused the phone call: ${(err as Error).message}`);
@@ -82,11 +79,23 @@ export class TwilioCaller extends Caller {
     return this.#phone.ws.readyState !== this.#phone.ws.OPEN;
   }
 
-  /** Whether the agent has spoken since `since`, the phone has played all of it, and nothing happened for `quietMs`. */
+  /**
+   * Whether the agent finished an answer since `since` (its final transcript: a phone line has no
+   * audio.done), the phone has played all of its audio, and nothing happened for `quietMs`.
+   */
   agentDone(since: number, quietMs: number): boolean {
-    const spoke = this.audioAt.some((at) => at > since) || this.spokeSince(since);
-    const heard = this.#phone.playedMs >= this.#phone.queuedMs;
-    return this.closed || (spoke && heard && performance.now() - this.#lastActivity >= quietMs);
+    const answered = this.spokeSince(since) || this.events.some((e) => e.at > since && e.value.type === 'transcript' && e.value.role === 'assistant');
+    const heard = !this.agentPlaying();
+    return this.closed || (answered && heard && performance.now() - this.#lastActivity >= quietMs);
+  }
+
+  agentPlaying(): boolean {
+    return this.#phone.playedMs < this.#phone.queuedMs;
+  }
+
+  override summary(): string {
+    const { framesSent, playedMs, marksEchoed } = this.#phone.line;
+    return `phone line: ${framesSent} frames of u-law sent, ${Math.round(playedMs)} ms of agent audio played, ${marksEchoed} marks echoed`;
   }
 
   /** The phone says what it has played itself, with marks. */
@@ -96,18 +105,27 @@ export class TwilioCaller extends Caller {
     throw new Error('a phone line carries no text: typed turns cannot go through the twilio edge');
   }
 
-  async stream(samples: Int16Array): Promise<void> {
+  async stream(samples: Int16Array): Promise<number> {
     const ulaw = pcm16ToUlaw(await resample(samples, SPEECH_RATE_HZ, LINE_RATE_HZ));
     const frames: Uint8Array[] = [];
-    for (let i = 0; i < ulaw.length; i += FRAME_BYTES) frames.push(ulaw.subarray(i, i + FRAME_BYTES));
-    if (this.closed || frames.length === 0) return;
-    await new Promise<void>((sent) => {
-      this.#speech?.sent();
+    for (let i = 0; i < ulaw.length; i += FRAME_BYTES) {
+      const frame = ulaw.subarray(i, i + FRAME_BYTES);
+      // Twilio's frames are always whole: the last one is filled with silence.
+      frames.push(frame.length === FRAME_BYTES ? frame : Buffer.concat([frame, SILENCE.subarray(frame.length)]));
+    }
+    if (this.closed || frames.length === 0) return performance.now();
+    return new Promise<number>((sent) => {
+      this.#speech?.sent(performance.now());
       this.#speech = { frames, sent };
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.#closing ??= this.#hangUp();
+    return this.#closing;
+  }
+
+  async #hangUp(): Promise<void> {
     this.#stopLine();
     if (!this.closed) {
       // The caller hangs up: what follows is not the call's to show.
@@ -116,29 +134,34 @@ export class TwilioCaller extends Caller {
       return;
     }
     // The gateway ended the call: its end is published as the line closes.
-    await this.until(() => this.events.some((e) => e.value.type === 'session.ended'), END_FACT_WAIT_MS, 'x').catch(() => undefined);
+    await this.until(() => this.events.some((e) => e.value.type === 'session.ended'), END_FACT_WAIT_MS, 'no session end').catch(() => undefined);
     this.#unlisten();
   }
 
-  /** Every 20 ms a frame goes down the line: the caller's words, or silence. */
+  /**
+   * Every 20 ms a frame goes down the line: the caller's words, or silence. A timer late by more
+   * than a few frames drops the silence it missed; the words are only delayed.
+   */
   #tick(): void {
     if (this.closed) return this.#stopLine();
-    const due = Math.floor((performance.now() - this.#lineStart) / FRAME_MS) - this.#framesSent;
+    const due = Math.floor((performance.now() - this.#lineStart) / FRAME_MS) - this.#frameSlots;
+    this.#frameSlots += due;
     for (let n = 0; n < Math.min(due, MAX_CATCH_UP_FRAMES); n++) {
       const speech = this.#speech;
-      this.#phone.sendFrame(speech?.frames.shift() ?? SILENCE);
-      if (speech && speech.frames.length === 0) {
+      const frame = speech?.frames.shift();
+      this.#phone.sendFrame(frame ?? SILENCE);
+      if (!speech) continue;
+      speech.firstAt ??= performance.now();
+      if (speech.frames.length === 0) {
         this.#speech = undefined;
-        speech.sent();
+        speech.sent(speech.firstAt);
       }
     }
-    // Frames a stalled timer missed are skipped, not sent in a burst.
-    this.#framesSent += due;
   }
 
   #stopLine(): void {
     clearInterval(this.#line);
-    this.#speech?.sent();
+    this.#speech?.sent(this.#speech.firstAt ?? performance.now());
     this.#speech = undefined;
   }
 
@@ -154,9 +177,9 @@ export class TwilioCaller extends Caller {
     return sessionId === this.#sessionId;
   }
 
-  #fact(event: CallEvent, at = performance.now()): void {
+  #fact(event: CallEvent): void {
     this.#lastActivity = performance.now();
-    this.keepEvent(event, at);
+    this.keepEvent(event);
     this.wake();
   }
 }

@@ -19,6 +19,8 @@ export interface DialOptions {
   to?: string;
   /** Playback speed of the simulated phone; 1 = real time. */
   playbackSpeed?: number;
+  /** Whether to keep what the gateway sent (`received`, `audio`, `media`); default true. */
+  keep?: boolean;
 }
 
 export interface GatewayMessage {
@@ -28,7 +30,8 @@ export interface GatewayMessage {
   mark?: { name: string };
 }
 
-const TICK_MS = 20;
+/** Twilio's media frames, both ways. */
+export const FRAME_MS = 20;
 /** One 20 ms `media` message of 8 kHz u-law. */
 export const FRAME_BYTES = 160;
 
@@ -48,17 +51,34 @@ export async function postVoiceWebhook(opts: DialOptions, params: Record<string,
   });
 }
 
+/** A tag's attributes, quoted values taken whole (a `>` may stand unescaped inside one), in any order. */
+const ATTRIBUTES = String.raw`((?:\s+[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>`;
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
 /** The stream URL and parameters of a `<Connect><Stream>` TwiML answer. */
 export function parseStreamTwiml(twiml: string): { url: string; parameters: Record<string, string> } {
-  const url = /<Stream url="([^"]+)"/.exec(twiml)?.[1];
-  if (!url) throw new Error(`no <Stream> in ${twiml}`);
+  const streamTag = new RegExp(`<Stream${ATTRIBUTES}`).exec(twiml);
+  const url = streamTag ? attributes(streamTag[1]).url : undefined;
+  if (!url) throw new Error(`TwiML without <Stream url>: ${twiml}`);
   const parameters: Record<string, string> = {};
-  for (const m of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g)) parameters[unxml(m[1])] = unxml(m[2]);
-  return { url: unxml(url), parameters };
+  for (const [, attrs] of twiml.matchAll(new RegExp(`<Parameter${ATTRIBUTES}`, 'g'))) {
+    const { name, value } = attributes(attrs);
+    if (name !== undefined) parameters[name] = value ?? '';
+  }
+  return { url, parameters };
 }
 
-function unxml(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+function attributes(source: string): Record<string, string | undefined> {
+  const out: Record<string, string> = {};
+  for (const [, key, double, single] of source.matchAll(/([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) out[key] = unescapeXml(double ?? single);
+  return out;
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, entity: string) => {
+    if (entity[0] !== '#') return ENTITIES[entity] ?? whole;
+    return String.fromCodePoint(entity[1].toLowerCase() === 'x' ? parseInt(entity.slice(2), 16) : Number(entity.slice(1)));
+  });
 }
 
 export class TwilioPhone {
@@ -74,6 +94,8 @@ export class TwilioPhone {
   readonly media: { payload: string; startMs: number; clears: number }[] = [];
   /** How many `clear`s the gateway sent. */
   clears = 0;
+  /** What the phone has done on the line: media frames sent, agent audio played (ms), marks echoed. */
+  readonly line = { framesSent: 0, playedMs: 0, marksEchoed: 0 };
   readonly closed: Promise<{ code: number; reason: string }>;
   #sequence = 0;
   #chunk = 0;
@@ -83,17 +105,25 @@ export class TwilioPhone {
   #paused = false;
   #pendingMarks: { name: string; atMs: number }[] = [];
   readonly #clock: NodeJS.Timeout;
+  readonly #keep: boolean;
   #waiters: { predicate: (m: GatewayMessage) => boolean; resolve: (m: GatewayMessage) => void }[] = [];
   /** Called after each message from the gateway (with it), and once the socket has closed (without). */
   onActivity: ((message?: GatewayMessage) => void) | undefined;
 
-  private constructor(ws: WebSocket, callSid: string, twiml: string, speed: number) {
+  private constructor(ws: WebSocket, callSid: string, twiml: string, speed: number, keep: boolean) {
     this.ws = ws;
     this.callSid = callSid;
     this.twiml = twiml;
+    this.#keep = keep;
     this.closed = new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => this.#onMessage(JSON.parse(data.toString()) as GatewayMessage));
-    this.#clock = setInterval(() => this.#play(TICK_MS * speed), TICK_MS);
+    // Played by the time that passed, not by the tick: a late timer must not slow the phone down.
+    let lastTick = performance.now();
+    this.#clock = setInterval(() => {
+      const now = performance.now();
+      this.#play((now - lastTick) * speed);
+      lastTick = now;
+    }, FRAME_MS);
     ws.once('close', () => {
       clearInterval(this.#clock);
       this.onActivity?.();
@@ -109,7 +139,7 @@ export class TwilioPhone {
     if (res.status !== 200) throw new Error(`voice webhook: HTTP ${res.status} ${twiml}`);
     const stream = parseStreamTwiml(twiml);
     const ws = await TwilioPhone.open(opts, stream.url);
-    const caller = new TwilioPhone(ws, callSid, twiml, opts.playbackSpeed ?? 1);
+    const caller = new TwilioPhone(ws, callSid, twiml, opts.playbackSpeed ?? 1, opts.keep ?? true);
     caller.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
     caller.send({
       event: 'start',
@@ -151,8 +181,9 @@ export class TwilioPhone {
     const payload = Buffer.from(ulaw.buffer, ulaw.byteOffset, ulaw.byteLength).toString('base64');
     this.send({
       event: 'media', sequenceNumber: this.#nextSequence(), streamSid: this.streamSid,
-      media: { track: 'inbound', chunk: String(++this.#chunk), timestamp: String(this.#chunk * TICK_MS), payload },
+      media: { track: 'inbound', chunk: String(++this.#chunk), timestamp: String(this.#chunk * FRAME_MS), payload },
     });
+    this.line.framesSent++;
   }
 
   dtmf(digit: string): void {
@@ -203,10 +234,10 @@ export class TwilioPhone {
   }
 
   #onMessage(message: GatewayMessage): void {
-    if (this.received.length < MAX_KEPT) this.received.push(message);
+    if (this.#keep && this.received.length < MAX_KEPT) this.received.push(message);
     if (message.event === 'media' && message.media) {
       const bytes = Buffer.from(message.media.payload, 'base64');
-      if (this.audio.length < MAX_KEPT) {
+      if (this.#keep && this.audio.length < MAX_KEPT) {
         this.audio.push(bytes);
         this.media.push({ payload: message.media.payload, startMs: this.#receivedMs, clears: this.clears });
       }
@@ -229,7 +260,9 @@ export class TwilioPhone {
 
   #play(ms: number): void {
     if (this.#paused || this.ws.readyState !== WebSocket.OPEN) return;
-    this.#playedMs = Math.min(this.#receivedMs, this.#playedMs + ms);
+    const played = Math.min(this.#receivedMs, this.#playedMs + ms);
+    this.line.playedMs += played - this.#playedMs;
+    this.#playedMs = played;
     while (this.#pendingMarks.length > 0 && this.#pendingMarks[0].atMs <= this.#playedMs) {
       const mark = this.#pendingMarks.shift()!;
       this.#markedMs = mark.atMs;
@@ -238,6 +271,7 @@ export class TwilioPhone {
   }
 
   #echo(name: string): void {
+    this.line.marksEchoed++;
     this.send({ event: 'mark', sequenceNumber: this.#nextSequence(), streamSid: this.streamSid, mark: { name } });
   }
 

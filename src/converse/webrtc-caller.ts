@@ -1,6 +1,6 @@
 import { resample } from '../audio/resampler.ts';
 import type { ClientEvent } from '../edges/edge.ts';
-import { Caller } from './caller.ts';
+import { Caller, SPEECH_RATE_HZ } from './caller.ts';
 import { MIC_RATE_HZ, WebrtcPeer } from './webrtc-peer.ts';
 
 // The caller of a conversation test through the browser edge: a WebRTC peer (POST /v1/webrtc),
@@ -10,7 +10,8 @@ import { MIC_RATE_HZ, WebrtcPeer } from './webrtc-peer.ts';
 
 /** A received frame above this RMS is the agent speaking (silence and comfort noise sit far below). */
 const SPEECH_RMS = 300;
-const SPEECH_RATE_HZ = 24_000;
+/** The peer plays what arrives at once: the agent is heard while its loud frames keep coming. */
+const PLAYING_GAP_MS = 200;
 
 export class WebrtcCaller extends Caller {
   readonly #peer: WebrtcPeer;
@@ -45,14 +46,22 @@ export class WebrtcCaller extends Caller {
     return (this.spokeSince(since) && now - this.#lastActivity >= quietMs) || this.closed;
   }
 
+  agentPlaying(): boolean {
+    const last = this.audioAt.at(-1);
+    return last !== undefined && last > performance.now() - PLAYING_GAP_MS;
+  }
+
   reportPlayed(): void {}
 
   control(message: object): void {
     if (!this.closed) this.#peer.send(message);
   }
 
-  async stream(samples: Int16Array): Promise<void> {
-    await this.#peer.speak(await resample(samples, SPEECH_RATE_HZ, MIC_RATE_HZ));
+  async stream(samples: Int16Array): Promise<number> {
+    const mic = await resample(samples, SPEECH_RATE_HZ, MIC_RATE_HZ);
+    const start = performance.now();
+    await this.#peer.speak(mic);
+    return start;
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ToolEvent } from '../session/tool-events.ts';
 
 /**
  * What a session reports about itself, for metrics and call records. Some facts carry personal
@@ -36,6 +37,8 @@ export interface StateChanged { sessionId: string; agent: string; from: string; 
 export interface BargeIn { sessionId: string; edge: string; truncated: boolean; itemId?: string; heardMs?: number }
 /** The agent's turn `itemId` stopped `cutAtMs` into its audio because the backend connection dropped. */
 export interface TurnCut { sessionId: string; itemId: string; cutAtMs: number }
+/** A `tool.call` or `tool.result` the session told its edge of (every tool, `change_state` and `transfer_call` too). */
+export interface ToolEventFact { sessionId: string; event: ToolEvent }
 /** A final transcript line of either side. */
 export interface TranscriptFinal { sessionId: string; role: 'user' | 'assistant'; itemId: string; text: string }
 /** The first agent audio of an answer went to the listener `latencyMs` after the user's turn ended. */
@@ -49,6 +52,7 @@ export interface SessionFacts {
   sessionEnded: SessionEnded;
   sessionNeverLive: SessionNeverLive;
   toolFinished: ToolFinished;
+  toolEvent: ToolEventFact;
   stateChanged: StateChanged;
   bargeIn: BargeIn;
   turnCut: TurnCut;

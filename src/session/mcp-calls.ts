@@ -6,6 +6,7 @@ import type { ClientControl, EdgeTransport } from '../edges/edge.ts';
 import { DEFAULT_APPROVAL_TIMEOUT_MS, type McpServerDefinition } from '../engine/mcp-servers.ts';
 import type { FactSink } from '../observability/session-facts.ts';
 import type { SessionContext } from './agent-runtime.ts';
+import { tellTool } from './tool-events.ts';
 
 // Remote MCP tools, which the backend calls itself: the client sees each call as a tool call
 // (`tool.call` / `tool.result` with the server's label), the metrics and call records count it,
@@ -80,7 +81,7 @@ export class McpCalls {
       const call = this.#calls.get(event.item_id);
       if (!call) return;
       call.arguments = event.arguments;
-      this.#deps.edge.send({ type: 'tool.call', name: call.name, call_id: event.item_id, arguments: event.arguments, server: call.server });
+      tellTool(this.#deps, { type: 'tool.call', name: call.name, call_id: event.item_id, arguments: event.arguments, server: call.server });
     }
   }
 
@@ -170,7 +171,7 @@ export class McpCalls {
     this.#deps.log.debug({ server: pending?.server, tool: pending?.name, approve }, 'MCP approval decided');
     if (!approve && pending) {
       const id = (item.rawItem.providerData as { itemId: string }).itemId;
-      this.#deps.edge.send({ type: 'tool.call', name: pending.name, call_id: id, arguments: pending.arguments, server: pending.server });
+      tellTool(this.#deps, { type: 'tool.call', name: pending.name, call_id: id, arguments: pending.arguments, server: pending.server });
       this.#result(id, pending.server, pending.name, pending.arguments, JSON.stringify({ error: `not approved: ${reason}` }), 'VG_ERR_TOOL_DENIED', 0);
     }
   }
@@ -179,7 +180,7 @@ export class McpCalls {
   #result(callId: string, server: string, name: string, args: string, output: string, errorCode: string | undefined, durationMs: number, clientOutput = output): void {
     const shown = clientOutput.length > MAX_CLIENT_OUTPUT_CHARS ? `${clientOutput.slice(0, MAX_CLIENT_OUTPUT_CHARS)}…` : clientOutput;
     const duration = Math.round(durationMs);
-    this.#deps.edge.send({ type: 'tool.result', name, call_id: callId, output: shown, error: errorCode !== undefined, duration_ms: duration, server });
+    tellTool(this.#deps, { type: 'tool.result', name, call_id: callId, output: shown, error: errorCode !== undefined, duration_ms: duration, server });
     this.#deps.facts.publish('toolFinished', {
       sessionId: this.#deps.sessionId, tool: metricToolName(server, name, this.#deps.server(server)), ok: errorCode === undefined,
       durationMs: duration, errorCode, callId, arguments: args, output: shown,

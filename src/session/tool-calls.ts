@@ -10,6 +10,7 @@ import type { ToolDefinition } from '../tools/tool.ts';
 import type { AgentRuntime, SessionCallbacks } from './agent-runtime.ts';
 import { transferCall } from './call-transfer.ts';
 import { ConversationData } from './conversation-data.ts';
+import { tellTool } from './tool-events.ts';
 
 /** How one voice API takes a new configuration (Realtime's `session.update` via the SDK, GPT-Live's delegation backend). */
 export interface ConfigTarget {
@@ -99,7 +100,7 @@ export class ToolCalls implements SessionCallbacks {
   async callTool(tool: ToolDefinition, callId: string, rawArguments: string): Promise<string> {
     const { edge, log, facts, sessionId, target } = this.#deps;
     const { name } = tool;
-    edge.send({ type: 'tool.call', name, call_id: callId, arguments: rawArguments });
+    tellTool(this.#deps, { type: 'tool.call', name, call_id: callId, arguments: rawArguments });
     this.#running++;
     const version = this.#data.version;
     // A handler still running after its call timed out may not change the conversation any more.
@@ -119,7 +120,7 @@ export class ToolCalls implements SessionCallbacks {
       // turn comes, so a state move that was in flight meanwhile is not undone.
       await this.#configUpdate(() => target.configure(this.#agent, this.#state));
     }
-    edge.send({ type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs });
+    tellTool(this.#deps, { type: 'tool.result', name, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: outcome.durationMs });
     facts.publish('toolFinished', {
       sessionId, tool: name, ok: outcome.ok, durationMs: outcome.durationMs, errorCode: outcome.errorCode,
       callId, arguments: rawArguments, output: outcome.output,
@@ -129,7 +130,7 @@ export class ToolCalls implements SessionCallbacks {
 
   async changeState(callId: string, rawArguments: string): Promise<string> {
     const { edge, log, facts, runtime, target } = this.#deps;
-    edge.send({ type: 'tool.call', name: CHANGE_STATE_TOOL, call_id: callId, arguments: rawArguments });
+    tellTool(this.#deps, { type: 'tool.call', name: CHANGE_STATE_TOOL, call_id: callId, arguments: rawArguments });
     const started = performance.now();
     const decision = runtime.decide(this.#agent, this.#state, rawArguments, this.#data.values);
     let output: string;
@@ -169,16 +170,16 @@ export class ToolCalls implements SessionCallbacks {
       log.debug({ reason: decision.reason }, 'transition refused: reason');
       output = JSON.stringify({ ok: false, error: decision.reason });
     }
-    edge.send({ type: 'tool.result', name: CHANGE_STATE_TOOL, call_id: callId, output, error: !moved, duration_ms: Math.round(performance.now() - started) });
+    tellTool(this.#deps, { type: 'tool.result', name: CHANGE_STATE_TOOL, call_id: callId, output, error: !moved, duration_ms: Math.round(performance.now() - started) });
     return output;
   }
 
   async transferCall(callId: string, rawArguments: string): Promise<string> {
     const { edge, log, runtime } = this.#deps;
-    edge.send({ type: 'tool.call', name: TRANSFER_CALL_TOOL, call_id: callId, arguments: rawArguments });
+    tellTool(this.#deps, { type: 'tool.call', name: TRANSFER_CALL_TOOL, call_id: callId, arguments: rawArguments });
     const started = performance.now();
     const outcome = await transferCall(edge, runtime.transferTarget(this.#agent), log);
-    edge.send({ type: 'tool.result', name: TRANSFER_CALL_TOOL, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: Math.round(performance.now() - started) });
+    tellTool(this.#deps, { type: 'tool.result', name: TRANSFER_CALL_TOOL, call_id: callId, output: outcome.output, error: !outcome.ok, duration_ms: Math.round(performance.now() - started) });
     if (outcome.ok) setImmediate(() => this.#deps.transferred());
     return outcome.output;
   }

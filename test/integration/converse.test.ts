@@ -49,12 +49,16 @@ describe('npm run converse: conversation tests through the WebRTC and Twilio edg
   it('walks the whole flow by voice through a Twilio phone call, seen through the gateway\'s facts', () => {
     const phone = run.stdout.slice(run.stdout.indexOf('wrong.yaml'));
     expect(phone).toContain('(through the twilio edge)');
-    expect(phone).toMatch(/✓ turn 1: say "My first name is Jane, J A N E\."  → frontDesk\/2_get_first_name, frontDesk\/3_get_last_name · first audio \d+ ms/);
-    expect(phone).toMatch(/✓ turn 2: say "Doe\. D O E\."  → frontDesk\/4_next_steps, tourGuide\/1_welcome · tools: authenticateUser/);
+    expect(phone).toMatch(/✓ turn 1: say "My first name is Jane, J A N E\."  → frontDesk\/2_get_first_name, frontDesk\/3_get_last_name · tools: change_state, change_state · first audio \d+ ms/);
+    expect(phone).toMatch(/✓ turn 2: say "Doe\. D O E\."  → frontDesk\/4_next_steps, tourGuide\/1_welcome · tools: change_state, authenticateUser/);
     expect(phone).toMatch(/✓ turn 4: say "When is the pool open\?"  tools: getFacilityInfo/);
-    expect(phone).toMatch(/✓ turn 5: say "No, that's all\. Thanks\."  → tourGuide\/3_wrap_up/);
+    expect(phone).toMatch(/✓ turn 5: say "No, that's all\. Thanks\."  → tourGuide\/3_wrap_up · tools: change_state/);
     // Only the deliberate mistake fails: the rest of its expectations (the end of the call included) held.
     expect(phone.match(/✗/g)).toHaveLength(1);
+    // What only a phone line does: u-law frames every 20 ms, the agent played on the phone, marks echoed.
+    expect(phone).toMatch(/phone line: [1-9]\d* frames of u-law sent, [1-9]\d* ms of agent audio played, [1-9]\d* marks echoed/);
+    // The tools and their arguments, read from the gateway's facts, as the kiosk would have been told.
+    expect(phone).toMatch(/called change_state .*authenticateUser \{"first_name":"Jane","last_name":"Doe"\}/);
   });
 
   it('fails the wrong expectation with a sentence naming it, exits 1, and writes JUnit', async () => {

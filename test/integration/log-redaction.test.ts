@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
-import { postVoiceWebhook } from '../helpers/twilio-caller.ts';
+import { postVoiceWebhook } from '../../src/converse/twilio-phone.ts';
 import { loggerOptions } from '../../src/observability/logger.ts';
 
 const DEVICE_TOKEN = 'secret-xyz';

@@ -6,7 +6,7 @@ import { RedisFleet } from '../../src/fleet/redis-fleet.ts';
 import { FAST_TIMING, GREETING_SCRIPT } from '../helpers/gateway.ts';
 import { startGatewayAt, type GatewayAt } from '../helpers/gateway-at.ts';
 import { startRedis } from '../helpers/redis-server.ts';
-import { parseStreamTwiml, postVoiceWebhook, TwilioCaller, type DialOptions } from '../helpers/twilio-caller.ts';
+import { parseStreamTwiml, postVoiceWebhook, TwilioPhone, type DialOptions } from '../../src/converse/twilio-phone.ts';
 
 const AUTH_TOKEN = 'twilio-test-auth-token';
 const PUBLIC_URL = 'https://gateway.test';
@@ -15,7 +15,7 @@ const CALL = { CallSid: 'CA00000000000000000000000000000042', From: '+1415555010
 
 /** Opens the signed stream on a replica and starts it with `customParameters`: the first thing that happens. */
 async function start(dial: DialOptions, customParameters: Record<string, string>): Promise<string> {
-  const ws = await TwilioCaller.open(dial, STREAM_URL);
+  const ws = await TwilioPhone.open(dial, STREAM_URL);
   ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
   ws.send(JSON.stringify({ event: 'start', streamSid: 'MZ1', start: {
     accountSid: 'AC1', streamSid: 'MZ1', callSid: CALL.CallSid, customParameters,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { TwilioCaller, type DialOptions } from '../helpers/twilio-caller.ts';
+import { TwilioPhone, type DialOptions } from '../../src/converse/twilio-phone.ts';
 import { speechPcm } from '../helpers/speech.ts';
 import { pcm16ToUlaw, ulawToPcm16 } from '../../src/audio/g711.ts';
 import { rms } from '../../src/audio/pcm.ts';
@@ -32,13 +32,13 @@ async function ulawSpeech(text: string): Promise<Uint8Array> {
 
 describe('phone edge: a Twilio call walks the whole front-desk flow against the emulator', () => {
   let gw: TestGateway;
-  let call: TwilioCaller;
+  let call: TwilioPhone;
   let dial: DialOptions;
 
   beforeAll(async () => {
     gw = await startTestGateway({ script: 'agents/front-desk.script.json', config: { twilioAuthToken: AUTH_TOKEN, publicUrl: PUBLIC_URL } });
     dial = { httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN, from: '+14155550123', to: '+18005550199', playbackSpeed: 4 };
-    call = await TwilioCaller.dial(dial);
+    call = await TwilioPhone.dial(dial);
   });
   afterAll(async () => {
     call?.ws.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStartEvent } from 'openai/resources/live/live';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { TwilioCaller } from '../helpers/twilio-caller.ts';
+import { TwilioPhone } from '../../src/converse/twilio-phone.ts';
 import { speechPcm } from '../helpers/speech.ts';
 import { pcm16ToUlaw, ulawToPcm16 } from '../../src/audio/g711.ts';
 import { rms } from '../../src/audio/pcm.ts';
@@ -13,11 +13,11 @@ const PUBLIC_URL = 'https://gateway.test';
 
 describe('phone edge on GPT-Live: a Twilio call against the emulator', () => {
   let gw: TestGateway;
-  let call: TwilioCaller;
+  let call: TwilioPhone;
 
   beforeAll(async () => {
     gw = await startTestGateway({ script: 'agents/front-desk.script.json', api: 'live', config: { twilioAuthToken: AUTH_TOKEN, publicUrl: PUBLIC_URL } });
-    call = await TwilioCaller.dial({ httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN, from: '+14155550123', to: '+18005550199', playbackSpeed: 4 });
+    call = await TwilioPhone.dial({ httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN, from: '+14155550123', to: '+18005550199', playbackSpeed: 4 });
   });
   afterAll(async () => {
     call?.ws.close();

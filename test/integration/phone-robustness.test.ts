@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { parseStreamTwiml, postVoiceWebhook, twilioSignature, TwilioCaller, type DialOptions } from '../helpers/twilio-caller.ts';
+import { parseStreamTwiml, postVoiceWebhook, twilioSignature, TwilioPhone, type DialOptions } from '../../src/converse/twilio-phone.ts';
 
 const AUTH_TOKEN = 'twilio-test-auth-token';
 const PUBLIC_URL = 'https://gateway.test';
@@ -32,9 +32,9 @@ describe('phone edge: signatures, bad messages and ends', () => {
   });
 
   it('refuses a stream upgrade without a valid signature with 403, before any socket', async () => {
-    await expect(TwilioCaller.open(dial, STREAM_URL, 'bm90IGEgc2lnbmF0dXJl')).rejects.toThrow('HTTP 403');
-    await expect(TwilioCaller.open(dial, STREAM_URL, twilioSignature(AUTH_TOKEN, 'wss://elsewhere.test/twilio/media'))).rejects.toThrow('HTTP 403');
-    await expect(TwilioCaller.open(dial, STREAM_URL, '')).rejects.toThrow('HTTP 403');
+    await expect(TwilioPhone.open(dial, STREAM_URL, 'bm90IGEgc2lnbmF0dXJl')).rejects.toThrow('HTTP 403');
+    await expect(TwilioPhone.open(dial, STREAM_URL, twilioSignature(AUTH_TOKEN, 'wss://elsewhere.test/twilio/media'))).rejects.toThrow('HTTP 403');
+    await expect(TwilioPhone.open(dial, STREAM_URL, '')).rejects.toThrow('HTTP 403');
   });
 
   it('ends a signed stream whose start has no valid token for its call, without a session', async () => {
@@ -48,7 +48,7 @@ describe('phone edge: signatures, bad messages and ends', () => {
     ];
     const outcomes: string[] = [];
     for (const customParameters of attempts) {
-      const ws = await TwilioCaller.open(dial, STREAM_URL);
+      const ws = await TwilioPhone.open(dial, STREAM_URL);
       ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
       ws.send(JSON.stringify({ event: 'start', streamSid: 'MZ1', start: {
         accountSid: 'AC1', streamSid: 'MZ1', callSid: CALL.CallSid, customParameters,
@@ -64,7 +64,7 @@ describe('phone edge: signatures, bad messages and ends', () => {
   });
 
   it('ignores malformed messages: the call goes on, and so does another', async () => {
-    const [victim, bystander] = await Promise.all([TwilioCaller.dial(dial), TwilioCaller.dial(dial)]);
+    const [victim, bystander] = await Promise.all([TwilioPhone.dial(dial), TwilioPhone.dial(dial)]);
     await victim.waitFor((m) => m.event === 'media');
     const bad = [
       '{"event":', 'null', '[]', '{"event":"dance"}', '{"event":"media","media":{"payload":"AAAA"}}',
@@ -91,7 +91,7 @@ describe('phone edge: signatures, bad messages and ends', () => {
   });
 
   it('answers busy, with no stream, when the session limit is reached', async () => {
-    const calls = await Promise.all([0, 1, 2].map(() => TwilioCaller.dial(dial)));
+    const calls = await Promise.all([0, 1, 2].map(() => TwilioPhone.dial(dial)));
     await Promise.all(calls.map((c) => c.waitFor((m) => m.event === 'media')));
     const res = await postVoiceWebhook(dial, { ...CALL, CallSid: 'CA00000000000000000000000000000002' });
     const twiml = await res.text();
@@ -102,7 +102,7 @@ describe('phone edge: signatures, bad messages and ends', () => {
   });
 
   it('closes the stream when the backend is gone for good, so Twilio speaks the apology and hangs up', async () => {
-    const call = await TwilioCaller.dial(dial);
+    const call = await TwilioPhone.dial(dial);
     await call.waitFor((m) => m.event === 'media');
     await gw.tap.close();
     const closed = await call.closed;
@@ -118,7 +118,7 @@ describe('phone edge: off without TWILIO_AUTH_TOKEN', () => {
     try {
       const res = await fetch(`${gw.httpUrl}/twilio/voice`, { method: 'POST', body: 'CallSid=CA1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
       expect(res.status).toBe(404);
-      await expect(TwilioCaller.open({ httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN }, STREAM_URL)).rejects.toThrow('HTTP 404');
+      await expect(TwilioPhone.open({ httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN }, STREAM_URL)).rejects.toThrow('HTTP 404');
     } finally {
       await gw.close();
     }

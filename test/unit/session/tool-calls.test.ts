@@ -56,7 +56,8 @@ describe('ToolCalls', () => {
     expect(order).toEqual(['configure frontDesk/1_greeting running=0']);
     expect(sent.map((e) => e.type)).toEqual(['tool.call', 'slots.changed', 'tool.result']);
     expect(tools.slots()).toEqual({ first_name: 'Jane' });
-    expect(facts).toEqual(['toolFinished']);
+    // The edge's tool events go to the facts too (a phone line's listeners hear of them there).
+    expect(facts).toEqual(['toolEvent', 'toolEvent', 'toolFinished']);
   });
 
   it('a move the backend refuses: its values are undone before the old state is put back, and the model and client are told', async () => {
