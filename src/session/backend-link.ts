@@ -5,7 +5,7 @@ import type { SessionContext } from './agent-runtime.ts';
 import type { ConversationLog } from './conversation-log.ts';
 import type { GatewayTransport } from './gateway-transport.ts';
 import type { SdkSessionConfig } from './sdk-session-config.ts';
-import { jitter } from './retry-delay.ts';
+import { retry } from './retry.ts';
 
 export interface BackendTarget {
   url: string;
@@ -93,8 +93,8 @@ export class BackendLink {
   #opened = false;
   #downReason: LinkDownReason | undefined;
   #rolloverTimer: NodeJS.Timeout | undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #cancelRetry: (() => void) | undefined;
+  /** Aborted at close: a restore in progress stops. */
+  readonly #stop = new AbortController();
   /** Listeners of the connection being confirmed. */
   readonly #watchers = new Set<(event: RealtimeServerEvent) => void>();
 
@@ -126,8 +126,7 @@ export class BackendLink {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#rolloverTimer);
-    clearTimeout(this.#retryTimer);
-    this.#cancelRetry?.();
+    this.#stop.abort();
   }
 
   async #reconnect(reason: LinkDownReason): Promise<void> {
@@ -137,28 +136,32 @@ export class BackendLink {
     transport.hold();
     log.warn({ reason }, 'backend connection down; restoring');
     this.#deps.onReconnecting(reason);
-    for (let attempt = 1; attempt <= policy.retryDelaysMs.length; attempt++) {
-      await this.#sleep(jitter(policy.retryDelaysMs[attempt - 1]));
-      if (this.#closed) return;
+    const outcome = await retry(policy.retryDelaysMs, this.#stop.signal, async () => {
       try {
         await this.#connectAndRestore();
-        if (this.#closed) return;
-        this.#downReason = undefined;
-        log.info({ reason, attempt }, 'backend connection restored');
-        this.#deps.onRestored(reason, attempt);
-        return;
       } catch (err) {
         transport.close();
-        if (err instanceof CallOver) {
-          // Nothing to retry: the call this link attached to has ended (the caller hung up).
-          log.info({ code: err.code, attempt }, 'the call is over; the link ends');
-          if (!this.#closed) this.#deps.onCallOver();
-          return;
-        }
-        log.warn({ err, attempt }, 'backend reconnect attempt failed');
+        throw err;
       }
+    }, (err, attempt) => {
+      if (err instanceof CallOver) {
+        // Nothing to retry: the call this link attached to has ended (the caller hung up).
+        log.info({ code: err.code, attempt }, 'the call is over; the link ends');
+        return 'stop';
+      }
+      log.warn({ err, attempt }, 'backend reconnect attempt failed');
+      return 'retry';
+    });
+    if (!outcome) return;
+    if (outcome.ok) {
+      this.#downReason = undefined;
+      log.info({ reason, attempt: outcome.attempts }, 'backend connection restored');
+      this.#deps.onRestored(reason, outcome.attempts);
+    } else if (outcome.gaveUp) {
+      this.#deps.onCallOver();
+    } else {
+      this.#deps.onLost(reason, outcome.attempts);
     }
-    if (!this.#closed) this.#deps.onLost(reason, policy.retryDelaysMs.length);
   }
 
   async #connectAndRestore(): Promise<void> {
@@ -286,12 +289,6 @@ export class BackendLink {
     void this.#reconnect('rollover');
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#cancelRetry = resolve;
-      this.#retryTimer = setTimeout(resolve, ms);
-    });
-  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,8 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { SessionConfig } from 'openai/resources/live/live';
 import type { LinkPolicy } from '../backend-link.ts';
-import { jitter } from '../retry-delay.ts';
+import { retry } from '../retry.ts';
 import type { LiveLink } from './live-link.ts';
 
 export interface LiveRestoreDeps {
@@ -22,20 +21,18 @@ export interface LiveRestoreDeps {
  * attempts): each attempt opens a new session configured for where the call is now.
  */
 export async function restoreLiveLink(deps: LiveRestoreDeps): Promise<void> {
-  const { link, policy, log, signal } = deps;
-  for (let attempt = 1; attempt <= policy.retryDelaysMs.length; attempt++) {
-    try {
-      await sleep(jitter(policy.retryDelaysMs[attempt - 1]), undefined, { signal });
-      await link.open(deps.config());
-    } catch (err) {
-      if (signal.aborted) return;
-      log.warn({ err: (err as Error).message, attempt }, 'live backend reconnect attempt failed');
-      continue;
-    }
-    if (signal.aborted) return;
-    log.info({ attempt }, 'live backend connection restored');
-    deps.onRestored(attempt);
-    return;
+  const { link, policy, log } = deps;
+  const outcome = await retry(policy.retryDelaysMs, deps.signal, async () => {
+    await link.open(deps.config());
+  }, (err, attempt) => {
+    log.warn({ err: (err as Error).message, attempt }, 'live backend reconnect attempt failed');
+    return 'retry';
+  });
+  if (!outcome) return;
+  if (outcome.ok) {
+    log.info({ attempt: outcome.attempts }, 'live backend connection restored');
+    deps.onRestored(outcome.attempts);
+  } else {
+    deps.onLost(outcome.attempts);
   }
-  if (!signal.aborted) deps.onLost(policy.retryDelaysMs.length);
 }
