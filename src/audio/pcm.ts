@@ -17,6 +17,9 @@ export function int16ToBuffer(samples: Int16Array): Buffer {
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
 }
 
+/** Audio louder than this RMS (0..32768) is someone speaking: silence and comfort noise sit far below. */
+export const SPEECH_RMS = 300;
+
 /** Root mean square on the 0..32768 scale; 0 for no samples. */
 export function rms(samples: Int16Array): number {
   if (samples.length === 0) return 0;

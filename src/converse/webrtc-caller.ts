@@ -1,3 +1,4 @@
+import { SPEECH_RMS } from '../audio/pcm.ts';
 import { resample } from '../audio/resampler.ts';
 import type { ClientEvent } from '../edges/edge.ts';
 import { Caller, SPEECH_RATE_HZ } from './caller.ts';
@@ -8,8 +9,6 @@ import { MIC_RATE_HZ, WebrtcPeer } from './webrtc-peer.ts';
 // data channel. The edge measures playback itself (the peer plays at once), so nothing is
 // reported; the agent's audio is known by its loudness, as the track carries silence too.
 
-/** A received frame above this RMS is the agent speaking (silence and comfort noise sit far below). */
-const SPEECH_RMS = 300;
 /** The peer plays what arrives at once: the agent is heard while its loud frames keep coming. */
 const PLAYING_GAP_MS = 200;
 

@@ -1,12 +1,12 @@
 // A stand-in for the session core, for edge tests: it talks to an edge the way a real session does
 // (session.ready, transcripts, tool calls, agent audio, barge-in) without any backend, and records
 // what the edge delivered.
-import { bufferToInt16, rms } from '../../src/audio/pcm.ts';
+import { bufferToInt16, rms, SPEECH_RMS } from '../../src/audio/pcm.ts';
 import type { ClientControl, ClientEvent, EdgeTransport, StateGraph } from '../../src/edges/edge.ts';
 import type { SessionHandle, StartSession } from '../../src/session/starter.ts';
 
-/** Microphone chunks louder than this (0..32768 RMS) count as speech and are echoed. */
-export const SPEECH_RMS = 300;
+/** Microphone chunks louder than this count as speech and are echoed. */
+export { SPEECH_RMS };
 
 export const FAKE_GRAPH: StateGraph = {
   agent: 'frontDesk',
