@@ -205,6 +205,11 @@ export class RealtimeConnection implements SessionContext {
     this.#idle = null;
   }
 
+  /** A key the caller of this socket's SIP call pressed (§ DTMF: SIP only). */
+  keypad(key: string): void {
+    this.send({ type: 'input_audio_buffer.dtmf_event_received', event: key, received_at: Math.floor(Date.now() / 1000) });
+  }
+
   /** Closes the socket (session expiry, server shutdown); the session is torn down at once. */
   close(code: number, reason: string): void {
     if (this.#state !== 'open') return;

@@ -1,3 +1,5 @@
+/** One DTMF key, as every phone edge checks it where it enters. */
+export const KEYPAD_KEY = /^[0-9A-D*#]$/;
 /** A keypad entry ends this long after its last key, or at `#`. */
 const ENTRY_GAP_MS = 1_500;
 /** More keys than any PIN or menu needs; an entry this long is sent at once. */

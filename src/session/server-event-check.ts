@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
+import { KEYPAD_KEY } from './keypad.ts';
 
 // The SDK hands every backend event to `'*'` listeners as it came off the wire, before (and
 // whether or not) its own validation passed. The session reads only the events below; each is
@@ -8,6 +9,7 @@ import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 
 const id = z.string().min(1);
 const text = z.string();
+const keypadKey = z.string().regex(KEYPAD_KEY, 'is not one keypad key');
 
 const itemSchema = z.looseObject({
   id: id.optional(),
@@ -46,6 +48,8 @@ const schemas: Record<string, z.ZodType> = {
   'response.mcp_call_arguments.done': z.looseObject({ item_id: id, arguments: text }),
   // Only its arrival is read: the user's turn ended (turn latency).
   'input_audio_buffer.speech_stopped': z.looseObject({}),
+  // A SIP caller's keypad (§ DTMF): one key per event.
+  'input_audio_buffer.dtmf_event_received': z.looseObject({ event: keypadKey }),
 };
 
 export type CheckedEvent = { ok: true; event: RealtimeServerEvent } | { ok: false; problem: string } | { ok: false; ignored: true };

@@ -321,6 +321,10 @@ export class VoiceSession {
         if (this.#lifecycle !== 'live' || this.#link.restoring) break;
         this.#edge.send({ type: 'error', code: `backend.${event.error.code ?? event.error.type}`, message: event.error.message });
         break;
+      case 'input_audio_buffer.dtmf_event_received':
+        // A SIP caller's keypad reaches the backend, not the gateway's edge: the same entries as a Twilio call's.
+        this.#keypad.press(event.event);
+        break;
       default:
         this.#transcripts.handle(event);
     }

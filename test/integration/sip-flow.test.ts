@@ -121,6 +121,19 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     expect(forgedCall?.requests).toEqual([]);
   });
 
+  it('hears the caller\'s keypad: the keys pressed reach the agent as one entry', async () => {
+    const earlier = gw.tap.connectionsOpened();
+    const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] }, playbackSpeed: 8 });
+    await placed.call.waitFor('accepted');
+    const stopped = await gw.tap.waitFor((e) => e.connection >= earlier && e.direction === 'server' && e.event.type === 'output_audio_buffer.stopped');
+    placed.call.press('1234#');
+    const entry = await gw.tap.waitFor((e) => e.connection === stopped.connection && e.direction === 'client' && e.event.type === 'conversation.item.create'
+      && JSON.stringify(e.event).includes('The caller pressed 1 2 3 4 #'));
+    expect(gw.tap.events.filter((e) => e.connection === entry.connection && e.direction === 'client' && JSON.stringify(e.event).includes('The caller pressed'))).toHaveLength(1);
+    placed.call.end('ended');
+    await waitUntil(() => gw.app.sessions.size === 0);
+  });
+
   it('re-attaches to the same call when the sideband drops, and hangs up when the gateway closes', async () => {
     const earlier = gw.tap.connectionsOpened();
     const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] }, playbackSpeed: 8 });

@@ -104,6 +104,17 @@ describe('SIP calls on GPT-Live: live.transport.incoming, the Live accept, and a
     expect(placed.call.requests.map((r) => r.action)).toEqual(['accept']);
   });
 
+  it('hears the caller\'s keypad on the sideband (transport.dtmf.received): the keys reach the agent as one entry', async () => {
+    const earlier = gw.tap.connectionsOpened();
+    const placed = await place({ script: { turns: [{ responses: [[{ say: 'Hello.' }]] }] } });
+    await placed.call.waitFor('accepted');
+    const speaking = await gw.tap.waitFor((e) => e.connection >= earlier && e.direction === 'server' && e.event.type === 'session.output_transcript.delta');
+    placed.call.press('1234#');
+    await gw.tap.waitFor((e) => e.connection === speaking.connection && e.direction === 'client' && JSON.stringify(e.event).includes('The caller pressed 1 2 3 4 #'));
+    placed.call.end('ended');
+    await waitUntil(() => gw.app.sessions.size === 0);
+  });
+
   it('re-attaches to the same session when the sideband drops (no new session, no recap), and hangs up when the gateway closes', async () => {
     const restored = new Promise<void>((resolve) => {
       const stop = gw.app.facts.listen({ backendReconnect: ({ outcome }) => (outcome === 'restored' ? (stop(), resolve()) : undefined) });

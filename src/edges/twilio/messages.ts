@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isBase64 } from '../../audio/base64.ts';
+import { KEYPAD_KEY } from '../../session/keypad.ts';
 
 // The Media Streams messages Twilio sends (REALTIME_PROTOCOL.md §7.2), checked where they enter.
 // `media` arrives 50 times a second per call and is checked by hand (a zod parse per frame would
@@ -28,7 +29,7 @@ const controlSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('connected') }),
   startSchema,
   z.object({ event: z.literal('mark'), streamSid: sid, mark: z.object({ name: z.string().max(256) }) }),
-  z.object({ event: z.literal('dtmf'), streamSid: sid, dtmf: z.object({ digit: z.string().regex(/^[0-9*#A-D]$/, 'one keypad digit') }) }),
+  z.object({ event: z.literal('dtmf'), streamSid: sid, dtmf: z.object({ digit: z.string().regex(KEYPAD_KEY, 'one keypad digit') }) }),
   z.object({ event: z.literal('stop'), streamSid: sid }),
 ]);
 

@@ -18,6 +18,7 @@ import { newDelegationId, newLiveEventId, newLiveSessionId } from './ids.ts';
 import { Listener } from './listener.ts';
 import { LIVE_LIMITS, type LiveChoices } from './options.ts';
 import { Speaker } from './speaker.ts';
+import type { SidebandServerEvent } from 'openai/resources/live/sideband/sideband';
 import type { SipCall } from '../sip/calls.ts';
 import { SimulatedCaller } from '../sip/simulated-caller.ts';
 
@@ -28,7 +29,7 @@ import { SimulatedCaller } from '../sip/simulated-caller.ts';
 // (`say`) or, from the first `call` on, delegated to the backend (backend-model.ts).
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type Outgoing = DistributiveOmit<ServerEvent, 'event_id'>;
+type Outgoing = DistributiveOmit<ServerEvent | SidebandServerEvent, 'event_id'>;
 
 export interface LiveConnectionInit {
   logger: Logger;
@@ -73,7 +74,11 @@ export class LiveConnection {
   #contextTokens = 0;
   /** A SIP call's sideband: the call's end closes it; the simulated caller speaks into it. */
   readonly #call: SipCall | undefined;
-  readonly #attachment = { close: () => this.#finish('remote_hangup', undefined) };
+  readonly #attachment = {
+    close: () => this.#finish('remote_hangup', undefined),
+    // Only sideband observers hear the caller's keys (§1.3).
+    keypad: (key: string) => this.#send({ type: 'transport.dtmf.received', event: key }),
+  };
   #caller: SimulatedCaller | undefined;
   readonly closed: Promise<void>;
 

@@ -27,7 +27,12 @@ export interface CallRequest {
 /** What a call needs of the sideband session attached to it. */
 export interface AttachedSession {
   close(code: number, reason: string): void;
+  /** The caller pressed a key: the API's keypad event goes to the sideband. */
+  keypad(key: string): void;
 }
+
+/** DTMF keys, as a phone's keypad sends them. */
+const KEYPAD = /^[0-9A-D*#]+$/;
 
 /** Calls kept at most (the oldest finished ones are forgotten first). */
 const MAX_CALLS = 1_000;
@@ -140,6 +145,14 @@ export class SipCall {
     const attached = this.#attached;
     this.#attached = undefined;
     attached?.close(1000, `call ${state}`);
+  }
+
+  /** The caller presses `keys` (DTMF), one keypad event each, to the sideband attached now. */
+  press(keys: string): void {
+    if (!KEYPAD.test(keys)) throw new Error(`${JSON.stringify(keys)}: not keypad keys (0-9, A-D, * and #)`);
+    const attached = this.#attached;
+    if (this.#state !== 'accepted' || !attached) throw new Error(`call ${this.id} is ${this.#state}${attached ? '' : ' with no sideband'}: nobody hears the keys`);
+    for (const key of keys) attached.keypad(key);
   }
 
   /** A new sideband socket takes the call over; an earlier one stays open but hears no caller. */

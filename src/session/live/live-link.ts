@@ -6,6 +6,7 @@ import type { ConnectClientEvent } from 'openai/resources/live/sideband/sideband
 import type { ClientEvent, ServerEvent, SessionConfig, SessionResource, SessionUpdateConfig } from 'openai/resources/live/live';
 import type { BackendTarget } from '../backend-link.ts';
 import { HeldOutbox } from '../held-outbox.ts';
+import { KEYPAD_KEY } from '../keypad.ts';
 import { watchLiveness } from '../liveness.ts';
 
 /** Longest wait for `session.closed` after `session.close` (C-lk waits 5 s; a hang-up should not). */
@@ -33,6 +34,8 @@ export interface LiveLinkDeps {
   onLost: (detail: string, closedReason: string | undefined) => void;
   /** A session started, before what was held since a drop goes out (so it can be set up first). */
   onStarted?: () => void;
+  /** A SIP caller pressed a key (a sideband's `transport.dtmf.received`), checked to be one. */
+  onKeypad?: (key: string) => void;
 }
 
 /**
@@ -97,6 +100,11 @@ export class LiveLink {
     // Each handler serves its own socket only: a dropped socket's late events do not reach a newer session.
     ws.on('event', (event) => {
       if (this.#ws !== ws) return;
+      if (event.type === 'transport.dtmf.received') {
+        if (KEYPAD_KEY.test(event.event)) this.#deps.onKeypad?.(event.event);
+        else log.debug({ key: event.event.slice(0, 8) }, 'transport.dtmf.received: not a keypad key; dropped');
+        return;
+      }
       // Reflected caller audio (a sideband's `session.input_audio.append`) is the SIP leg's, not the session's.
       if ((event.type as string) === 'session.input_audio.append' || event.type.startsWith('transport.')) return;
       const live = event as ServerEvent;

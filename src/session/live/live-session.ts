@@ -115,6 +115,7 @@ export class LiveVoiceSession {
       onEvent: (event) => this.#onServerEvent(event),
       onLost: (detail, closedReason) => this.#onLinkLost(detail, closedReason),
       onStarted: () => this.#turns.sessionStarted(),
+      onKeypad: (key) => this.#keypad.press(key),
     });
     this.#turns = new LiveTurns({
       edge: this.#edge,
