@@ -22,6 +22,8 @@ export interface TwilioEdgeOptions {
 }
 
 const MEDIA_PATH = '/twilio/media';
+/** How long the fleet remembers a used token: past its life, with room for replicas' clocks to differ. */
+const TOKEN_MEMORY_MS = 5 * TOKEN_TTL_MS;
 /** Twilio's voice webhook is a form of a few dozen short fields. */
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
 
@@ -38,13 +40,13 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
   const tokens = new StreamTokens(opts.authToken);
   const streamUrl = signatures.streamUrl(MEDIA_PATH);
 
-  /** A token is good for one stream, on whichever replica a replay reaches. */
-  async function firstUse(callSid: string, log: FastifyBaseLogger): Promise<TokenCheck> {
+  /** A token this replica took for the first time: good for one stream, on whichever replica a replay reaches. */
+  async function firstInFleet(callSid: string, log: FastifyBaseLogger): Promise<TokenCheck> {
     try {
-      return (await opts.fleet.firstTime(`twilio-stream:${callSid}`, TOKEN_TTL_MS)) ? { ok: true } : { ok: false, reason: 'stream token already used' };
+      return (await opts.fleet.firstTime(`twilio-stream:${callSid}`, TOKEN_MEMORY_MS)) ? { ok: true } : { ok: false, reason: 'stream token already used' };
     } catch (err) {
-      // A live call is not dropped for a Redis that is away: its token is still this call's, and fresh.
-      log.warn({ err: { message: (err as Error).message } }, 'Twilio stream token: single use unchecked, the fleet is unavailable');
+      // A live call is not dropped for a Redis that is away: its token is this call's, fresh, and new to this replica.
+      log.warn({ err: { message: (err as Error).message } }, 'Twilio stream token: checked on this replica only, the fleet is unavailable');
       return { ok: true };
     }
   }
@@ -78,10 +80,10 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
     const edge: TwilioEdge = new TwilioEdge(socket, {
       log: req.log,
       verifyStart: async ({ start }) => {
-        const check = tokens.verify(start.customParameters.token, {
+        const check = tokens.redeem(start.customParameters.token, {
           callSid: start.callSid, from: start.customParameters.From ?? '', to: start.customParameters.To ?? '',
         });
-        return check.ok ? firstUse(start.callSid, req.log) : check;
+        return check.ok ? firstInFleet(start.callSid, req.log) : check;
       },
       onStart: () => {
         opts.startSession(edge, { log: req.log }).catch((err: unknown) => {

@@ -91,7 +91,7 @@ export class RedisFleet implements Fleet {
       dir: (id) => `${p}dir:${id}`,
       owned: (replica) => `${p}owned:${replica}`,
       channel: (replica) => `${p}ctl:${replica}`,
-      once: (key) => `${p}once:${key}`,
+      once: (key) => `${p}${key}`,
       reap: (replica) => `${p}reap:${replica}`,
     };
   }

@@ -323,7 +323,7 @@ export class VoiceSession {
         break;
       case 'input_audio_buffer.dtmf_event_received':
         // A SIP caller's keypad reaches the backend, not the gateway's edge: the same entries as a Twilio call's.
-        this.#keypad.press(event.event);
+        if (this.#lifecycle === 'live') this.#keypad.press(event.event);
         break;
       default:
         this.#transcripts.handle(event);

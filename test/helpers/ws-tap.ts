@@ -28,6 +28,8 @@ export interface WsTap {
    * answers them, or (with `reply`) one that answers them with that event instead.
    */
   swallow(predicate: ((event: TappedEvent['event']) => boolean) | undefined, reply?: (event: TappedEvent['event']) => object): void;
+  /** Sends `frame` to the gateway on every open connection, as if the backend had (a malformed event, say). */
+  inject(frame: object): void;
   /** Resolves once an event crossing the tap matches (already crossed or later). */
   waitFor(predicate: (e: TappedEvent) => boolean, timeoutMs?: number): Promise<TappedEvent>;
   close(): Promise<void>;
@@ -101,6 +103,12 @@ export async function startWsTap(upstreamUrl: string): Promise<WsTap> {
     connectionsOpened: () => opened,
     dropConnections: () => {
       for (const c of server.clients) c.terminate();
+    },
+    inject: (frame) => {
+      const text = JSON.stringify(frame);
+      for (const c of server.clients) {
+        if (c.readyState === WebSocket.OPEN) c.send(text);
+      }
     },
     swallow: (predicate, reply) => {
       swallowed = predicate;

@@ -59,7 +59,7 @@ describe('phone edge across replicas: a stream token is good once in the whole f
 });
 
 describe('phone edge with the fleet\'s Redis away', () => {
-  it('still answers a call whose token is its own and fresh (single use unchecked, the call is not dropped)', async () => {
+  it('still answers a call whose token is its own and fresh, and still refuses a replay of it on this replica', async () => {
     const emulator = await startEmulator({ script: GREETING_SCRIPT, timing: FAST_TIMING });
     const redis = await startRedis();
     const fleet = await RedisFleet.open({ url: redis.url, prefix: 't:', ttlMs: 1_000, log: pino({ level: 'silent' }) });
@@ -70,6 +70,7 @@ describe('phone edge with the fleet\'s Redis away', () => {
       const dial: DialOptions = { httpUrl: gateway.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN };
       const { parameters } = parseStreamTwiml(await (await postVoiceWebhook(dial, CALL)).text());
       expect(await start(dial, parameters)).toBe('media');
+      expect(await start(dial, parameters)).toBe('closed:stream_refused');
       // A token for other numbers is still refused.
       expect(await start(dial, { ...parameters, From: '+19999999999' })).toBe('closed:stream_refused');
     } finally {

@@ -111,6 +111,7 @@ describe('SIP calls on GPT-Live: live.transport.incoming, the Live accept, and a
     const speaking = await gw.tap.waitFor((e) => e.connection >= earlier && e.direction === 'server' && e.event.type === 'session.output_transcript.delta');
     placed.call.press('1234#');
     await gw.tap.waitFor((e) => e.connection === speaking.connection && e.direction === 'client' && JSON.stringify(e.event).includes('The caller pressed 1 2 3 4 #'));
+    expect(gw.tap.events.filter((e) => e.connection === speaking.connection && e.direction === 'client' && JSON.stringify(e.event).includes('The caller pressed'))).toHaveLength(1);
     placed.call.end('ended');
     await waitUntil(() => gw.app.sessions.size === 0);
   });

@@ -51,6 +51,7 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #startTimer: NodeJS.Timeout | undefined;
   /** Set while `start` is being checked: what came after it, to be handled once it checks out. */
   #held: StreamMessage[] | undefined;
+  #heldDropped = 0;
   #closed = false;
 
   constructor(socket: WebSocket, init: TwilioEdgeInit) {
@@ -112,9 +113,16 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     if (!parsed.ok) return this.#bad(parsed.error);
     const message = parsed.message;
     if (message.event === 'connected') return;
-    if (message.event === 'start') return void this.#onStart(message);
+    if (message.event === 'start') {
+      this.#onStart(message).catch((err: unknown) => {
+        this.#log.error({ err }, 'Twilio stream start failed');
+        this.close('start_failed');
+      });
+      return;
+    }
     if (this.#held) {
       if (this.#held.length < MAX_HELD) this.#held.push(message);
+      else if (this.#heldDropped++ === 0) this.#log.warn({ max: MAX_HELD }, 'Twilio messages dropped while the stream start was checked');
       return;
     }
     this.#onAfterStart(message);

@@ -31,7 +31,7 @@ export interface AttachedSession {
   keypad(key: string): void;
 }
 
-/** DTMF keys, as a phone's keypad sends them. */
+/** DTMF keys, as a phone's keypad sends them (the emulator keeps apart from the gateway's own check). */
 const KEYPAD = /^[0-9A-D*#]+$/;
 
 /** Calls kept at most (the oldest finished ones are forgotten first). */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import OpenAI from 'openai';
 import { LiveWS } from 'openai/resources/live/ws';
 import { SidebandWS } from 'openai/resources/live/sideband/ws';
-import type { ConnectClientEvent } from 'openai/resources/live/sideband/sideband';
+import type { ConnectClientEvent, SidebandServerEvent } from 'openai/resources/live/sideband/sideband';
 import type { ClientEvent, ServerEvent, SessionConfig, SessionResource, SessionUpdateConfig } from 'openai/resources/live/live';
 import type { BackendTarget } from '../backend-link.ts';
 import { HeldOutbox } from '../held-outbox.ts';
@@ -100,17 +100,13 @@ export class LiveLink {
     // Each handler serves its own socket only: a dropped socket's late events do not reach a newer session.
     ws.on('event', (event) => {
       if (this.#ws !== ws) return;
-      if (event.type === 'transport.dtmf.received') {
-        if (KEYPAD_KEY.test(event.event)) this.#deps.onKeypad?.(event.event);
-        else log.debug({ key: event.event.slice(0, 8) }, 'transport.dtmf.received: not a keypad key; dropped');
-        return;
+      // The SDK re-throws what a listener throws out of the socket's handler: a backend event that
+      // breaks an assumption costs that event, never the process.
+      try {
+        this.#onEvent(event, (reason) => (closedReason = reason));
+      } catch (err) {
+        log.warn({ err: (err as Error).message, type: typeof event.type === 'string' ? event.type.slice(0, 64) : undefined }, 'malformed Live backend event dropped');
       }
-      // Reflected caller audio (a sideband's `session.input_audio.append`) is the SIP leg's, not the session's.
-      if ((event.type as string) === 'session.input_audio.append' || event.type.startsWith('transport.')) return;
-      const live = event as ServerEvent;
-      if (live.type === 'session.closed') closedReason = live.reason;
-      for (const waiter of this.#waiters) waiter(live);
-      this.#deps.onEvent(live);
     });
     // Errors arrive as events too (above); this keeps the SDK from raising them as rejections.
     ws.on('error', (err) => log.debug({ err: err.message }, 'live backend error'));
@@ -151,6 +147,21 @@ export class LiveLink {
       else if (item.kind === 'event') this.send(item.event);
     }
     return this.#session;
+  }
+
+  #onEvent(event: ServerEvent | SidebandServerEvent, closed: (reason: string) => void): void {
+    if (event.type === 'transport.dtmf.received') {
+      const key: unknown = event.event;
+      if (typeof key === 'string' && KEYPAD_KEY.test(key)) this.#deps.onKeypad?.(key);
+      else this.#deps.log.debug('transport.dtmf.received without one keypad key; dropped');
+      return;
+    }
+    // Reflected caller audio (a sideband's `session.input_audio.append`) is the SIP leg's, not the session's.
+    if ((event.type as string) === 'session.input_audio.append' || event.type.startsWith('transport.')) return;
+    const live = event as ServerEvent;
+    if (live.type === 'session.closed') closed(live.reason);
+    for (const waiter of this.#waiters) waiter(live);
+    this.#deps.onEvent(live);
   }
 
   /** Sent on the open session; held while a dropped link is being restored (bounded), dropped before the first start. */

@@ -115,7 +115,9 @@ export class LiveVoiceSession {
       onEvent: (event) => this.#onServerEvent(event),
       onLost: (detail, closedReason) => this.#onLinkLost(detail, closedReason),
       onStarted: () => this.#turns.sessionStarted(),
-      onKeypad: (key) => this.#keypad.press(key),
+      onKeypad: (key) => {
+        if (this.#lifecycle === 'live') this.#keypad.press(key);
+      },
     });
     this.#turns = new LiveTurns({
       edge: this.#edge,

@@ -37,4 +37,23 @@ describe('retry: restoring a backend link', () => {
     expect(await outcome).toBeUndefined();
     expect(attempts).toBe(1);
   });
+
+  it('once the call has ended during an attempt, reports nothing of it, whether it then works or fails', async () => {
+    const ended = new AbortController();
+    const worked = await retry([0], ended.signal, async () => {
+      ended.abort();
+    }, () => 'retry');
+    expect(worked).toBeUndefined();
+    const stopped = new AbortController();
+    const failures: number[] = [];
+    const failed = await retry([0, 0], stopped.signal, async () => {
+      stopped.abort();
+      throw new Error('down');
+    }, (_err, n) => {
+      failures.push(n);
+      return 'retry';
+    });
+    expect(failed).toBeUndefined();
+    expect(failures).toEqual([]);
+  });
 });
