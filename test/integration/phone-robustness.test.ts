@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startStream } from '../helpers/stream-start.ts';
 import { parseStreamTwiml, postVoiceWebhook, twilioSignature, TwilioPhone, type DialOptions } from '../../src/converse/twilio-phone.ts';
 
 const AUTH_TOKEN = 'twilio-test-auth-token';
@@ -47,19 +48,7 @@ describe('phone edge: signatures, bad messages and ends', () => {
       parameters, // ...and not twice
     ];
     const outcomes: string[] = [];
-    for (const customParameters of attempts) {
-      const ws = await TwilioPhone.open(dial, STREAM_URL);
-      ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
-      ws.send(JSON.stringify({ event: 'start', streamSid: 'MZ1', start: {
-        accountSid: 'AC1', streamSid: 'MZ1', callSid: CALL.CallSid, customParameters,
-        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } }));
-      const first = await Promise.race([
-        new Promise<string>((resolve) => ws.once('message', () => resolve('media'))),
-        new Promise<string>((resolve) => ws.once('close', (_code, reason) => resolve(`closed:${reason.toString()}`))),
-      ]);
-      outcomes.push(first);
-      ws.close();
-    }
+    for (const customParameters of attempts) outcomes.push(await startStream(dial, STREAM_URL, CALL.CallSid, customParameters));
     expect(outcomes).toEqual(['closed:stream_refused', 'closed:stream_refused', 'media', 'closed:stream_refused']);
   });
 
