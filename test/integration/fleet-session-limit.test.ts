@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import pino from 'pino';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import { RedisFleet } from '../../src/fleet/redis-fleet.ts';
-import { FAST_TIMING, GREETING_SCRIPT } from '../helpers/gateway.ts';
-import { startGatewayAt, type GatewayAt } from '../helpers/gateway-at.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayAt } from '../helpers/gateway-at.ts';
+import { startFleetGateways, type FleetGateways } from '../helpers/fleet-gateways.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 
 /**
@@ -46,23 +42,15 @@ const refusals = [
 ];
 
 describe('the fleet-wide session limit (FLEET_MAX_SESSIONS) across two gateways sharing Redis', () => {
-  let emulator: RunningEmulator;
-  const gateways: GatewayAt[] = [];
-  const fleets: RedisFleet[] = [];
+  let fleet: FleetGateways;
+  let gateways: GatewayAt[];
 
   beforeAll(async () => {
-    emulator = await startEmulator({ script: GREETING_SCRIPT, timing: FAST_TIMING });
-    const prefix = `t${randomBytes(4).toString('hex')}:`;
-    for (let i = 0; i < 2; i++) {
-      const fleet = await RedisFleet.open({ url: inject('redisUrl'), prefix, ttlMs: 1_000, maxSessions: 2, log: pino({ level: 'silent' }) });
-      fleets.push(fleet);
-      gateways.push(await startGatewayAt(emulator.url, { fleet }));
-    }
+    fleet = await startFleetGateways(2, { maxSessions: 2 });
+    gateways = fleet.gateways;
   });
   afterAll(async () => {
-    for (const gw of gateways) await gw.close();
-    for (const fleet of fleets) await fleet.close();
-    await emulator?.close();
+    await fleet?.close();
   });
 
   it('a third session on either gateway is refused with VG_ERR_SESSION_LIMIT while two are live; one ends and there is room again', async () => {

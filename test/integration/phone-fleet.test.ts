@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
 import { RedisFleet } from '../../src/fleet/redis-fleet.ts';
 import { FAST_TIMING, GREETING_SCRIPT } from '../helpers/gateway.ts';
 import { startGatewayAt, type GatewayAt } from '../helpers/gateway-at.ts';
+import { startFleetGateways, type FleetGateways } from '../helpers/fleet-gateways.ts';
 import { startRedis } from '../helpers/redis-server.ts';
 import { parseStreamTwiml, postVoiceWebhook, type DialOptions } from '../../src/converse/twilio-phone.ts';
 import { startStream } from '../helpers/stream-start.ts';
@@ -15,23 +15,15 @@ const STREAM_URL = 'wss://gateway.test/twilio/media';
 const CALL = { CallSid: 'CA00000000000000000000000000000042', From: '+14155550100', To: '+18005550199', AccountSid: 'AC1' };
 
 describe('phone edge across replicas: a stream token is good once in the whole fleet', () => {
-  let emulator: RunningEmulator;
-  const gateways: GatewayAt[] = [];
-  const fleets: RedisFleet[] = [];
+  let fleet: FleetGateways;
+  let gateways: GatewayAt[];
 
   beforeAll(async () => {
-    emulator = await startEmulator({ script: GREETING_SCRIPT, timing: FAST_TIMING });
-    const prefix = `t${randomBytes(4).toString('hex')}:`;
-    for (let i = 0; i < 2; i++) {
-      const fleet = await RedisFleet.open({ url: inject('redisUrl'), prefix, ttlMs: 1_000, log: pino({ level: 'silent' }) });
-      fleets.push(fleet);
-      gateways.push(await startGatewayAt(emulator.url, { fleet, config: { twilioAuthToken: AUTH_TOKEN, publicUrl: PUBLIC_URL } }));
-    }
+    fleet = await startFleetGateways(2, { config: { twilioAuthToken: AUTH_TOKEN, publicUrl: PUBLIC_URL } });
+    gateways = fleet.gateways;
   });
   afterAll(async () => {
-    await Promise.all(gateways.map((g) => g.close()));
-    await Promise.all(fleets.map((f) => f.close()));
-    await emulator?.close();
+    await fleet?.close();
   });
 
   it('refuses a captured stream replayed on another replica once its call has started', async () => {
