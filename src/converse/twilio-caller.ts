@@ -43,6 +43,8 @@ export class TwilioCaller extends Caller {
   /** The caller's words not yet on the line; who waits for them to be, and when the first went. */
   #speech: { frames: Uint8Array[]; firstAt?: number; sent: (firstAt: number) => void } | undefined;
   #closing: Promise<void> | undefined;
+  /** What Twilio was told to do once the gateway had closed the stream. */
+  #after: string | undefined;
 
   private constructor(facts: FactHub) {
     super();
@@ -95,7 +97,8 @@ export class TwilioCaller extends Caller {
 
   override summary(): string {
     const { framesSent, playedMs, marksEchoed } = this.#phone.line;
-    return `phone line: ${framesSent} frames of u-law sent, ${Math.round(playedMs)} ms of agent audio played, ${marksEchoed} marks echoed`;
+    const after = this.#after ? `; after the stream, ${this.#after}` : '';
+    return `phone line: ${framesSent} frames of u-law sent, ${Math.round(playedMs)} ms of agent audio played, ${marksEchoed} marks echoed${after}`;
   }
 
   /** The phone says what it has played itself, with marks. */
@@ -136,6 +139,11 @@ export class TwilioCaller extends Caller {
     // The gateway ended the call: its end is published as the line closes.
     await this.until(() => this.events.some((e) => e.value.type === 'session.ended'), END_FACT_WAIT_MS, 'no session end').catch(() => undefined);
     this.#unlisten();
+    // As Twilio does then: it asks the gateway what the caller hears next.
+    this.#after = await this.#phone.afterStream().then(
+      (twiml) => (twiml.includes('<Say>') ? 'the apology, then a hang-up' : 'a hang-up'),
+      (err: Error) => `no answer (${err.message})`,
+    );
   }
 
   /**

@@ -39,24 +39,31 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return twilioWebhooks.getExpectedTwilioSignature(authToken, url, params);
 }
 
-/** POSTs the voice webhook as Twilio would; returns the response. */
-export async function postVoiceWebhook(opts: DialOptions, params: Record<string, string>, signature?: string): Promise<Response> {
-  return fetch(`${opts.httpUrl}/twilio/voice`, {
+/** POSTs a form to `path` as Twilio would (signed over the public URL); returns the response. */
+export async function postTwilioForm(opts: DialOptions, path: string, params: Record<string, string>, signature?: string): Promise<Response> {
+  return fetch(`${opts.httpUrl}${path}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': signature ?? twilioSignature(opts.authToken, `${opts.publicUrl}/twilio/voice`, params),
+      'x-twilio-signature': signature ?? twilioSignature(opts.authToken, `${opts.publicUrl}${path}`, params),
     },
     body: new URLSearchParams(params).toString(),
   });
+}
+
+/** POSTs the voice webhook as Twilio would; returns the response. */
+export function postVoiceWebhook(opts: DialOptions, params: Record<string, string>, signature?: string): Promise<Response> {
+  return postTwilioForm(opts, '/twilio/voice', params, signature);
 }
 
 /** A tag's attributes, quoted values taken whole (a `>` may stand unescaped inside one), in any order. */
 const ATTRIBUTES = String.raw`((?:\s+[\w:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>`;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
-/** The stream URL and parameters of a `<Connect><Stream>` TwiML answer. */
-export function parseStreamTwiml(twiml: string): { url: string; parameters: Record<string, string> } {
+/** The stream URL and parameters of a `<Connect><Stream>` TwiML answer, and the `<Connect action>` Twilio asks once the stream ends. */
+export function parseStreamTwiml(twiml: string): { url: string; parameters: Record<string, string>; action?: string } {
+  const connectTag = new RegExp(`<Connect${ATTRIBUTES}`).exec(twiml);
+  const action = connectTag ? attributes(connectTag[1]).action : undefined;
   const streamTag = new RegExp(`<Stream${ATTRIBUTES}`).exec(twiml);
   const url = streamTag ? attributes(streamTag[1]).url : undefined;
   if (!url) throw new Error(`TwiML without <Stream url>: ${twiml}`);
@@ -65,7 +72,7 @@ export function parseStreamTwiml(twiml: string): { url: string; parameters: Reco
     const { name, value } = attributes(attrs);
     if (name !== undefined) parameters[name] = value ?? '';
   }
-  return { url, parameters };
+  return { url, parameters, ...(action === undefined ? {} : { action }) };
 }
 
 function attributes(source: string): Record<string, string | undefined> {
@@ -110,8 +117,14 @@ export class TwilioPhone {
   /** Called after each message from the gateway (with it), and once the socket has closed (without). */
   onActivity: ((message?: GatewayMessage) => void) | undefined;
 
-  private constructor(ws: WebSocket, callSid: string, twiml: string, speed: number, keep: boolean) {
+  readonly #dial: DialOptions;
+  readonly #callParams: Record<string, string>;
+
+  private constructor(ws: WebSocket, dial: DialOptions, callParams: Record<string, string>, twiml: string, speed: number, keep: boolean) {
+    const callSid = callParams.CallSid;
     this.ws = ws;
+    this.#dial = dial;
+    this.#callParams = callParams;
     this.callSid = callSid;
     this.twiml = twiml;
     this.#keep = keep;
@@ -139,7 +152,7 @@ export class TwilioPhone {
     if (res.status !== 200) throw new Error(`voice webhook: HTTP ${res.status} ${twiml}`);
     const stream = parseStreamTwiml(twiml);
     const ws = await TwilioPhone.open(opts, stream.url);
-    const caller = new TwilioPhone(ws, callSid, twiml, opts.playbackSpeed ?? 1, opts.keep ?? true);
+    const caller = new TwilioPhone(ws, opts, params, twiml, opts.playbackSpeed ?? 1, opts.keep ?? true);
     caller.send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
     caller.send({
       event: 'start',
@@ -151,6 +164,19 @@ export class TwilioPhone {
       streamSid: caller.streamSid,
     });
     return caller;
+  }
+
+  /**
+   * What Twilio does once the gateway has closed the stream: asks the `<Connect action>` URL, and
+   * plays what it answers. Resolves with that TwiML.
+   */
+  async afterStream(): Promise<string> {
+    const action = parseStreamTwiml(this.twiml).action;
+    if (!action) throw new Error(`the TwiML has no <Connect action>: ${this.twiml}`);
+    const res = await postTwilioForm(this.#dial, new URL(action).pathname, { ...this.#callParams, CallStatus: 'in-progress' });
+    const twiml = await res.text();
+    if (res.status !== 200) throw new Error(`${action}: HTTP ${res.status} ${twiml}`);
+    return twiml;
   }
 
   /** Opens the stream socket for `streamUrl` (as TwiML names it) on the test's address, signed unless told otherwise. */

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Fleet } from '../fleet/fleet.ts';
 import formbody from '@fastify/formbody';
 import type { StartSession } from '../session/starter.ts';
@@ -7,7 +7,7 @@ import { startFailure } from './start-failure.ts';
 import { TwilioSignatures } from './twilio/signature.ts';
 import { StreamTokens, TOKEN_TTL_MS, type TokenCheck } from './twilio/stream-token.ts';
 import { TwilioEdge } from './twilio/twilio-edge.ts';
-import { busyTwiml, streamTwiml } from './twilio/twiml.ts';
+import { afterStreamTwiml, busyTwiml, streamTwiml } from './twilio/twiml.ts';
 
 export interface TwilioEdgeOptions {
   startSession: StartSession;
@@ -24,13 +24,19 @@ export interface TwilioEdgeOptions {
 const MEDIA_PATH = '/twilio/media';
 /** How long the fleet remembers a used token: past its life, with room for replicas' clocks to differ. */
 const TOKEN_MEMORY_MS = 5 * TOKEN_TTL_MS;
+const AFTER_PATH = '/twilio/after';
+/** Session ends after which the call simply hangs up; after any other (or none known) the caller hears the apology. */
+const FINISHED = new Set(['agent_hangup', 'hangup', 'call_ended', 'transferred']);
+/** How long a stream's end is remembered: Twilio asks at once. */
+const ENDING_MEMORY_MS = 5 * 60_000;
 /** Twilio's voice webhook is a form of a few dozen short fields. */
 const WEBHOOK_BODY_LIMIT = 64 * 1024;
 
 /**
  * The phone edge, Twilio Media Streams: `POST /twilio/voice` answers a call with TwiML that opens
- * a bidirectional stream to `GET /twilio/media`, where the call becomes a session. Both routes
- * check `X-Twilio-Signature` before anything else happens. No per-address rate limit: every call
+ * a bidirectional stream to `GET /twilio/media`, where the call becomes a session; once the
+ * gateway closes the stream Twilio asks `POST /twilio/after` what the caller hears next. Every
+ * route checks `X-Twilio-Signature` before anything else happens. No per-address rate limit: every call
  * comes from Twilio's own addresses, and the signature already keeps everyone else out.
  * Not wrapped in fastify-plugin on purpose: the form body parser stays inside this plugin.
  */
@@ -39,6 +45,7 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
   const signatures = new TwilioSignatures(opts.authToken, opts.publicUrl);
   const tokens = new StreamTokens(opts.authToken);
   const streamUrl = signatures.streamUrl(MEDIA_PATH);
+  const afterUrl = new URL(AFTER_PATH, opts.publicUrl).toString();
 
   /** A token this replica took for the first time: good for one stream, on whichever replica a replay reaches. */
   async function firstInFleet(callSid: string, log: FastifyBaseLogger): Promise<TokenCheck> {
@@ -51,21 +58,43 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
     }
   }
 
-  app.post('/twilio/voice', async (req, reply) => {
+  /** A signed Twilio form POST's CallSid; undefined once the refusal has been sent. */
+  async function signedCall(req: FastifyRequest, reply: FastifyReply): Promise<{ callSid: string; params: Record<string, string | string[]> } | undefined> {
     const params = formParams(req.body);
     if (!params || !signatures.webhookIsSigned(signature(req), req.url, params)) {
       req.log.warn({ path: req.routeOptions.url }, 'Twilio webhook refused: missing or invalid signature');
-      return replyError(reply, 'VG_ERR_BAD_SIGNATURE', 'X-Twilio-Signature does not match this request');
+      await replyError(reply, 'VG_ERR_BAD_SIGNATURE', 'X-Twilio-Signature does not match this request');
+      return undefined;
     }
     const callSid = first(params.CallSid);
-    if (!callSid) return replyError(reply, 'VG_ERR_BAD_REQUEST', 'the voice webhook has no CallSid');
+    if (!callSid) {
+      await replyError(reply, 'VG_ERR_BAD_REQUEST', `${req.routeOptions.url} has no CallSid`);
+      return undefined;
+    }
     reply.type('text/xml; charset=utf-8');
+    return { callSid, params };
+  }
+
+  app.post('/twilio/voice', async (req, reply) => {
+    const signed = await signedCall(req, reply);
+    if (!signed) return reply;
+    const { callSid, params } = signed;
     if (!opts.hasRoom()) {
       req.log.warn('phone call answered busy: the session limit is reached');
       return busyTwiml();
     }
     const call = { callSid, from: first(params.From) ?? '', to: first(params.To) ?? '' };
-    return streamTwiml(streamUrl, { CallSid: call.callSid, From: call.from, To: call.to, token: tokens.mint(call) });
+    return streamTwiml(streamUrl, afterUrl, { CallSid: call.callSid, From: call.from, To: call.to, token: tokens.mint(call) });
+  });
+
+  // Twilio's `<Connect action>`: the stream has ended (on whichever replica ran it).
+  app.post(AFTER_PATH, async (req, reply) => {
+    const signed = await signedCall(req, reply);
+    if (!signed) return reply;
+    const reason = await opts.fleet.readNote(endingKey(signed.callSid)).catch(() => undefined);
+    const ending = reason !== undefined && FINISHED.has(reason) ? 'finished' : 'failed';
+    req.log.info({ call_sid: signed.callSid, reason: reason ?? 'unknown', ending }, 'Twilio stream over');
+    return afterStreamTwiml(ending);
   });
 
   app.get(MEDIA_PATH, {
@@ -92,8 +121,16 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
         });
       },
     });
+    // Noted before the socket's close reaches Twilio, which then asks AFTER_PATH how it ended.
+    edge.on('close', (reason) => {
+      if (edge.callSid) opts.fleet.note(endingKey(edge.callSid), reason, ENDING_MEMORY_MS);
+    });
   });
 };
+
+function endingKey(callSid: string): string {
+  return `twilio-end:${callSid}`;
+}
 
 function signature(req: FastifyRequest): string | undefined {
   const value = req.headers['x-twilio-signature'];

@@ -40,6 +40,15 @@ export interface Fleet {
    */
   firstTime(key: string, rememberMs: number): Promise<boolean>;
 
+  /**
+   * Leaves a short note for `ttlMs` that any replica can read (how a phone call's stream ended,
+   * for the replica Twilio asks next). Written without waiting; a replica that cannot share it
+   * still reads its own.
+   */
+  note(key: string, value: string, ttlMs: number): void;
+  /** The note left under `key`, if it has not expired; undefined when none is found. */
+  readNote(key: string): Promise<string | undefined>;
+
   /** Handlers for what a dead replica owned, run once in the fleet by one survivor. */
   onLost(kind: OwnedEntry['kind'], handler: LostHandler): void;
 

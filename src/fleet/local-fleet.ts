@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SeenDeliveries } from '../edges/sip/seen-deliveries.ts';
+import { ExpiringNotes } from './expiring-notes.ts';
 import type { ControlReply, Fleet } from './fleet.ts';
 
 /** A fleet of one: this process. Nothing is shared, nothing is forwarded, no replica is ever lost. */
@@ -9,6 +10,7 @@ export class LocalFleet implements Fleet {
   readonly #maxSessions: number;
   readonly #places = new Set<string>();
   readonly #seen = new SeenDeliveries();
+  readonly #notes = new ExpiringNotes();
 
   constructor(maxSessions = Number.POSITIVE_INFINITY) {
     this.#maxSessions = maxSessions;
@@ -44,6 +46,14 @@ export class LocalFleet implements Fleet {
   /** Remembers the last keys by count, not by time: one process sees too few to need more. */
   async firstTime(key: string): Promise<boolean> {
     return this.#seen.firstTime(key);
+  }
+
+  note(key: string, value: string, ttlMs: number): void {
+    this.#notes.set(key, value, ttlMs);
+  }
+
+  async readNote(key: string): Promise<string | undefined> {
+    return this.#notes.get(key);
   }
 
   onLost(): void {}

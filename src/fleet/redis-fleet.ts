@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Redis, type Result } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { ExpiringNotes } from './expiring-notes.ts';
 import type { ControlHandler, ControlReply, Fleet, LostHandler, OwnedEntry } from './fleet.ts';
 import { CLAIM_PLACE, HEARTBEAT, OWNER } from './scripts.ts';
 
@@ -62,9 +63,10 @@ export class RedisFleet implements Fleet {
   readonly #ttlMs: number;
   readonly #maxSessions: number;
   readonly #forwardTimeoutMs: number;
-  readonly #k: { replicas: string; places: string; dir: (id: string) => string; owned: (replica: string) => string; channel: (replica: string) => string; once: (key: string) => string; reap: (replica: string) => string };
+  readonly #k: { replicas: string; places: string; dir: (id: string) => string; owned: (replica: string) => string; channel: (replica: string) => string; once: (key: string) => string; note: (key: string) => string; reap: (replica: string) => string };
   readonly #owned = new Map<string, OwnedEntry>();
   readonly #places = new Set<string>();
+  readonly #notes = new ExpiringNotes();
   readonly #handlers = new Map<string, ControlHandler>();
   readonly #lost = new Map<OwnedEntry['kind'], LostHandler>();
   readonly #waiting = new Map<string, (reply: ControlReply | undefined) => void>();
@@ -92,6 +94,7 @@ export class RedisFleet implements Fleet {
       owned: (replica) => `${p}owned:${replica}`,
       channel: (replica) => `${p}ctl:${replica}`,
       once: (key) => `${p}${key}`,
+      note: (key) => `${p}note:${key}`,
       reap: (replica) => `${p}reap:${replica}`,
     };
   }
@@ -305,6 +308,20 @@ export class RedisFleet implements Fleet {
 
   async firstTime(key: string, rememberMs: number): Promise<boolean> {
     return (await this.rateLimitStore.set(this.#k.once(key), this.replicaId, 'PX', rememberMs, 'NX')) === 'OK';
+  }
+
+  note(key: string, value: string, ttlMs: number): void {
+    this.#notes.set(key, value, ttlMs);
+    this.rateLimitStore.set(this.#k.note(key), value, 'PX', ttlMs).catch((err: unknown) => {
+      this.#log.warn({ err: (err as Error).message }, 'fleet: a note could not be shared; only this replica has it');
+    });
+  }
+
+  /** This replica's own notes first (they need no round trip, and survive a Redis that is away). */
+  async readNote(key: string): Promise<string | undefined> {
+    const own = this.#notes.get(key);
+    if (own !== undefined) return own;
+    return (await this.rateLimitStore.get(this.#k.note(key))) ?? undefined;
   }
 
   onLost(kind: OwnedEntry['kind'], handler: LostHandler): void {

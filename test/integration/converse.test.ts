@@ -56,7 +56,8 @@ describe('npm run converse: conversation tests through the WebRTC and Twilio edg
     // Only the deliberate mistake fails: the rest of its expectations (the end of the call included) held.
     expect(phone.match(/✗/g)).toHaveLength(1);
     // What only a phone line does: u-law frames every 20 ms, the agent played on the phone, marks echoed.
-    expect(phone).toMatch(/phone line: [1-9]\d* frames of u-law sent, [1-9]\d* ms of agent audio played, [1-9]\d* marks echoed/);
+    // The agent said goodbye and hung up: Twilio is then told to hang up, with no apology.
+    expect(phone).toMatch(/phone line: [1-9]\d* frames of u-law sent, [1-9]\d* ms of agent audio played, [1-9]\d* marks echoed; after the stream, a hang-up\n/);
     // The tools and their arguments, read from the gateway's facts, as the kiosk would have been told.
     expect(phone).toMatch(/called change_state .*authenticateUser \{"first_name":"Jane","last_name":"Doe"\}/);
   });

@@ -57,9 +57,11 @@ describe('phone edge: a Twilio call walks the whole front-desk flow against the 
   }
 
   it('answers the webhook with a stream to the public wss URL, carrying the caller', () => {
-    expect(call.twiml).toContain('<Connect><Stream url="wss://gateway.test/twilio/media">');
+    expect(call.twiml).toContain('<Stream url="wss://gateway.test/twilio/media">');
     expect(call.twiml).toContain('<Parameter name="From" value="+14155550123"/>');
-    expect(call.twiml).toMatch(/<\/Connect><Say>[^<]+<\/Say><Hangup\/><\/Response>$/);
+    // Nothing after </Connect>: once the stream ends Twilio asks the action URL what comes next.
+    expect(call.twiml).toContain('<Connect action="https://gateway.test/twilio/after">');
+    expect(call.twiml).toMatch(/<\/Connect><\/Response>$/);
   });
 
   it('greets in G.711 u-law at 8 kHz, each chunk followed by a mark, with the backend on audio/pcmu', async () => {
@@ -131,11 +133,13 @@ describe('phone edge: a Twilio call walks the whole front-desk flow against the 
       && gw.tap.events.indexOf(e) > gw.tap.events.indexOf(item));
   });
 
-  it('ends cleanly when the caller hangs up, freeing the backend connection', async () => {
+  it('ends cleanly when the caller hangs up, freeing the backend connection; Twilio is told to hang up, with no apology', async () => {
     expect(gw.app.sessions.size).toBe(1);
     call.hangUp();
     await call.closed;
     await waitUntil(() => gw.app.sessions.size === 0 && gw.tap.openConnections() === 0);
+    const after = await call.afterStream();
+    expect(after).toMatch(/<Response><Hangup\/><\/Response>$/);
   });
 });
 

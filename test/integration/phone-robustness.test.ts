@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startStream } from '../helpers/stream-start.ts';
-import { parseStreamTwiml, postVoiceWebhook, twilioSignature, TwilioPhone, type DialOptions } from '../../src/converse/twilio-phone.ts';
+import { parseStreamTwiml, postTwilioForm, postVoiceWebhook, twilioSignature, TwilioPhone, type DialOptions } from '../../src/converse/twilio-phone.ts';
 
 const AUTH_TOKEN = 'twilio-test-auth-token';
 const PUBLIC_URL = 'https://gateway.test';
@@ -96,8 +96,17 @@ describe('phone edge: signatures, bad messages and ends', () => {
     await gw.tap.close();
     const closed = await call.closed;
     expect(closed).toEqual({ code: 1000, reason: 'backend_lost' });
+    expect(await call.afterStream()).toMatch(/<Response><Say>Sorry, we could not continue this call\. Please call again\.<\/Say><Hangup\/><\/Response>$/);
     await new Promise((r) => setTimeout(r, 50));
     expect(gw.app.sessions.size).toBe(0);
+  });
+
+  it('answers Twilio\'s question after a stream it knows nothing of with the apology, and an unsigned one with 403', async () => {
+    const unknown = await postTwilioForm(dial, '/twilio/after', { CallSid: 'CA00000000000000000000000000000099', CallStatus: 'in-progress' });
+    expect(unknown.status).toBe(200);
+    expect(await unknown.text()).toContain('<Say>Sorry, we could not continue this call.');
+    const unsigned = await postTwilioForm(dial, '/twilio/after', { CallSid: 'CA00000000000000000000000000000099' }, 'bm90IGEgc2lnbmF0dXJl');
+    expect(unsigned.status).toBe(403);
   });
 });
 

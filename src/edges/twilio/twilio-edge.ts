@@ -43,6 +43,7 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #log: FastifyBaseLogger;
   #streamSid: string | undefined;
   #caller: CallerDetails | undefined;
+  #callSid: string | undefined;
   #epoch = 0;
   #sentBytes = 0;
   #heardBytes = 0;
@@ -64,6 +65,11 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     socket.on('error', () => this.#onClosed('socket_error'));
     this.#startTimer = setTimeout(() => this.close('start_timeout'), START_TIMEOUT_MS);
     this.#startTimer.unref();
+  }
+
+  /** The call's `CallSid`, once its stream has started. */
+  get callSid(): string | undefined {
+    return this.#callSid;
   }
 
   get caller(): CallerDetails | undefined {
@@ -99,7 +105,7 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   /** A phone line has no event channel: what the caller needs to know, the agent says. */
   send(_event: ClientEvent): void {}
 
-  /** Closing the stream makes Twilio run the TwiML after `</Connect>` (the apology, then hang-up). */
+  /** Closing the stream makes Twilio ask the `<Connect action>` URL what the caller hears next (twiml.ts). */
   close(reason: string): void {
     if (this.#closed) return;
     this.#socket.close(1000, reason);
@@ -171,6 +177,7 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     clearTimeout(this.#startTimer);
     const { streamSid, callSid, customParameters } = message.start;
     this.#streamSid = streamSid;
+    this.#callSid = callSid;
     this.#caller = { from: customParameters.From || undefined, to: customParameters.To || undefined };
     this.#log = this.#log.child({ call_sid: callSid });
     this.#init.onStart();

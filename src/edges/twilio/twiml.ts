@@ -1,20 +1,30 @@
 import VoiceResponse from 'twilio/lib/twiml/VoiceResponse.js';
 
-/** Spoken when the gateway ended the stream (a backend failure, a shutdown): the call then hangs up. */
+/** Said when the gateway could not go on with a call (a backend failure, a shutdown), before it hangs up. */
 const APOLOGY = 'Sorry, we could not continue this call. Please call again.';
 const BUSY = 'Sorry, all our lines are busy. Please call again later.';
 
+/** How a call's stream ended, as it decides what the caller hears next. */
+export type StreamEnding = 'finished' | 'failed';
+
 /**
  * The answer to Twilio's voice webhook: a bidirectional stream to the gateway, with the call's
- * details as `<Parameter>`s (they arrive in the stream's `start` message). Twilio runs the verbs
- * after `</Connect>` only once the gateway closes the stream; a caller who hangs up never hears
- * them, so they are what the caller hears when the gateway ends the call.
+ * details as `<Parameter>`s (they arrive in the stream's `start` message). Twilio runs nothing
+ * after `</Connect>` while the stream is open; once the gateway closes it, Twilio asks `afterUrl`
+ * what to do (REALTIME_PROTOCOL.md §7.1), so a call that ended well just hangs up and only one
+ * that failed hears the apology.
  */
-export function streamTwiml(streamUrl: string, parameters: Record<string, string>): string {
+export function streamTwiml(streamUrl: string, afterUrl: string, parameters: Record<string, string>): string {
   const response = new VoiceResponse();
-  const stream = response.connect().stream({ url: streamUrl });
+  const stream = response.connect({ action: afterUrl }).stream({ url: streamUrl });
   for (const [name, value] of Object.entries(parameters)) stream.parameter({ name, value });
-  response.say(APOLOGY);
+  return response.toString();
+}
+
+/** What the caller hears once the stream has ended: nothing more after a call that finished, the apology after one that failed. */
+export function afterStreamTwiml(ending: StreamEnding): string {
+  const response = new VoiceResponse();
+  if (ending === 'failed') response.say(APOLOGY);
   response.hangup();
   return response.toString();
 }
