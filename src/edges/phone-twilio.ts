@@ -7,7 +7,7 @@ import { startFailure } from './start-failure.ts';
 import { TwilioSignatures } from './twilio/signature.ts';
 import { StreamTokens, TOKEN_TTL_MS, type TokenCheck } from './twilio/stream-token.ts';
 import { TwilioEdge } from './twilio/twilio-edge.ts';
-import { afterStreamTwiml, busyTwiml, streamTwiml } from './twilio/twiml.ts';
+import { afterStreamTwiml, busyTwiml, streamTwiml, type StreamEnding } from './twilio/twiml.ts';
 
 export interface TwilioEdgeOptions {
   startSession: StartSession;
@@ -26,7 +26,7 @@ const MEDIA_PATH = '/twilio/media';
 const TOKEN_MEMORY_MS = 5 * TOKEN_TTL_MS;
 const AFTER_PATH = '/twilio/after';
 /** Session ends after which the call simply hangs up; after any other (or none known) the caller hears the apology. */
-const FINISHED = new Set(['agent_hangup', 'hangup', 'call_ended', 'transferred']);
+const FINISHED = new Set(['agent_hangup', 'hangup', 'call_ended']);
 /** How long a stream's end is remembered: Twilio asks at once. */
 const ENDING_MEMORY_MS = 5 * 60_000;
 /** Twilio's voice webhook is a form of a few dozen short fields. */
@@ -91,9 +91,9 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
   app.post(AFTER_PATH, async (req, reply) => {
     const signed = await signedCall(req, reply);
     if (!signed) return reply;
-    const reason = await opts.fleet.readNote(endingKey(signed.callSid)).catch(() => undefined);
-    const ending = reason !== undefined && FINISHED.has(reason) ? 'finished' : 'failed';
-    req.log.info({ call_sid: signed.callSid, reason: reason ?? 'unknown', ending }, 'Twilio stream over');
+    const noted = parseNotedEnd(await opts.fleet.readNote(endingKey(signed.callSid)).catch(() => undefined));
+    const ending = streamEnding(noted);
+    req.log.info({ call_sid: signed.callSid, reason: noted?.reason ?? 'unknown', ending: ending.kind }, 'Twilio stream over');
     return afterStreamTwiml(ending);
   });
 
@@ -123,13 +123,40 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
     });
     // Noted before the socket's close reaches Twilio, which then asks AFTER_PATH how it ended.
     edge.on('close', (reason) => {
-      if (edge.callSid) opts.fleet.note(endingKey(edge.callSid), reason, ENDING_MEMORY_MS);
+      const noted: NotedEnd = { reason, ...(edge.transferTarget === undefined ? {} : { transferTo: edge.transferTarget }) };
+      if (edge.callSid) opts.fleet.note(endingKey(edge.callSid), JSON.stringify(noted), ENDING_MEMORY_MS);
     });
   });
 };
 
+/** How a stream ended, as the fleet keeps it for Twilio's question after it. */
+interface NotedEnd {
+  reason: string;
+  transferTo?: string;
+}
+
 function endingKey(callSid: string): string {
   return `twilio-end:${callSid}`;
+}
+
+/** A note this gateway wrote; anything else (none, or another version's) reads as unknown. */
+function parseNotedEnd(note: string | undefined): NotedEnd | undefined {
+  if (note === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(note);
+    const { reason, transferTo } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+    if (typeof reason !== 'string' || (transferTo !== undefined && typeof transferTo !== 'string')) return undefined;
+    return { reason, ...(transferTo === undefined ? {} : { transferTo }) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An unknown end is taken for a failure: the caller hears the apology rather than silence. */
+function streamEnding(noted: NotedEnd | undefined): StreamEnding {
+  if (noted === undefined) return { kind: 'failed' };
+  if (noted.reason === 'transferred' && noted.transferTo !== undefined) return { kind: 'transferred', to: noted.transferTo };
+  return FINISHED.has(noted.reason) ? { kind: 'finished' } : { kind: 'failed' };
 }
 
 function signature(req: FastifyRequest): string | undefined {

@@ -44,6 +44,7 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #streamSid: string | undefined;
   #caller: CallerDetails | undefined;
   #callSid: string | undefined;
+  #transferTo: string | undefined;
   #epoch = 0;
   #sentBytes = 0;
   #heardBytes = 0;
@@ -65,6 +66,20 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
     socket.on('error', () => this.#onClosed('socket_error'));
     this.#startTimer = setTimeout(() => this.close('start_timeout'), START_TIMEOUT_MS);
     this.#startTimer.unref();
+  }
+
+  /**
+   * Transfers the call to a person: noted here, then the session ends ('transferred') and closes
+   * the stream, and Twilio's question after it is answered with a `<Dial>` to `targetUri`.
+   */
+  async transfer(targetUri: string): Promise<void> {
+    if (this.#closed || !this.#callSid) throw new Error('the stream is not live');
+    this.#transferTo = targetUri;
+  }
+
+  /** Where the call goes once the stream ends, if it was transferred. */
+  get transferTarget(): string | undefined {
+    return this.#transferTo;
   }
 
   /** The call's `CallSid`, once its stream has started. */

@@ -5,7 +5,7 @@ const APOLOGY = 'Sorry, we could not continue this call. Please call again.';
 const BUSY = 'Sorry, all our lines are busy. Please call again later.';
 
 /** How a call's stream ended, as it decides what the caller hears next. */
-export type StreamEnding = 'finished' | 'failed';
+export type StreamEnding = { kind: 'finished' } | { kind: 'failed' } | { kind: 'transferred'; to: string };
 
 /**
  * The answer to Twilio's voice webhook: a bidirectional stream to the gateway, with the call's
@@ -21,10 +21,20 @@ export function streamTwiml(streamUrl: string, afterUrl: string, parameters: Rec
   return response.toString();
 }
 
-/** What the caller hears once the stream has ended: nothing more after a call that finished, the apology after one that failed. */
+/**
+ * What the caller hears once the stream has ended: nothing more after a call that finished, the
+ * person the agent transferred it to (a `sip:`/`sips:` address or a `tel:` number), or the apology
+ * after one that failed.
+ */
 export function afterStreamTwiml(ending: StreamEnding): string {
   const response = new VoiceResponse();
-  if (ending === 'failed') response.say(APOLOGY);
+  if (ending.kind === 'transferred') {
+    const dial = response.dial();
+    if (ending.to.startsWith('tel:')) dial.number(ending.to.slice('tel:'.length));
+    else dial.sip(ending.to);
+    return response.toString();
+  }
+  if (ending.kind === 'failed') response.say(APOLOGY);
   response.hangup();
   return response.toString();
 }
