@@ -141,7 +141,7 @@ export class TwilioCaller extends Caller {
     this.#unlisten();
     // As Twilio does then: it asks the gateway what the caller hears next.
     this.#after = await this.#phone.afterStream().then(
-      (twiml) => (twiml.includes('<Say>') ? 'the apology, then a hang-up' : 'a hang-up'),
+      (twiml) => (twiml.includes('<Dial>') ? 'a transfer to a person' : twiml.includes('<Say>') ? 'the apology, then a hang-up' : 'a hang-up'),
       (err: Error) => `no answer (${err.message})`,
     );
   }
