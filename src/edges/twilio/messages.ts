@@ -36,14 +36,15 @@ const controlSchema = z.discriminatedUnion('event', [
 export type StartMessage = z.infer<typeof startSchema>;
 export type TwilioMessage =
   | z.infer<typeof controlSchema>
-  | { event: 'media'; streamSid: string; payload: string };
+  /** `timestamp`: media time in ms since the stream started (a jump means frames were lost). */
+  | { event: 'media'; streamSid: string; payload: string; timestamp?: number };
 
 export type ParsedTwilioMessage = { ok: true; message: TwilioMessage } | { ok: false; error: string };
 
 interface UncheckedMedia {
   event?: unknown;
   streamSid?: unknown;
-  media?: { track?: unknown; payload?: unknown } | null;
+  media?: { track?: unknown; payload?: unknown; timestamp?: unknown } | null;
 }
 
 export function parseTwilioMessage(text: string): ParsedTwilioMessage {
@@ -71,5 +72,7 @@ function media(m: UncheckedMedia): ParsedTwilioMessage {
   if (typeof payload !== 'string' || !isBase64(payload)) return { ok: false, error: "media: 'media.payload' is not base64" };
   // Bidirectional streams carry only the caller's track; anything else is not for the agent.
   if (m.media?.track !== undefined && m.media.track !== 'inbound') return { ok: false, error: `media: track ${JSON.stringify(m.media.track)} is not inbound` };
-  return { ok: true, message: { event: 'media', streamSid: m.streamSid, payload } };
+  const timestamp = m.media?.timestamp;
+  if (timestamp !== undefined && (typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp))) return { ok: false, error: "media: 'media.timestamp' is not a count of milliseconds" };
+  return { ok: true, message: { event: 'media', streamSid: m.streamSid, payload, ...(timestamp === undefined ? {} : { timestamp: Number(timestamp) }) } };
 }

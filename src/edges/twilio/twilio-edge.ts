@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { base64ByteLength } from '../../audio/base64.ts';
+import { silenceBytes } from '../../audio/codec.ts';
 import { bytesPerMs, PCMU } from '../../audio/format.ts';
 import type { AudioMedia, CallerDetails, ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
 import { parseTwilioMessage, type StartMessage, type TwilioMessage } from './messages.ts';
@@ -13,6 +14,10 @@ const MEDIA: AudioMedia = { format: PCMU };
 const START_TIMEOUT_MS = 10_000;
 /** Twilio reads as fast as it plays; this much unsent (minutes of audio) means it stopped reading. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Twilio's frames are 20 ms; a jump shorter than one is timestamp rounding, not a lost frame. */
+const FRAME_MS = 20;
+/** A longer gap (the line was gone for a while) is filled up to this much, as agents-js does. */
+const MAX_GAP_MS = 10_000;
 /** What comes once a stream has started. */
 type StreamMessage = Exclude<TwilioMessage, { event: 'connected' | 'start' }>;
 /** Messages held while `start` is checked (a fleet round trip): 5 s of media, far more than it takes. */
@@ -54,6 +59,8 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   /** Set while `start` is being checked: what came after it, to be handled once it checks out. */
   #held: StreamMessage[] | undefined;
   #heldDropped = 0;
+  /** Media time (ms) where the caller's last frame ended. */
+  #mediaEndMs: number | undefined;
   #closed = false;
 
   constructor(socket: WebSocket, init: TwilioEdgeInit) {
@@ -158,7 +165,9 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   #onStreamMessage(message: StreamMessage): void {
     switch (message.event) {
       case 'media':
+        this.#fillGap(message.timestamp);
         this.emit('audio', message.payload);
+        if (message.timestamp !== undefined) this.#mediaEndMs = message.timestamp + base64ByteLength(message.payload) / bytesPerMs(MEDIA.format);
         return;
       case 'mark': {
         const match = MARK_NAME.exec(message.mark.name);
@@ -200,6 +209,17 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
       if (this.#closed) return;
       this.#onAfterStart(later);
     }
+  }
+
+  /**
+   * Frames a lossy line dropped leave a jump in the media time: the gap goes to the backend as
+   * silence (at most MAX_GAP_MS), so its VAD hears the pause the caller made rather than none.
+   */
+  #fillGap(timestamp: number | undefined): void {
+    if (timestamp === undefined || this.#mediaEndMs === undefined) return;
+    const gapMs = timestamp - this.#mediaEndMs;
+    if (gapMs < FRAME_MS) return;
+    this.emit('audio', silenceBytes(MEDIA.format, Math.min(gapMs, MAX_GAP_MS)).toString('base64'));
   }
 
   /** Logged and ignored: a bad message never ends the call, and never touches another. */

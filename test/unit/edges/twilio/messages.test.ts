@@ -13,7 +13,7 @@ describe('Twilio Media Streams messages', () => {
     const started = parseTwilioMessage(start());
     expect(started.ok && started.message.event === 'start' && started.message.start.customParameters).toEqual({ From: '+1' });
     expect(parseTwilioMessage(JSON.stringify({ event: 'media', streamSid: SID, media: { track: 'inbound', chunk: '1', timestamp: '5', payload: '//79/A==' } })))
-      .toEqual({ ok: true, message: { event: 'media', streamSid: SID, payload: '//79/A==' } });
+      .toEqual({ ok: true, message: { event: 'media', streamSid: SID, payload: '//79/A==', timestamp: 5 } });
     expect(parseTwilioMessage(JSON.stringify({ event: 'mark', streamSid: SID, mark: { name: '0:160' } })).ok).toBe(true);
     expect(parseTwilioMessage(JSON.stringify({ event: 'dtmf', streamSid: SID, dtmf: { track: 'inbound_track', digit: '#' } })).ok).toBe(true);
     expect(parseTwilioMessage(JSON.stringify({ event: 'stop', streamSid: SID, stop: { callSid: 'CA1' } })).ok).toBe(true);
@@ -27,6 +27,7 @@ describe('Twilio Media Streams messages', () => {
     [JSON.stringify({ event: 'media', streamSid: SID, media: { payload: 'not base64!' } }), /'media.payload' is not base64/],
     [JSON.stringify({ event: 'media', streamSid: SID, media: { payload: '"},"x":"' } }), /not base64/],
     [JSON.stringify({ event: 'media', streamSid: SID, media: { track: 'outbound', payload: 'AAAA' } }), /not inbound/],
+    [JSON.stringify({ event: 'media', streamSid: SID, media: { timestamp: '-5', payload: 'AAAA' } }), /'media.timestamp' is not a count of milliseconds/],
     [JSON.stringify({ event: 'dtmf', streamSid: SID, dtmf: { digit: '12' } }), /dtmf: 'dtmf.digit' one keypad digit/],
     [JSON.stringify({ event: 'mark', streamSid: 'MZ"1', mark: { name: 'x' } }), /'streamSid' a Twilio SID/],
     [start({ encoding: 'audio/l16', sampleRate: 8000, channels: 1 }), /expected audio\/x-mulaw/],

@@ -5,8 +5,9 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { TwilioEdge } from '../../../../src/edges/twilio/twilio-edge.ts';
 import type { TokenCheck } from '../../../../src/edges/twilio/stream-token.ts';
 
-// The stream's `start` is checked asynchronously (the fleet remembers used tokens): what Twilio
-// sends meanwhile is held and handled in order once the check answers, or never if it refuses.
+// The Twilio edge over a real socket. The stream's `start` is checked asynchronously (the fleet
+// remembers used tokens): what Twilio sends meanwhile is held and handled in order once the check
+// answers, or never if it refuses. Frames a lossy line dropped are filled with silence.
 
 const SID = 'MZ0123456789abcdef0123456789abcdef';
 const messages = [
@@ -39,7 +40,7 @@ describe('Twilio edge: the asynchronous start check', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  async function connect(): Promise<Harness> {
+  async function connect(sent = messages): Promise<Harness> {
     server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => server!.once('listening', resolve));
     const seen: string[] = [];
@@ -63,7 +64,7 @@ describe('Twilio edge: the asynchronous start check', () => {
     });
     const client = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
     await new Promise((resolve) => client.once('open', resolve));
-    for (const message of messages) client.send(JSON.stringify(message));
+    for (const message of sent) client.send(JSON.stringify(message));
     return { client, seen, answer: (check) => answer(check), checked, edgeClosed };
   }
 
@@ -95,5 +96,20 @@ describe('Twilio edge: the asynchronous start check', () => {
     h.answer({ ok: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(h.seen).toEqual([]);
+  });
+
+  it('fills frames a lossy line dropped with silence, up to 10 s, so the backend hears the pause', async () => {
+    const frame = (timestamp: number) => ({ event: 'media', streamSid: SID, media: { track: 'inbound', chunk: '1', timestamp: String(timestamp), payload: Buffer.alloc(160, 0x11).toString('base64') } });
+    const h = await connect([...messages.slice(0, 2), frame(0), frame(20), frame(100), frame(110), frame(60_000)]);
+    await h.checked;
+    h.answer({ ok: true });
+    await until(() => h.seen.filter((s) => s.startsWith('audio')).length >= 7);
+    const sizes = h.seen.filter((s) => s.startsWith('audio')).map((s) => {
+      const bytes = Buffer.from(s.slice('audio '.length), 'base64');
+      return bytes.every((b) => b === 0xff) ? `silence ${bytes.length / 8} ms` : `${bytes.length / 8} ms`;
+    });
+    // 0-20, 20-40, then 60 ms lost before 100; 110 overlaps (no gap); then 10 s at most of a 59.9 s gap.
+    expect(sizes).toEqual(['20 ms', '20 ms', 'silence 60 ms', '20 ms', '20 ms', 'silence 10000 ms', '20 ms']);
+    h.client.close();
   });
 });
