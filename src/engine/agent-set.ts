@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { VgError } from '../errors.ts';
 import type { HostedMCPTool } from '@openai/agents';
 import { agentProblems, type AgentDefinition } from './agent.ts';
-import { mcpServerProblems, mcpServerTool } from './mcp-servers.ts';
+import type { Tool } from 'openai/resources/responses/responses';
+import { mcpServerConfig, mcpServerProblems, mcpServerTool } from './mcp-servers.ts';
 import { readStatesFile } from './load-states.ts';
 import { statesError, type StateProblem } from './state-problems.ts';
 import { TRANSFER_AGENTS, TRANSFER_HUMAN, type StatesDefinition } from './states.ts';
@@ -12,6 +13,8 @@ export interface LoadedAgent {
   states: StatesDefinition;
   /** The SDK tool of each of its MCP servers, by label, headers resolved at load. */
   mcpTools: ReadonlyMap<string, HostedMCPTool>;
+  /** The same servers as Responses MCP tools (GPT-Live's delegation backend), by label. */
+  mcpConfigs: ReadonlyMap<string, Tool.Mcp>;
 }
 
 export interface AgentSet {
@@ -70,7 +73,7 @@ export function loadAgentSet(
         `agent "${agent.name}": ${agent.statesFile} transfers the call with "${TRANSFER_HUMAN}" (in ${toHuman.join(', ')}) but the agent sets no transferHumanTarget`,
       );
     }
-    loaded.set(agent.name, { definition: agent, states: result.definition, mcpTools: new Map() });
+    loaded.set(agent.name, { definition: agent, states: result.definition, mcpTools: new Map(), mcpConfigs: new Map() });
   }
 
   problems.push(...sharedSlotProblems([...loaded.values()]));
@@ -79,7 +82,11 @@ export function loadAgentSet(
   // Every header reference resolves (checked above): the servers' tools are built once, here.
   for (const [name, entry] of loaded) {
     const servers = entry.definition.mcpServers ?? [];
-    loaded.set(name, { ...entry, mcpTools: new Map(servers.map((server) => [server.label, mcpServerTool(server, env)])) });
+    loaded.set(name, {
+      ...entry,
+      mcpTools: new Map(servers.map((server) => [server.label, mcpServerTool(server, env)])),
+      mcpConfigs: new Map(servers.map((server) => [server.label, mcpServerConfig(server, env)])),
+    });
   }
   const start = startAgent === undefined ? undefined : loaded.get(startAgent);
   // Unreachable: an empty set or an unknown start agent is reported above.

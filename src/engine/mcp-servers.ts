@@ -1,4 +1,5 @@
 import { hostedMcpTool, type HostedMCPTool } from '@openai/agents';
+import type { Tool } from 'openai/resources/responses/responses';
 import { VgError } from '../errors.ts';
 
 // Remote MCP servers an agent names: the Realtime backend lists their tools and calls them
@@ -68,13 +69,39 @@ export function mcpServerProblems(at: string, servers: readonly McpServerDefinit
   return problems;
 }
 
-/** The SDK's hosted MCP tool for one server, headers resolved from `env`. */
-export function mcpServerTool(server: McpServerDefinition, env: NodeJS.ProcessEnv): HostedMCPTool {
-  const headers = Object.fromEntries(Object.entries(server.headers ?? {}).map(([name, value]) => [name, value.replace(ENV_REFERENCE, (_, variable: string) => {
+/** A server's headers with every `${NAME}` replaced by the environment variable's value. */
+function resolvedHeaders(server: McpServerDefinition, env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(server.headers ?? {}).map(([name, value]) => [name, value.replace(ENV_REFERENCE, (_, variable: string) => {
     const resolved = env[variable];
     if (!resolved) throw new VgError('VG_ERR_AGENT_INVALID', `MCP server "${server.label}": the environment variable ${variable} is not set`);
     return resolved;
   })]));
+}
+
+/**
+ * The Responses API's MCP tool for one server (GPT-Live's delegation backend takes it in
+ * `delegation.responses.tools`), headers resolved from `env`, the same settings as the SDK's
+ * hosted tool of mcpServerTool.
+ */
+export function mcpServerConfig(server: McpServerDefinition, env: NodeJS.ProcessEnv): Tool.Mcp {
+  const headers = resolvedHeaders(server, env);
+  const policy = server.requireApproval ?? 'always';
+  return {
+    type: 'mcp',
+    server_label: server.label,
+    server_url: server.url,
+    ...(server.allowedTools ? { allowed_tools: [...server.allowedTools] } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    require_approval: typeof policy === 'string' ? policy : {
+      ...(policy.always ? { always: { tool_names: [...policy.always] } } : {}),
+      ...(policy.never ? { never: { tool_names: [...policy.never] } } : {}),
+    },
+  };
+}
+
+/** The SDK's hosted MCP tool for one server, headers resolved from `env`. */
+export function mcpServerTool(server: McpServerDefinition, env: NodeJS.ProcessEnv): HostedMCPTool {
+  const headers = resolvedHeaders(server, env);
   const common = {
     serverLabel: server.label,
     serverUrl: server.url,

@@ -1,4 +1,4 @@
-import type { FunctionTool } from 'openai/resources/live/live';
+import type { ResponsesDelegationConfig } from 'openai/resources/live/live';
 import type { AgentSet, LoadedAgent } from '../../engine/agent-set.ts';
 import { compileState, type CallFacts } from '../../engine/compile-state.ts';
 import { findState } from '../../engine/states.ts';
@@ -11,7 +11,8 @@ import { VgError } from '../../errors.ts';
 /** The delegation backend's part of one (agent, state): what `session.update` carries on a move. */
 export interface BackendState {
   instructions: string;
-  tools: FunctionTool[];
+  /** The state's function tools, its handoffs, and its remote MCP servers (hosted: the backend calls them). */
+  tools: NonNullable<ResponsesDelegationConfig['tools']>;
 }
 
 /**
@@ -71,9 +72,9 @@ export function liveAgents(set: AgentSet): LiveAgents {
       ].flatMap(([heading, body]) => (body === undefined || body.trim() === '' ? [] : [`# ${heading}\n${body.trim()}`])).join('\n\n');
     },
     backendState: (name, stateId, caller, known) => {
-      const { definition, states } = loaded(name);
+      const { definition, states, mcpConfigs } = loaded(name);
       const compiled = compileState(definition, states, stateId, caller, known);
-      const tools: FunctionTool[] = compiled.tools.map((spec) => ({
+      const tools: BackendState['tools'] = compiled.tools.map((spec) => ({
         type: 'function', name: spec.name, description: spec.description, parameters: jsonObject(spec.parameters), strict: false,
       }));
       for (const target of handoffs(name, stateId, known)) {
@@ -84,6 +85,11 @@ export function liveAgents(set: AgentSet): LiveAgents {
           parameters: { type: 'object', properties: {}, required: [], additionalProperties: false },
           strict: false,
         });
+      }
+      // The state's MCP servers (its `mcp_servers`, else all of the agent's), as on Realtime.
+      for (const label of compiled.mcpServers) {
+        const server = mcpConfigs.get(label);
+        if (server) tools.push(server);
       }
       return { instructions: compiled.instructions, tools };
     },
