@@ -74,7 +74,7 @@ export class McpCalls {
       if (!call) return;
       mcpCallFinished(this.#deps, {
         callId: id, server: call.server, name: call.name, arguments: item.arguments || call.arguments,
-        durationMs: performance.now() - call.startedAt, ...mcpCallOutcome(call.server, call.name, item.error, item.output),
+        durationMs: performance.now() - call.startedAt, ...mcpCallOutcome(call.server, call.name, item.error ? (item.error.message ?? 'the call failed') : undefined, item.output),
       });
       return;
     }

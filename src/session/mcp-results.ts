@@ -32,11 +32,15 @@ export interface McpFinishedCall {
   clientOutput?: string;
 }
 
-/** What a finished `mcp_call` item amounts to: the server's error text stays in the record, the client gets a safe line. */
-export function mcpCallOutcome(server: string, name: string, error: { message?: string | null } | null | undefined, output: string | null | undefined): Pick<McpFinishedCall, 'output' | 'errorCode' | 'clientOutput'> {
-  if (error === null || error === undefined) return { output: output ?? '', errorCode: undefined };
+/**
+ * What a finished `mcp_call` item amounts to; `failure` is its error's text when it failed. The
+ * server's error text may carry its internals (an HTTP body): the record keeps it, the client
+ * gets a safe line.
+ */
+export function mcpCallOutcome(server: string, name: string, failure: string | undefined, output: string | null | undefined): Pick<McpFinishedCall, 'output' | 'errorCode' | 'clientOutput'> {
+  if (failure === undefined) return { output: output ?? '', errorCode: undefined };
   return {
-    output: JSON.stringify({ error: error.message ?? 'the call failed' }),
+    output: JSON.stringify({ error: failure }),
     errorCode: 'VG_ERR_MCP_CALL_FAILED',
     clientOutput: JSON.stringify({ error: `the ${server} server could not run ${name}` }),
   };

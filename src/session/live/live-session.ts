@@ -10,6 +10,7 @@ import { HangupAfterGoodbye } from '../hangup-after-goodbye.ts';
 import { KeypadEntry, keypadMessage } from '../keypad.ts';
 import { ToolCalls } from '../tool-calls.ts';
 import { LiveLink } from './live-link.ts';
+import { LiveMcp } from './live-mcp.ts';
 import { LiveRecap, withRecap } from './live-recap.ts';
 import { restoreLiveLink } from './live-restore.ts';
 import { LiveToolRound, type LiveToolCall } from './live-tool-round.ts';
@@ -58,6 +59,7 @@ export class LiveVoiceSession {
   readonly #link: LiveLink;
   readonly #turns: LiveTurns;
   readonly #round: LiveToolRound;
+  readonly #mcp: LiveMcp;
   readonly #tools: ToolCalls;
   readonly #transcripts: LiveTranscripts;
   readonly #keypad: KeypadEntry;
@@ -126,8 +128,12 @@ export class LiveVoiceSession {
       onBargeIn: () => this.#facts.publish('bargeIn', { sessionId: this.id, edge: this.#edge.kind, truncated: false }),
       onTurnLatency: (latencyMs, itemId) => this.#facts.publish('turnLatency', { sessionId: this.id, itemId, latencyMs }),
     });
+    this.#mcp = new LiveMcp({
+      sessionId: this.id, edge: this.#edge, facts: this.#facts, log: this.#log,
+      server: (label) => this.#runtime.mcpServer(this.#tools.agent, label),
+    });
     this.#round = new LiveToolRound({
-      run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log,
+      run: (call) => this.#runCall(call), send: (event) => this.#link.send(event), log: this.#log, mcp: this.#mcp,
       orphaned: (call, output) => this.#orphanedOutput(call.name, output),
     });
     this.#transcripts = new LiveTranscripts(
@@ -291,6 +297,7 @@ export class LiveVoiceSession {
       case 'dtmf': return this.#keypad.press(message.digit);
       case 'mode': return this.#turns.setMode(message.mode);
       case 'hangup': void this.end('hangup'); return;
+      case 'tool.approval': return this.#mcp.control(message);
       case 'playback': return;
     }
   }
@@ -374,6 +381,7 @@ export class LiveVoiceSession {
     this.#lifecycle = 'closing';
     this.#stop.abort();
     this.#tools.close();
+    this.#mcp.dispose();
     this.#keypad.dispose();
     this.#hangup.dispose();
     this.#transcripts.close();
