@@ -32,7 +32,6 @@ async function main(): Promise<void> {
   // Agents and their states are checked before anything listens: a bad file stops the start.
   const agentSet = loadAgentSet(agents, statesDir, config.agent ?? startAgent);
   const runtime = createAgentRuntime(agentSet);
-  if (config.voiceApi === 'live') warnMcpOnLive(agentSet, logger);
   const records = await openRecords(config, logger);
   const fleet = await openFleet(config, logger);
   const backend = await startBackend(config, logger, agentSet);
@@ -54,14 +53,6 @@ async function main(): Promise<void> {
   console.log(`\nvoice-gateway is running: open http://${host}:${port}/  (backend: ${backend.kind}, ${config.voiceApi === 'live' ? 'GPT-Live' : 'Realtime'})\n`);
 
   installShutdown({ app, drainTimeoutMs: config.drainTimeoutS * 1000, log: logger, exit: (code) => process.exit(code) });
-}
-
-/** GPT-Live's delegation backend is not given an agent's remote MCP servers yet: said at start, not found out on a call. */
-function warnMcpOnLive(agentSet: AgentSet, logger: pino.Logger): void {
-  for (const [name, agent] of agentSet.byName) {
-    if (agent.mcpTools.size === 0) continue;
-    logger.warn({ agent: name, mcp_servers: [...agent.mcpTools.keys()] }, 'VOICE_API=live: this agent\'s MCP servers are not offered on GPT-Live; its calls run without them');
-  }
 }
 
 /**

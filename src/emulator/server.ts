@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { RealtimeConnection, type ConnectionInit } from './connection.ts';
 import { checkHandshake } from './handshake.ts';
 import { newEventId } from './ids.ts';
+import { DEFAULT_MCP_LIMITS } from './mcp/limits.ts';
 import type { FatalError } from './protocol/errors.ts';
 import { handleCallsRequest } from './sip/calls-api.ts';
 import type { SipCalls } from './sip/calls.ts';
@@ -68,7 +69,7 @@ export async function listen(init: ServerInit): Promise<ListeningServer> {
     if (url.pathname === LIVE_PATH || attachTo !== undefined) {
       wss.handleUpgrade(req, socket, head, (ws) => {
         const { logger: log, synthesizer, script, maxEventBytes, liveChoices: choices } = init;
-        const liveInit = { logger: log, synthesizer, script, maxEventBytes, choices };
+        const liveInit = { logger: log, synthesizer, script, maxEventBytes, choices, mcp: init.mcp ?? DEFAULT_MCP_LIMITS };
         const sessionId = attachTo === undefined ? undefined : decodeURIComponent(attachTo);
         const live = sessionId === undefined
           ? acceptLive(ws, req, init.apiKey, liveInit)

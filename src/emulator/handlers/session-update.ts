@@ -1,4 +1,5 @@
 import type { SessionContext } from '../context.ts';
+import { conversationListing } from '../mcp/conversation-listing.ts';
 import { applySessionUpdate, sessionToWire } from '../protocol/session-config.ts';
 
 /** session.update (§3.1): all of it or none of it, then `session.updated` with the full session. */
@@ -19,5 +20,5 @@ export async function updateSession(ctx: SessionContext, raw: unknown, eventId: 
   ctx.buffer.setFormat(input.format);
   await ctx.turns.configure(input.turn_detection, input.format, ctx.buffer.timelineMs);
   ctx.send({ type: 'session.updated', session: sessionToWire(result.session, ctx.kind) });
-  ctx.mcp.configure(ctx, result.session.tools);
+  ctx.mcp.configure(conversationListing(ctx), result.session.tools);
 }

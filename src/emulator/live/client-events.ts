@@ -8,13 +8,21 @@ import { invalidJson, issueError, liveError, unknownEvent } from './errors.ts';
 const eventId = z.string().nullable().optional();
 const appendFields = { content: z.string(), delegation_id: z.string().nullable(), event_id: eventId };
 
-/** What a `response.item.create` may carry to the emulated backend: a tool's output, or a message. */
+/** What a `response.item.create` may carry to the emulated backend: a tool's output, an approval answer, or a message. */
 const functionCallOutput = z.strictObject({
   type: z.literal('function_call_output'),
   call_id: z.string().min(1),
   output: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]),
   id: z.string().nullable().optional(),
   status: z.enum(['in_progress', 'completed', 'incomplete']).nullable().optional(),
+});
+/** The answer to the backend's `mcp_approval_request`. */
+const mcpApprovalResponse = z.strictObject({
+  type: z.literal('mcp_approval_response'),
+  approval_request_id: z.string().min(1),
+  approve: z.boolean(),
+  reason: z.string().nullable().optional(),
+  id: z.string().nullable().optional(),
 });
 const messageItem = z.strictObject({
   type: z.literal('message').optional(),
@@ -32,7 +40,7 @@ const envelopes = {
   'session.instructions.append': z.strictObject({ type: z.literal('session.instructions.append'), ...appendFields }),
   'session.thinking.append': z.strictObject({ type: z.literal('session.thinking.append'), ...appendFields }),
   'session.commentary.append': z.strictObject({ type: z.literal('session.commentary.append'), ...appendFields }),
-  'response.item.create': z.strictObject({ type: z.literal('response.item.create'), item: z.union([functionCallOutput, messageItem]), event_id: eventId }),
+  'response.item.create': z.strictObject({ type: z.literal('response.item.create'), item: z.union([functionCallOutput, mcpApprovalResponse, messageItem]), event_id: eventId }),
   'response.create': z.strictObject({ type: z.literal('response.create'), event_id: eventId }),
   'session.close': z.strictObject({ type: z.literal('session.close'), event_id: eventId }),
 } as const;

@@ -11,13 +11,15 @@ import type {
   SessionResource,
   SessionUpdateConfig,
 } from 'openai/resources/live/live';
+import { mcpToolFields } from '../protocol/session-schema.ts';
 import { issueError, liveError, tooLong } from './errors.ts';
 import { LIVE_LIMITS, type LiveChoices } from './options.ts';
 
 // The GPT-Live session configuration (LIVE_PROTOCOL.md §2): strict, unknown fields rejected with
 // `unknown_parameter`. The schemas are typed against the SDK's own types, so they cannot drift
-// from what the `openai` package sends. Hosted backend tools (web search and the like) run on
-// OpenAI's side; the emulator has none and refuses them by name rather than pretend.
+// from what the `openai` package sends. Of the hosted backend tools, which run on OpenAI's side,
+// the emulator plays remote MCP servers (`mcp` with a `server_url`: it lists and calls them
+// itself); the others (web search and the like) it has not, and refuses them rather than pretend.
 
 const audioFormat: z.ZodType<AudioFormat> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('audio/pcm'), rate: z.union([z.literal(16000), z.literal(24000)]) }),
@@ -25,13 +27,32 @@ const audioFormat: z.ZodType<AudioFormat> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('audio/pcma'), rate: z.literal(8000) }),
 ]);
 
-const functionTool: z.ZodType<FunctionTool> = z.strictObject({
+const functionToolObject = z.strictObject({
   type: z.literal('function'),
   name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a function name (letters, digits, _ or -, at most 64)'),
   description: z.string().nullable().optional(),
   parameters: z.record(z.string(), z.unknown()).nullable().optional(),
   strict: z.boolean().nullable().optional(),
 });
+
+/** A remote MCP server of the backend (the Responses API's `mcp` tool); connectors are not emulated. */
+const mcpTool = z.strictObject({
+  ...mcpToolFields,
+  server_url: mcpToolFields.server_url.unwrap(),
+  server_description: z.string().optional(),
+});
+export type LiveMcpTool = z.output<typeof mcpTool>;
+
+/** The MCP servers of a (checked) backend configuration, with their fields. */
+export function backendMcpTools(tools: readonly { type: string }[] | null | undefined): LiveMcpTool[] {
+  return (tools ?? []).flatMap((tool) => {
+    const parsed = tool.type === 'mcp' ? mcpTool.safeParse(tool) : undefined;
+    return parsed?.success ? [parsed.data] : [];
+  });
+}
+
+/** Typed against the SDK's own tool types, so the schemas cannot drift from what it sends. */
+const backendTool: z.ZodType<FunctionTool | ResponsesDelegationConfig.Mcp> = z.discriminatedUnion('type', [functionToolObject, mcpTool]);
 
 const toolChoice = z.union([
   z.enum(['auto', 'none', 'required']),
@@ -49,7 +70,7 @@ const responsesFields = {
   service_tier: z.enum(['auto', 'default', 'fast_tier_temp_pilot', 'flex', 'priority', 'ultrafast']).nullable().optional(),
   text: z.strictObject({ verbosity: z.enum(['low', 'medium', 'high']).nullable().optional() }).nullable().optional(),
   tool_choice: toolChoice.optional(),
-  tools: z.array(functionTool).optional(),
+  tools: z.array(backendTool).optional(),
 };
 
 const responsesConfig: z.ZodType<ResponsesDelegationConfig> = z.strictObject({ model: z.string().min(1), ...responsesFields });
@@ -144,12 +165,26 @@ export function checkAcceptConfig(raw: unknown, choices: LiveChoices): Checked<S
   return checkLimits(config, choices);
 }
 
+/** Two MCP tools of one label would be one server twice: refused, naming the second. */
+function duplicateServer(tools: readonly { type: string; server_label?: unknown }[] | null | undefined, param: string): LiveError | undefined {
+  const labels = new Set<unknown>();
+  for (const [index, tool] of (tools ?? []).entries()) {
+    if (tool.type !== 'mcp') continue;
+    if (labels.has(tool.server_label)) return liveError('invalid_value', `Two MCP tools have the server_label '${String(tool.server_label)}'.`, `${param}[${index}].server_label`);
+    labels.add(tool.server_label);
+  }
+  return undefined;
+}
+
 function checkLimits(config: SessionConfig, choices: LiveChoices): Checked<SessionConfig> {
   const instructions = config.instructions ?? '';
   const tokens = tokensOf(instructions, choices);
   if (tokens > LIVE_LIMITS.instructionsTokens) return { ok: false, error: tooLong('session.instructions', tokens, LIVE_LIMITS.instructionsTokens) };
   const inputTokens = (config.input ?? []).reduce((sum, item: InitialItem) => sum + tokensOf(item.content[0]?.text ?? '', choices), 0);
   if (inputTokens > LIVE_LIMITS.inputTokens) return { ok: false, error: tooLong('session.input', inputTokens, LIVE_LIMITS.inputTokens) };
+  const delegation = config.delegation;
+  const duplicate = delegation?.type === 'responses' ? duplicateServer(delegation.responses.tools, 'session.delegation.responses.tools') : undefined;
+  if (duplicate) return { ok: false, error: duplicate };
   const seen = new Set<string>();
   for (const [index, t] of (config.triggers ?? []).entries()) {
     if (seen.has(t.event_type)) return { ok: false, error: liveError('invalid_value', 'At most one trigger per event type.', `session.triggers[${index}].event_type`) };
@@ -162,6 +197,9 @@ function checkLimits(config: SessionConfig, choices: LiveChoices): Checked<Sessi
 export function checkUpdateConfig(raw: unknown): Checked<SessionUpdateConfig> {
   const parsed = updateConfig.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, error: issueError(parsed.error.issues, ['session']) };
+  const delegation = parsed.data.delegation;
+  const duplicate = delegation?.type === 'responses' ? duplicateServer(delegation.responses?.tools, 'session.delegation.responses.tools') : undefined;
+  if (duplicate) return { ok: false, error: duplicate };
   return { ok: true, value: parsed.data };
 }
 

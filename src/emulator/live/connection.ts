@@ -9,7 +9,10 @@ import { bytesToMs, DEFAULT_LIVE_FORMAT, decodeBase64Audio } from './audio.ts';
 import { BackendModel } from './backend-model.ts';
 import { LiveConversationView } from './conversation-view.ts';
 import { parseClientFrame, type AppendEvent, type LiveClientEvent } from './client-events.ts';
-import { applyUpdate, checkStartConfig, checkUpdateConfig, tokensOf } from './config.ts';
+import { applyUpdate, backendMcpTools, checkStartConfig, checkUpdateConfig, tokensOf } from './config.ts';
+import type { McpLimits } from '../mcp/limits.ts';
+import { SessionMcp } from '../mcp/session-mcp.ts';
+import { liveListing } from './mcp-listing.ts';
 import {
   alreadyStarted, badAudio, delegationIdUnderResponses, fixtureActive, liveError, notResponsesDelegation, notStarted,
   serverError, tooLong, unknownDelegation,
@@ -37,6 +40,8 @@ export interface LiveConnectionInit {
   script: LoadedScript | undefined;
   choices: LiveChoices;
   maxEventBytes: number;
+  /** What one remote MCP server of the delegation backend may cost the session. */
+  mcp: McpLimits;
   /**
    * A sideband socket (`/v1/live/sessions/{id}/attach`, §1.3) of an accepted SIP call: the session
    * the accept started, with the caller on the SIP leg (simulated from the script), reflected audio
@@ -66,6 +71,8 @@ export class LiveConnection {
   #listener: Listener | undefined;
   #speaker: Speaker | undefined;
   #backend: BackendModel | undefined;
+  /** The delegation backend's remote MCP servers. */
+  readonly #mcp: SessionMcp;
   #frames: Promise<void> = Promise.resolve();
   #timers: NodeJS.Timeout[] = [];
   #fixturePlaying = false;
@@ -88,6 +95,7 @@ export class LiveConnection {
     this.#log = init.logger;
     this.#call = init.call;
     this.#responder = new Responder(init.call?.script ?? init.script, init.logger);
+    this.#mcp = new SessionMcp(init.mcp);
     this.closed = new Promise((resolve) => ws.once('close', () => {
       this.#dispose();
       resolve();
@@ -183,6 +191,9 @@ export class LiveConnection {
       case 'response.item.create': {
         if (!this.#responsesMode()) return this.#error(notResponsesDelegation(event.type), id);
         const { item } = event;
+        if (item.type === 'mcp_approval_response' && !this.#backend!.approvalAnswered(item.approval_request_id, item.approve)) {
+          return this.#error(liveError('invalid_value', `No MCP approval request '${item.approval_request_id}' waits for its answer.`, 'item.approval_request_id'), id);
+        }
         if (item.type === 'function_call_output' && !this.#backend!.output(item.call_id)) {
           return this.#error(liveError('invalid_value', `No function call '${item.call_id}' waits for its output.`, 'item.call_id'), id);
         }
@@ -239,6 +250,10 @@ export class LiveConnection {
     this.#backend = new BackendModel({
       send: (e) => this.#send(e),
       config: () => this.#backendConfig(),
+      mcp: {
+        find: (name) => this.#mcp.find(name, this.#backendMcp(), this.#toolChoice()),
+        call: (server, name, args, signal) => this.#mcp.call(server, name, args, signal),
+      },
       nextSteps: () => this.#responder.respond(this.#responderInput()),
       called: (callId, name, args) => this.#conversation.called(callId, name, args),
       speak: (text) => this.#say(text),
@@ -247,6 +262,7 @@ export class LiveConnection {
     });
     // §8.9: a sideband gets no replay unless the emulator is told to send `session.started` on it.
     if (!this.#call || choices.sidebandStarted) this.#send({ type: 'session.started', session: this.#session, ...ack(id) });
+    this.#listMcpServers();
     const usage = setInterval(() => this.#send({ type: 'session.usage.updated', usage: this.#usage(), context_window: { usage_ratio: this.#usageRatio() } }), choices.usageIntervalMs);
     const expiry = setTimeout(() => this.#finish('expired', undefined), Math.min(choices.sessionMaxMs, 2 ** 31 - 1));
     usage.unref();
@@ -261,6 +277,29 @@ export class LiveConnection {
     if (!applied.ok) return this.#error(applied.error, id);
     this.#session = applied.value;
     this.#send({ type: 'session.updated', session: this.#session, ...ack(id) });
+    this.#listMcpServers();
+  }
+
+  /** The backend lists the MCP servers its configuration names (new, changed, or failed before). */
+  #listMcpServers(): void {
+    const tools = this.#backendMcp();
+    if (tools.length === 0) return;
+    const send = (delegationId: string | null, event: Record<string, unknown>) => this.#send({ type: 'response.event', delegation_id: delegationId, event });
+    this.#mcp.configure(liveListing(send, this.#log), tools);
+  }
+
+  #backendMcp(): ReturnType<typeof backendMcpTools> {
+    const delegation = this.#session?.delegation;
+    return delegation?.type === 'responses' ? backendMcpTools(delegation.responses.tools) : [];
+  }
+
+  /** The backend's `tool_choice` as the MCP servers read it (the emulated choices: a mode, or one function). */
+  #toolChoice(): 'auto' | 'none' | 'required' | { type: 'function'; name: string } {
+    const delegation = this.#session?.delegation;
+    const choice = delegation?.type === 'responses' ? delegation.responses.tool_choice : undefined;
+    if (choice === undefined || choice === null) return 'auto';
+    if (typeof choice === 'string') return choice;
+    return choice.type === 'function' && 'name' in choice && typeof choice.name === 'string' ? { type: 'function', name: choice.name } : 'auto';
   }
 
   #append(audio: string, id: string | undefined): void {
@@ -408,6 +447,8 @@ export class LiveConnection {
 
   #dispose(): void {
     this.#state = 'closed';
+    this.#backend?.close();
+    this.#mcp.close();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#caller?.dispose();
     this.#call?.leave(this.#attachment);

@@ -1,17 +1,16 @@
 import type { Logger } from 'pino';
-import type { Conversation } from '../conversation.ts';
-import { newItemId } from '../ids.ts';
-import { itemToWire, type McpItem, type McpListedTool } from '../protocol/items.ts';
-import type { ServerEvent } from '../protocol/server-events.ts';
+import type { McpItem, McpListedTool } from '../protocol/items.ts';
 import type { Tool, ToolChoice } from '../protocol/session-config.ts';
 import type { McpLimits } from './limits.ts';
 import { McpServerLink, type CallOutcome } from './server-link.ts';
 import { isAllowed, needsApproval, type McpSessionTool } from './tool-filters.ts';
 
 // The remote MCP servers of one session, as the service handles them (§3.1, §4.1 "MCP"): an
-// MCP tool in `session.update` makes it connect to the server and list its tools, announced by
-// the `mcp_list_tools` item and its events; a response then calls them by name. A server that is
-// down, slow or wrong fails its own listing or call, never the session.
+// MCP tool in the session's configuration makes it connect to the server and list its tools; a
+// response then calls them by name. How a listing is announced is the voice API's part (the
+// Realtime conversation's `mcp_list_tools` item, conversation-listing.ts; GPT-Live's nested
+// Responses events, live/mcp-listing.ts). A server that is down, slow or wrong fails its own
+// listing or call, never the session.
 
 /** Servers one session may use at once: each holds a connection. */
 const MAX_SERVERS = 16;
@@ -28,10 +27,14 @@ interface Server {
   tools: McpListedTool[];
 }
 
-export interface McpSink {
-  readonly conversation: Conversation;
+/** A listing's end: the server's tools the configuration allows, or its failure (the server's words). */
+export type ListingEnd = { ok: true; tools: McpListedTool[] } | { ok: false; message: string };
+
+/** Where a session's listings are announced. */
+export interface McpListingSink {
   readonly logger: Logger;
-  send(event: ServerEvent): void;
+  /** A listing of this server begins; the function returned is told how it ended. */
+  listing(config: McpSessionTool): (end: ListingEnd) => void;
 }
 
 /** What a response's plan learns of a scripted call that names an MCP tool. */
@@ -50,8 +53,8 @@ export class SessionMcp {
     this.#limits = limits;
   }
 
-  /** After an accepted `session.update`: lists every MCP server not listed yet (or changed, or failed before). */
-  configure(sink: McpSink, tools: readonly Tool[]): void {
+  /** After an accepted configuration: lists every MCP server not listed yet (or changed, or failed before). */
+  configure(sink: McpListingSink, tools: readonly Tool[]): void {
     for (const config of tools) {
       if (config.type !== 'mcp' || this.#closed) continue;
       const key = JSON.stringify([config.server_url, config.headers ?? {}]);
@@ -113,11 +116,8 @@ export class SessionMcp {
     this.#pending.clear();
   }
 
-  #list(sink: McpSink, config: McpSessionTool, key: string): void {
-    const item: Extract<McpItem, { type: 'mcp_list_tools' }> = { id: newItemId(), type: 'mcp_list_tools', server_label: config.server_label, tools: [] };
-    const previous = sink.conversation.insert(item);
-    sink.send({ type: 'conversation.item.added', previous_item_id: previous, item: itemToWire(item) });
-    sink.send({ type: 'mcp_list_tools.in_progress', item_id: item.id });
+  #list(sink: McpListingSink, config: McpSessionTool, key: string): void {
+    const ended = sink.listing(config);
     const link = new McpServerLink({ url: config.server_url ?? '', headers: config.headers ?? {} }, this.#limits);
     const server: Server = { key, link, status: 'listing', tools: [] };
     this.#servers.set(config.server_label, server);
@@ -129,17 +129,15 @@ export class SessionMcp {
       if (outcome.ok) {
         server.status = 'ready';
         server.tools = outcome.tools;
-        item.tools = outcome.tools.filter((tool) => isAllowed(config, tool));
         if (outcome.dropped > 0) sink.logger.warn({ server: config.server_label, dropped: outcome.dropped }, 'MCP server listed more tools than kept');
-        sink.send({ type: 'mcp_list_tools.completed', item_id: item.id });
+        ended({ ok: true, tools: outcome.tools.filter((tool) => isAllowed(config, tool)) });
       } else {
         server.status = 'failed';
         // The server's words can carry its internals: debug only.
         sink.logger.warn({ server: config.server_label }, 'MCP server listing failed');
         sink.logger.debug({ server: config.server_label, reason: outcome.message }, 'MCP server listing failed: reason');
-        sink.send({ type: 'mcp_list_tools.failed', item_id: item.id });
+        ended({ ok: false, message: outcome.message });
       }
-      sink.send({ type: 'conversation.item.done', previous_item_id: sink.conversation.previousId(item.id), item: itemToWire(item) });
     })();
   }
 }

@@ -97,7 +97,8 @@ const functionToolSchema = z.strictObject({
 // MCP tools (§3.1): the fields the emulator acts on are checked; other options (authorization,
 // connector_id, server_description…) pass as the service accepts them.
 const mcpToolFilterSchema = z.looseObject({ tool_names: z.array(z.string()).optional(), read_only: z.boolean().optional() });
-const mcpToolSchema = z.looseObject({
+/** The MCP tool fields the emulator acts on; GPT-Live's delegation config takes the same, strictly (live/config.ts). */
+export const mcpToolFields = {
   type: z.literal('mcp'),
   server_label: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'must match ^[a-zA-Z0-9_-]{1,64}$'),
   server_url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional(),
@@ -107,7 +108,8 @@ const mcpToolSchema = z.looseObject({
     .union([z.enum(['always', 'never']), z.looseObject({ always: mcpToolFilterSchema.optional(), never: mcpToolFilterSchema.optional() })])
     .nullable()
     .optional(),
-});
+};
+const mcpToolSchema = z.looseObject(mcpToolFields);
 
 export const toolsSchema = z.array(z.discriminatedUnion('type', [functionToolSchema, mcpToolSchema]));
 
