@@ -189,3 +189,64 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
     expect(calls('slow.slow_lookup_order', 'VG_ERR_MCP_CALL_FAILED')).toBe(1);
   });
 });
+
+describe('kiosk edge on GPT-Live: MCP approvals decided by the agent policy', () => {
+  let gw: TestGateway;
+  let orders: TestMcpServer;
+  let device: KioskClient;
+  const asked: unknown[] = [];
+
+  beforeAll(async () => {
+    orders = await startTestMcpServer();
+    const clerk = defineAgent({
+      name: 'clerk',
+      voice: 'ash',
+      sections: { roleAndObjective: 'Answer questions about orders.' },
+      statesFile: 'orders-desk.json',
+      tools: [],
+      handoffs: [],
+      mcpServers: [{
+        label: 'orders', url: orders.url, requireApproval: 'always',
+        // Only order 42 may be touched; the device is never asked.
+        approvedBy: async (request) => {
+          asked.push(request);
+          return (request.arguments as { order_id?: string }).order_id === '42';
+        },
+      }],
+    });
+    gw = await startTestGateway({
+      script: {
+        name: 'policy',
+        turns: [
+          { responses: [[{ say: 'Hello.' }]] },
+          { user: 'Cancel order 42.', responses: [[{ call: 'cancel_order', arguments: { order_id: '42' } }, { say: 'First: {{mcp_result}}' }]] },
+          { user: 'Cancel order 7.', responses: [[{ call: 'cancel_order', arguments: { order_id: '7' } }, { say: 'Second: {{mcp_result}}' }]] },
+        ],
+      },
+      agents: [clerk], statesDir: fileURLToPath(new URL('../fixtures/states/', import.meta.url)), api: 'live',
+    });
+    device = await KioskClient.connect(gw.wsUrl);
+    const hello = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
+    await device.waitFor('audio.done', (e) => e.item_id === hello.item_id);
+    await gw.tap.waitFor(listingDone('orders'));
+  });
+  afterAll(async () => {
+    device?.close();
+    await gw?.close();
+    await orders?.close();
+  });
+
+  it('approves what the policy allows and denies the rest, without asking the device', async () => {
+    device.control({ type: 'input_text', text: 'Cancel order 42.' });
+    const first = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'First: Order 42 is cancelled.');
+    await device.waitFor('audio.done', (e) => e.item_id === first.item_id);
+    device.control({ type: 'input_text', text: 'Cancel order 7.' });
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'Second: the call was not approved');
+    expect(asked).toEqual([
+      expect.objectContaining({ server: 'orders', tool: 'cancel_order', arguments: { order_id: '42' } }),
+      expect.objectContaining({ server: 'orders', tool: 'cancel_order', arguments: { order_id: '7' } }),
+    ]);
+    expect(orders.calls.map((call) => call.arguments)).toEqual([{ order_id: '42' }]);
+    expect(device.events.some((e) => e.type === 'tool.approval')).toBe(false);
+  });
+});
