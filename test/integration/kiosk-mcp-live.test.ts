@@ -7,6 +7,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
 import { startTestMcpServer, type TestMcpServer } from '../helpers/mcp-server.ts';
 import { sampleValue } from '../helpers/prometheus.ts';
+import { speechPcm } from '../helpers/speech.ts';
 import type { TappedEvent } from '../helpers/ws-tap.ts';
 import { defineAgent } from '../../src/engine/agent.ts';
 import type { ConversationScript } from '../../src/emulator/index.ts';
@@ -31,6 +32,12 @@ const script: ConversationScript = {
 
 const APPROVAL_TIMEOUT_MS = 5_000;
 
+/** Real speech from the device (the emulator's transcript of it is the script's caller line). */
+async function say(device: KioskClient, text: string): Promise<void> {
+  device.reportPlayed(device.receivedSinceClearMs);
+  await device.sendPcm(await speechPcm(text, { leadingSilenceMs: 300, trailingSilenceMs: 1000 }), 4);
+}
+
 type Nested = { type: string; item_id?: string; item?: { type: string; id: string; server_label?: string; tools?: { name: string }[]; error?: string | null } };
 const nested = (e: TappedEvent): Nested | undefined => (e.direction === 'server' && e.event.type === 'response.event' ? e.event.event as Nested : undefined);
 /** The backend's `mcp_list_tools` item of a server, once its listing ended. */
@@ -45,14 +52,16 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
   let slow: TestMcpServer;
   let device: KioskClient;
 
-  /** Types a line once the agent has finished speaking (GPT-Live takes no turn over its own speech). */
+  /**
+   * Says the script's next caller line, once the agent has finished speaking (a spoken turn moves
+   * the script on). Its transcript line closes only when the agent speaks next, so it is not awaited.
+   */
   async function ask(text: string): Promise<void> {
-    device.control({ type: 'input_text', text });
-    await device.waitFor('transcript', (e) => e.role === 'user' && e.text === text);
+    await say(device, text);
   }
   /** The agent's line that starts with `prefix`, heard to its end. */
   async function spoken(prefix: string) {
-    const line = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text.startsWith(prefix));
+    const line = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text.trim().startsWith(prefix));
     await device.waitFor('audio.done', (e) => e.item_id === line.item_id);
     return line;
   }
@@ -125,7 +134,7 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
     expect(result.output).toMatch(/^Order 42 ships on \w+day\.$/);
     expect(orders.calls.at(-1)).toEqual({ tool: 'lookup_order', arguments: { order_id: '42' }, authorization: 'Bearer orders-secret-token' });
     const line = await spoken('Update:');
-    expect(line.text).toBe(`Update: ${result.output}`);
+    expect(line.text.trim()).toBe(`Update: ${result.output}`);
     // The backend ran it: the gateway sent no output and asked for no continuation.
     expect(gw.tap.clientEvents('response.item.create')).toEqual([]);
     expect(gw.tap.clientEvents('response.create')).toEqual([]);
@@ -237,11 +246,11 @@ describe('kiosk edge on GPT-Live: MCP approvals decided by the agent policy', ()
   });
 
   it('approves what the policy allows and denies the rest, without asking the device', async () => {
-    device.control({ type: 'input_text', text: 'Cancel order 42.' });
-    const first = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'First: Order 42 is cancelled.');
+    await say(device, 'Cancel order 42.');
+    const first = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text.trim() === 'First: Order 42 is cancelled.');
     await device.waitFor('audio.done', (e) => e.item_id === first.item_id);
-    device.control({ type: 'input_text', text: 'Cancel order 7.' });
-    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text === 'Second: the call was not approved');
+    await say(device, 'Cancel order 7.');
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text.trim() === 'Second: the call was not approved');
     expect(asked).toEqual([
       expect.objectContaining({ server: 'orders', tool: 'cancel_order', arguments: { order_id: '42' } }),
       expect.objectContaining({ server: 'orders', tool: 'cancel_order', arguments: { order_id: '7' } }),
