@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStartEvent } from 'openai/resources/live/live';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -10,6 +11,7 @@ import { sampleValue } from '../helpers/prometheus.ts';
 import { speechPcm } from '../helpers/speech.ts';
 import type { TappedEvent } from '../helpers/ws-tap.ts';
 import { defineAgent } from '../../src/engine/agent.ts';
+import { loggerOptions } from '../../src/observability/logger.ts';
 import type { ConversationScript } from '../../src/emulator/index.ts';
 
 // An agent that names remote MCP servers, end to end on GPT-Live: a kiosk device talks to the
@@ -51,6 +53,8 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
   let orders: TestMcpServer;
   let slow: TestMcpServer;
   let device: KioskClient;
+  /** What the gateway (and the emulator beside it) logged, at every level. */
+  const lines: string[] = [];
 
   /**
    * Says the script's next caller line, once the agent has finished speaking (a spoken turn moves
@@ -92,6 +96,7 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
     });
     gw = await startTestGateway({
       script, agents: [clerk], statesDir: fileURLToPath(new URL('../fixtures/states/', import.meta.url)), mcp: { callTimeoutMs: 500 }, api: 'live',
+      logger: pino(loggerOptions('debug'), { write: (line: string) => void lines.push(line) }),
     });
     device = await KioskClient.connect(gw.wsUrl);
     await spoken('Hello, orders desk.');
@@ -120,6 +125,12 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
     expect(listed('down').error).toEqual(expect.any(String));
     const failed = gw.tap.events.flatMap((e) => (nested(e)?.type === 'response.mcp_list_tools.failed' ? [nested(e)!.item_id] : []));
     expect(failed).toEqual([listed('down').id]);
+    // The gateway logs the failure with the server's label; the server's own words only at debug.
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; server?: string; reason?: string });
+    const failures = logged.filter((l) => l.msg.startsWith('the delegation backend could not list an MCP server'));
+    expect(failures.find((l) => l.level === 40)).toEqual(expect.objectContaining({ server: 'down' }));
+    expect(failures.find((l) => l.level === 40)).not.toHaveProperty('reason');
+    expect(failures.find((l) => l.level === 20)).toEqual(expect.objectContaining({ server: 'down', reason: listed('down').error }));
     // Secrets never reach the device, and the call goes on.
     expect(JSON.stringify(device.events)).not.toContain('orders-secret-token');
     expect(device.events.some((e) => e.type === 'session.ended')).toBe(false);

@@ -57,8 +57,8 @@ export class LiveMcp implements LiveMcpItems {
     const error = item.error;
     if (error === undefined || error === null) return;
     // The server's words can carry its internals: debug only.
-    this.#deps.log.warn({ server: item.server_label }, 'MCP server listing failed');
-    this.#deps.log.debug({ server: item.server_label, reason: error }, 'MCP server listing failed: reason');
+    this.#deps.log.warn({ server: item.server_label }, 'the delegation backend could not list an MCP server');
+    this.#deps.log.debug({ server: item.server_label, reason: error }, 'the delegation backend could not list an MCP server: reason');
   }
 
   approval(request: McpApprovalRequestItem): Promise<Decision> {
