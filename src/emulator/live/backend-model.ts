@@ -97,7 +97,7 @@ export class BackendModel {
       delegation: { id: delegation.id, type: 'delegation', target: 'responses', response_id: responseId },
       offset_ms: Math.round(this.#deps.now()),
     });
-    void this.#respond(delegation, responseId, steps, []);
+    this.#start(delegation, responseId, steps, []);
   }
 
   /** A `function_call_output` for a call of the current delegation; false when no call waits for it. */
@@ -131,7 +131,7 @@ export class BackendModel {
       current.completed = false;
       // An approval continues what its response had left to do; with nothing left, the responder's next response.
       const rest = answered.flatMap((pending) => pending.rest);
-      void this.#respond(current, newResponseId(), answered.length > 0 && rest.length > 0 ? rest : this.#deps.nextSteps(), answered);
+      this.#start(current, newResponseId(), answered.length > 0 && rest.length > 0 ? rest : this.#deps.nextSteps(), answered);
       return;
     }
     if (current && !current.completed) {
@@ -144,6 +144,13 @@ export class BackendModel {
   /** The session ended: hosted calls in flight are abandoned. */
   close(): void {
     this.#closed.abort();
+  }
+
+  /** Streams a response beside the frame loop (a hosted call waits on its server); a fault is logged, not thrown. */
+  #start(delegation: Delegation, responseId: string, steps: ResponseSteps, answered: readonly PendingApproval[]): void {
+    this.#respond(delegation, responseId, steps, answered).catch((err: unknown) => {
+      this.#deps.logger.error({ err }, 'live emulator: a backend response failed');
+    });
   }
 
   async #respond(delegation: Delegation, responseId: string, steps: ResponseSteps, answered: readonly PendingApproval[]): Promise<void> {
