@@ -4,14 +4,9 @@ import { loggerOptions } from './observability/logger.ts';
 import { buildServer } from './server.ts';
 import { installShutdown } from './shutdown.ts';
 import { loadAgentSet, type AgentSet } from './engine/agent-set.ts';
-import { checkScript } from './engine/script-check.ts';
-import { loadScript } from './emulator/index.ts';
 import { createAgentRuntime } from './session/realtime-agents.ts';
-import { openaiBackend } from './backends/openai.ts';
-import { DEFAULT_EMULATOR_SCRIPT, emulatorBackend } from './backends/emulator.ts';
-import { liveBackend } from './backends/live.ts';
+import { startBackend } from './backends/start-backend.ts';
 import { stopWithParent } from './process/stop-with-parent.ts';
-import type { Backend } from './backends/backend.ts';
 import type { Config } from './config.ts';
 import { openRecordStore } from './records/open-store.ts';
 import { VgError } from './errors.ts';
@@ -75,21 +70,6 @@ async function openRecords(config: Config, logger: pino.Logger): Promise<RecordS
     logger.error({ err, store: store.kind }, 'call records: the database is unavailable; calls go on and records are queued until it answers');
   }
   return store;
-}
-
-async function startBackend(config: Config, logger: pino.Logger, agentSet: AgentSet): Promise<Backend> {
-  const live = config.voiceApi === 'live' ? { model: config.liveModel, delegationModel: config.liveDelegationModel } : undefined;
-  if (live && config.openaiApiKey) return liveBackend(config.openaiApiKey, live, config.liveUrl);
-  if (live && config.liveUrl) return liveBackend('emulator', live, config.liveUrl);
-  if (!live && config.openaiApiKey) return openaiBackend(config.openaiApiKey, config.realtimeModel, config.realtimeUrl);
-  if (!live && config.realtimeUrl) return openaiBackend('emulator', config.realtimeModel, config.realtimeUrl);
-  // EMULATOR_SCRIPT=none: the default responder alone, which walks any agent through its states.
-  const path = config.emulatorScript ?? DEFAULT_EMULATOR_SCRIPT;
-  if (path === 'none') return emulatorBackend({ model: config.realtimeModel, logger, live });
-  // A script that does not fit the agents stops the start, naming the step.
-  const script = await loadScript(path);
-  checkScript(script, agentSet, path);
-  return emulatorBackend({ model: config.realtimeModel, script, logger, live });
 }
 
 main().catch((err: unknown) => {

@@ -4,13 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { agents, startAgent, statesDir } from '../../agents/index.ts';
-import { emulatorBackend } from '../backends/emulator.ts';
-import { openaiBackend } from '../backends/openai.ts';
-import type { Backend } from '../backends/backend.ts';
+import { DEFAULT_EMULATOR_SCRIPT } from '../backends/emulator.ts';
+import { startBackend } from '../backends/start-backend.ts';
 import { loadConfig } from '../config.ts';
-import { loadAgentSet, type AgentSet } from '../engine/agent-set.ts';
-import { checkScript } from '../engine/script-check.ts';
-import { loadScript } from '../emulator/index.ts';
+import { loadAgentSet } from '../engine/agent-set.ts';
 import { SpeechSynthesizer } from '../emulator/speech/index.ts';
 import { buildServer } from '../server.ts';
 import { createAgentRuntime } from '../session/realtime-agents.ts';
@@ -29,7 +26,6 @@ import { WebrtcCaller } from './webrtc-caller.ts';
 // for every file).
 
 const USAGE = `Usage: npm run converse -- FILE.yaml|FILE.json … [--edge ${EDGES.join('|')}] [--junit report.xml]`;
-const DEFAULT_SCRIPT = 'agents/front-desk.script.json';
 
 async function main(): Promise<number> {
   let parsed;
@@ -99,7 +95,8 @@ async function runFile(file: string, test: ConversationTest, edge: Edge, logger:
   // The test's own loopback gateway: no device tokens to present, no browser page tokens.
   const config = { ...base, gatewayTokens: [], webrtcTokenSecret: undefined, logLevel: 'silent' };
   const set = loadAgentSet(agents, statesDir, test.agent ?? startAgent);
-  const backend = await startBackend(test, set, logger);
+  // The backend the environment names (VOICE_API, OPENAI_API_KEY, REALTIME_URL/LIVE_URL), else the emulator with the test's script.
+  const backend = await startBackend(config, logger, set, test.script ?? DEFAULT_EMULATOR_SCRIPT);
   const app = await buildServer(config, { runtime: createAgentRuntime(set), backend: backend.target, restBaseUrl: backend.restBaseUrl, logger });
   try {
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -109,22 +106,12 @@ async function runFile(file: string, test: ConversationTest, edge: Edge, logger:
       webrtc: () => WebrtcCaller.connect(`http://127.0.0.1:${port}`),
       twilio: () => TwilioCaller.dial({ httpUrl: `http://127.0.0.1:${port}`, ...phone, facts: app.facts }),
     };
-    console.log(`  (through the ${edge} edge)`);
+    console.log(`  (through the ${edge} edge; backend: ${backend.kind}, ${config.voiceApi === 'live' ? 'GPT-Live' : 'Realtime'})`);
     return await runConversation(test, file, connect[edge], synthesizer, (line) => console.log(line));
   } finally {
     await app.close();
     await backend.close();
   }
-}
-
-async function startBackend(test: ConversationTest, set: AgentSet, logger: pino.Logger): Promise<Backend> {
-  const model = process.env.REALTIME_MODEL ?? 'gpt-realtime';
-  if (process.env.OPENAI_API_KEY) return openaiBackend(process.env.OPENAI_API_KEY, model, process.env.REALTIME_URL);
-  const path = test.script ?? DEFAULT_SCRIPT;
-  if (path === 'none') return emulatorBackend({ model, logger });
-  const script = await loadScript(path);
-  checkScript(script, set, path);
-  return emulatorBackend({ model, script, logger });
 }
 
 main().then((code) => process.exit(code), (err: unknown) => {

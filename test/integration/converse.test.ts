@@ -41,14 +41,14 @@ describe('npm run converse: conversation tests through the WebRTC and Twilio edg
 
   it('passes the demo flow spoken and typed through a WebRTC peer', () => {
     const first = run.stdout.slice(0, run.stdout.indexOf('wrong.yaml'));
-    expect(first).toContain('(through the webrtc edge)');
+    expect(first).toContain('(through the webrtc edge; backend: emulator, Realtime)');
     expect(first).toMatch(/✓ turn 2: say "Doe\. D O E\."  → frontDesk\/4_next_steps, tourGuide\/1_welcome · tools: change_state, authenticateUser/);
     expect(first).toContain('PASS');
   });
 
   it('walks the whole flow by voice through a Twilio phone call, seen through the gateway\'s facts', () => {
     const phone = run.stdout.slice(run.stdout.indexOf('wrong.yaml'));
-    expect(phone).toContain('(through the twilio edge)');
+    expect(phone).toContain('(through the twilio edge; backend: emulator, Realtime)');
     expect(phone).toMatch(/✓ turn 1: say "My first name is Jane, J A N E\."  → frontDesk\/2_get_first_name, frontDesk\/3_get_last_name · tools: change_state, change_state · first audio \d+ ms/);
     expect(phone).toMatch(/✓ turn 2: say "Doe\. D O E\."  → frontDesk\/4_next_steps, tourGuide\/1_welcome · tools: change_state, authenticateUser/);
     expect(phone).toMatch(/✓ turn 4: say "When is the pool open\?"  tools: getFacilityInfo/);

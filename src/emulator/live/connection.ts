@@ -378,6 +378,10 @@ export class LiveConnection {
       // Client delegation: the model paraphrases what it was given (verbatim, here).
       void this.#speaker!.say(event.content);
     } else if (this.#init.choices.commentaryTakesTurn && !this.#speaker!.speaking && !this.#backend!.busy) {
+      // GPT-Live has no typed input (§3.3d): a commentary quoting text (a JSON string, as a gateway
+      // passes on what a caller typed) is, to this model, the caller's turn in those words [E].
+      const quoted = quotedText(event.content);
+      if (quoted !== undefined) this.#conversation.callerSaid(this.#responder.userInput({ kind: 'text', text: quoted }, this.#responderInput()));
       this.#modelTurn();
     }
   }
@@ -461,4 +465,15 @@ export class LiveConnection {
 
 function ack(id: string | undefined): { client_event_id?: string } {
   return id === undefined ? {} : { client_event_id: id };
+}
+
+/** The first JSON string quoted in `content`, if there is one. */
+function quotedText(content: string): string | undefined {
+  const match = /"(?:[^"\\]|\\.)*"/.exec(content);
+  if (!match) return undefined;
+  try {
+    return JSON.parse(match[0]) as string;
+  } catch {
+    return undefined;
+  }
 }
