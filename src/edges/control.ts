@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KEYPAD_KEY } from '../session/keypad.ts';
 import type { ClientControl } from './edge.ts';
 
 /** Largest JSON control message a client may send; text input is the only long field. */
@@ -16,6 +17,8 @@ const controlSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('tool.approval'), request_id: z.string().min(1).max(128), approve: z.boolean() }),
   z.object({ type: z.literal('hangup') }),
+  // A kiosk's keypad: gathered into entries as a phone's keys are.
+  z.object({ type: z.literal('dtmf'), digit: z.string().regex(KEYPAD_KEY, 'is not one keypad key (0-9, A-D, * or #)') }),
 ]);
 
 export type ParsedControl = { ok: true; message: ClientControl } | { ok: false; error: string };

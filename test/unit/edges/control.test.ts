@@ -6,7 +6,7 @@ describe('parseControl', () => {
     for (const message of [
       { type: 'ptt.start' }, { type: 'ptt.stop' }, { type: 'input_text', text: 'hello' },
       { type: 'mode', mode: 'ptt' }, { type: 'mode', mode: 'vad' }, { type: 'playback', played_ms: 1234.5 },
-      { type: 'playback', played_ms: 80, epoch: 3 }, { type: 'hangup' },
+      { type: 'playback', played_ms: 80, epoch: 3 }, { type: 'hangup' }, { type: 'dtmf', digit: '#' },
     ]) {
       expect(parseControl(JSON.stringify(message))).toEqual({ ok: true, message });
     }
@@ -23,6 +23,7 @@ describe('parseControl', () => {
     ['{"type":"playback","played_ms":5,"epoch":-1}', /'epoch'/],
     ['{"type":"playback","played_ms":5,"epoch":"2"}', /'epoch'/],
     ['{"type":"input_text","text":"   "}', /'text'/],
+    ['{"type":"dtmf","digit":"12"}', /'digit': is not one keypad key/],
   ])('rejects %s with a reason', (text, reason) => {
     const parsed = parseControl(text);
     expect(parsed.ok).toBe(false);
