@@ -26,6 +26,7 @@ const START_FAILURE_TEXT = {
   backend_unavailable: 'the gateway could not reach the voice service; try again later.',
 };
 const INTERRUPTED = 'The connection was interrupted; trying to recover…';
+const RECONNECTING = 'The agent\'s connection dropped; getting it back…';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -197,6 +198,13 @@ function onGatewayEvent(event) {
       return;
     case 'error':
       showNotice(`The gateway reported: ${event.message}`, 'warning');
+      return;
+    case 'backend.reconnecting':
+      // The agent's side dropped: the pause that follows is the gateway restoring it, not the call failing.
+      showNotice(RECONNECTING, 'info');
+      return;
+    case 'backend.restored':
+      if (notice === RECONNECTING) showNotice('');
       return;
     case 'session.ended':
       // Ended before session.ready: the gateway could not open the session for this call.

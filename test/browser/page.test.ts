@@ -197,6 +197,14 @@ describe('browser client (Chromium)', () => {
     expect(recentMic(session, 1_600).filter((c) => c.rms > SPEECH_RMS).length).toBeGreaterThan(10);
   });
 
+  it('says so while the agent\'s connection is restored, and clears that once it is', async () => {
+    const session = fakes.latest();
+    session.edge.send({ type: 'backend.reconnecting' });
+    await until(page, (s) => /connection dropped/.test(s.notice), 'the reconnecting notice');
+    session.edge.send({ type: 'backend.restored' });
+    await until(page, (s) => s.notice === '', 'the notice to clear');
+  });
+
   it('switches the microphone mid-call without a new session, then hangs up', async () => {
     const session = fakes.latest();
     const sessionsBefore = fakes.sessions.length;
