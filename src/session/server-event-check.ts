@@ -35,6 +35,7 @@ const schemas: Record<string, z.ZodType> = {
   'conversation.item.done': z.looseObject({ item: itemSchema }),
   'conversation.item.input_audio_transcription.delta': z.looseObject({ item_id: id, delta: text.optional() }),
   'conversation.item.input_audio_transcription.completed': z.looseObject({ item_id: id, transcript: text }),
+  'conversation.item.input_audio_transcription.failed': z.looseObject({ item_id: id }),
   'response.output_audio_transcript.delta': z.looseObject({ item_id: id, delta: text }),
   'response.output_audio_transcript.done': z.looseObject({ item_id: id, transcript: text }),
   'response.output_text.delta': z.looseObject({ item_id: id, delta: text }),

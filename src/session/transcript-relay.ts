@@ -2,6 +2,9 @@ import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { EdgeTransport } from '../edges/edge.ts';
 import type { FactSink } from '../observability/session-facts.ts';
 
+/** A caller's turn whose transcription failed with nothing made out. */
+export const NOT_TRANSCRIBED = '[not transcribed]';
+
 /**
  * Turns the backend's transcript events into the client's `transcript` events: partial lines grow
  * with each delta (same item_id) until a final line replaces them.  Final lines are also reported
@@ -33,6 +36,9 @@ export class TranscriptRelay {
         return this.#grow('user', event.item_id, event.delta ?? '');
       case 'conversation.item.input_audio_transcription.completed':
         return this.#finish('user', event.item_id, event.transcript);
+      case 'conversation.item.input_audio_transcription.failed':
+        // The caller spoke but the words were not made out: the line ends with what was, or says so.
+        return this.#finish('user', event.item_id, this.#partial.get(event.item_id)?.text || NOT_TRANSCRIBED);
       case 'conversation.item.added': {
         // Typed input has no transcription events: its text is the transcript.
         const item = event.item;
