@@ -151,7 +151,8 @@ export class GatewayTransport extends OpenAIRealtimeWebSocket {
 
   /**
    * Cancels the response in progress. The SDK's only way is its underscore method (it also tracks
-   * the cancel so a late `response.done` is not an error); kept here, the one caller of it.
+   * the cancel so a late `response.done` is not an error); kept here, the one caller of it. If the
+   * SDK changes it, tsc and kiosk-ptt.test.ts (`response.cancel` on the wire at a press) fail.
    */
   cancelResponse(): void {
     if (!this.#held) this._cancelResponse();
