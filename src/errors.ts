@@ -40,6 +40,8 @@ export const ERRORS = {
   VG_ERR_COOLING_OFF: { message: 'A device from this address broke a limit; no new session from it yet', httpStatus: 429 },
   VG_ERR_SESSION_LIMIT: { message: 'Too many sessions', httpStatus: 503, wsCloseCode: 1013 },
   VG_ERR_DRAINING: { message: 'The gateway is shutting down and takes no new sessions', httpStatus: 503, wsCloseCode: 1012 },
+  /** A SIP call the Calls API no longer has when it is answered: the caller hung up while it rang. */
+  VG_ERR_CALL_GONE: { message: 'The call ended before it could be answered' },
   VG_ERR_AUDIO_TOO_FAST: { message: 'Audio sent faster than real time', wsCloseCode: 1008 },
   VG_ERR_TOO_MANY_FRAMES: { message: 'Too many frames', wsCloseCode: 1008 },
   VG_ERR_RECORDS_UNAVAILABLE: { message: 'Call records are unavailable', httpStatus: 503 },

@@ -94,8 +94,10 @@ export const sipEdge: FastifyPluginAsync<SipEdgeOptions> = async (app, opts) => 
     }
     const backend = api === 'live' ? liveSidebandTarget(opts.backend, callId) : sidebandTarget(opts.backend, callId);
     opts.startSession(edge, { log, backend }).catch((err: unknown) => {
-      log.error({ err }, 'SIP session could not start');
-      edge.close(startFailure(err).reason);
+      const failure = startFailure(err);
+      if (failure.reason === 'call_ended') log.info('SIP call ended by the caller before it was answered');
+      else log.error({ err }, 'SIP session could not start');
+      edge.close(failure.reason);
     });
   }
 };

@@ -124,6 +124,7 @@ export class SessionRegistry {
       // The edge reports the failure and closes itself; its close ends the session's backend side.
       // The client learns only that the backend failed: the cause (hosts, ports) is for the log.
       forget();
+      if (err instanceof VgError && err.code === 'VG_ERR_CALL_GONE') throw err;
       throw new VgError('VG_ERR_BACKEND', 'the voice backend did not answer', { cause: err });
     }
     return { id, end: async (reason) => { forget(); await session.end(reason); } };

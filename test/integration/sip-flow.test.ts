@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlaceCallOptions, SipCall } from '../../src/emulator/index.ts';
 import { webhookSignature } from '../../src/emulator/sip/webhook.ts';
 import { GREETING_SCRIPT, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import type { SessionEnded } from '../../src/observability/session-facts.ts';
+import type { SessionEnded, SessionNeverLive } from '../../src/observability/session-facts.ts';
 import { testWebhookSecret, TRANSFER_SCRIPT, waitUntil } from '../helpers/sip-calls.ts';
 
 const SECRET = testWebhookSecret();
@@ -119,6 +119,18 @@ describe('SIP calls: a signed webhook, the accept, and a sideband session that r
     expect(placed.call.requests.map((r) => `${r.action} ${r.status}`)).toEqual(['accept 200', 'refer 200']);
     await waitUntil(() => gw.app.sessions.size === 0);
     expect(forgedCall?.requests).toEqual([]);
+  });
+
+  it('takes a call the caller hung up while it rang (accept answers 404) for a call that ended, not a backend outage', async () => {
+    const never = new Promise<SessionNeverLive>((resolve) => {
+      const stop = gw.app.facts.listen({ sessionNeverLive: (fact) => (stop(), resolve(fact)) });
+    });
+    // Offered elsewhere first (a receiver that only acknowledges), hung up, then delivered here.
+    const placed = await gw.emulator.placeSipCall({ webhookUrl: `${gw.httpUrl}/healthz`, webhookSecret: SECRET });
+    placed.call.end('ended');
+    expect((await placed.redeliver(webhookUrl)).status).toBe(200);
+    expect(await never).toMatchObject({ edge: 'sip', reason: 'call_ended' });
+    await waitUntil(() => gw.app.sessions.size === 0);
   });
 
   it('hears the caller\'s keypad: the keys pressed reach the agent as one entry', async () => {

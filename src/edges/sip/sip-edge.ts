@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
+import { NotFoundError } from 'openai';
 import type OpenAI from 'openai';
 import type { CallAcceptParams } from 'openai/resources/realtime/calls';
 import type { SessionAcceptParams } from 'openai/resources/live/sessions';
+import { VgError } from '../../errors.ts';
 import type { CallerDetails, ClientEvent, EdgeEvents, EdgeTransport } from '../edge.ts';
 
 /**
@@ -46,15 +48,26 @@ export class SipEdge extends EventEmitter<EdgeEvents> implements EdgeTransport {
   async acceptCall(session: CallAcceptParams): Promise<void> {
     const control = this.#calls;
     if (control.api !== 'realtime') throw new Error('a GPT-Live call cannot be accepted with a Realtime session');
-    await control.calls.accept(this.callId, session);
+    await this.#gone(control.calls.accept(this.callId, session));
     this.#accepted();
   }
 
   async acceptLiveCall(session: SessionAcceptParams.Session): Promise<void> {
     const control = this.#calls;
     if (control.api !== 'live') throw new Error('a Realtime call cannot be accepted with a GPT-Live session');
-    await control.sessions.accept(this.callId, { session });
+    await this.#gone(control.sessions.accept(this.callId, { session }));
     this.#accepted();
+  }
+
+  /** "A 404 on accept means the call has already gone" (§1.4): the caller hung up; nothing is left to refuse. */
+  async #gone(accepting: Promise<unknown>): Promise<void> {
+    try {
+      await accepting;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      this.#state = 'ended';
+      throw new VgError('VG_ERR_CALL_GONE', 'the caller hung up before the call was answered', { cause: err });
+    }
   }
 
   #accepted(): void {
