@@ -46,6 +46,8 @@ export interface Config {
   readonly backendPingMs: number;
   /** After SIGTERM, how long live calls may go on before they are ended with a goodbye. */
   readonly drainTimeoutS: number;
+  /** The longest a call may last: then the agent says a short goodbye and it ends (`max_duration`); 0 = no limit. */
+  readonly maxCallS: number;
   /** The phone edge: Twilio's auth token, which signs its webhooks; unset = the Twilio routes are off. */
   readonly twilioAuthToken?: string;
   /** The origin the world reaches this gateway at (Twilio signs URLs on it); required with Twilio. */
@@ -100,6 +102,7 @@ const envSchema = z.object({
   BACKEND_TIMEOUT_MS: positiveInt.default(10_000),
   BACKEND_PING_MS: positiveInt.default(5_000),
   DRAIN_TIMEOUT_S: z.coerce.number().int().min(0).default(300),
+  MAX_CALL_S: z.coerce.number().int().min(0).default(7_200),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   OPENAI_WEBHOOK_SECRET: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backendTimeoutMs: e.BACKEND_TIMEOUT_MS,
     backendPingMs: e.BACKEND_PING_MS,
     drainTimeoutS: e.DRAIN_TIMEOUT_S,
+    maxCallS: e.MAX_CALL_S,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     publicUrl: e.PUBLIC_URL === undefined ? undefined : new URL(e.PUBLIC_URL).origin,
     openaiWebhookSecret: e.OPENAI_WEBHOOK_SECRET,

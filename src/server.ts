@@ -62,6 +62,7 @@ export async function buildServer(config: Config, deps: ServerDeps): Promise<Fas
     linkPolicy: { ...DEFAULT_LINK_POLICY, confirmTimeoutMs: config.backendTimeoutMs, pingIntervalMs: config.backendPingMs },
     toolTimeoutMs: config.toolTimeoutMs,
     maxSessions: config.maxSessions,
+    maxCallMs: config.maxCallS * 1000,
     fleet,
   });
   app.decorate('sessions', sessions);

@@ -20,6 +20,8 @@ export interface SessionRegistryOptions {
   linkPolicy: LinkPolicy;
   toolTimeoutMs: number;
   maxSessions: number;
+  /** A live call is ended with a goodbye after this long (`max_duration`); 0 or unset = never. */
+  maxCallMs?: number;
   facts: FactSink;
   /** The replicas this one shares sessions with (the fleet-wide limit, the directory); default: none. */
   fleet?: Fleet;
@@ -126,6 +128,15 @@ export class SessionRegistry {
       forget();
       if (err instanceof VgError && err.code === 'VG_ERR_CALL_GONE') throw err;
       throw new VgError('VG_ERR_BACKEND', 'the voice backend did not answer', { cause: err });
+    }
+    const maxCallMs = this.#opts.maxCallMs ?? 0;
+    if (maxCallMs > 0) {
+      const cap = setTimeout(() => {
+        (log as Logger).info({ session_id: id, max_call_s: maxCallMs / 1000 }, 'call at its longest: ending it with a goodbye');
+        void session.farewell('max_duration');
+      }, maxCallMs);
+      cap.unref();
+      edge.once('close', () => clearTimeout(cap));
     }
     return { id, end: async (reason) => { forget(); await session.end(reason); } };
   };

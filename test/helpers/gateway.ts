@@ -80,6 +80,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     backendTimeoutMs: 10_000,
     backendPingMs: 5_000,
     drainTimeoutS: 300,
+    maxCallS: 7_200,
     records: false,
     dataDir: './data',
     recordsRetentionDays: 30,
