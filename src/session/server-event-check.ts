@@ -29,7 +29,14 @@ const schemas: Record<string, z.ZodType> = {
   'session.created': z.looseObject({ session: z.looseObject({ expires_at: z.number().optional() }) }),
   'session.updated': z.looseObject({ session: z.looseObject({}) }),
   'response.created': z.looseObject({ response: z.looseObject({ id, conversation_id: z.string().nullish() }) }),
-  'response.done': z.looseObject({ response: z.looseObject({ id: id.optional() }) }),
+  'response.done': z.looseObject({
+    response: z.looseObject({
+      id: id.optional(),
+      status: z.string().optional(),
+      // Why a response failed: only the code is read.
+      status_details: z.looseObject({ error: z.looseObject({ code: z.string().nullish(), type: z.string().nullish() }).nullish() }).nullish(),
+    }),
+  }),
   error: z.looseObject({ error: z.looseObject({ code: z.string().nullish(), type: z.string(), message: text }) }),
   'conversation.item.added': z.looseObject({ item: itemSchema }),
   'conversation.item.done': z.looseObject({ item: itemSchema }),

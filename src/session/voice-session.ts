@@ -13,6 +13,9 @@ import { KeypadEntry, keypadMessage } from './keypad.ts';
 import { McpCalls } from './mcp-calls.ts';
 import { SdkSessionConfig } from './sdk-session-config.ts';
 import { callAcceptParams } from './call-accept.ts';
+import { errorEvent } from '../edges/errors.ts';
+import { VgError } from '../errors.ts';
+import { FailedResponses } from './failed-responses.ts';
 import { HangupAfterGoodbye } from './hangup-after-goodbye.ts';
 import { TranscriptRelay } from './transcript-relay.ts';
 import { TurnTaking } from './turn-taking.ts';
@@ -49,6 +52,7 @@ export class VoiceSession {
   readonly #tools: ToolCalls;
   readonly #link: BackendLink;
   readonly #hangup: HangupAfterGoodbye;
+  readonly #failed: FailedResponses;
   readonly #mcp: McpCalls;
 
   #lifecycle: Lifecycle = 'connecting';
@@ -109,6 +113,12 @@ export class VoiceSession {
       onCutByDrop: (cut) => this.#facts.publish('turnCut', { sessionId: this.id, itemId: cut.itemId, cutAtMs: cut.audioEndMs }),
     });
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
+    this.#failed = new FailedResponses({
+      log: this.#log,
+      retry: () => this.#transport.requestResponse(),
+      giveUp: () => void this.end('backend_unavailable'),
+      tell: (code) => this.#edge.send(errorEvent(new VgError('VG_ERR_BACKEND', `the voice backend could not answer (${code})`))),
+    });
     this.#keypad = new KeypadEntry((digits) => this.#userText(keypadMessage(digits)));
     this.#session = new RealtimeSession<SessionContext>(this.#runtime.realtimeAgent(this.#tools.agent, this.#tools.state), {
       transport: this.#transport,
@@ -306,6 +316,7 @@ export class VoiceSession {
     this.#turns.serverEvent(event);
     this.#hangup.serverEvent(event);
     if (echo) return;
+    if (this.#lifecycle === 'live') this.#failed.serverEvent(event);
     this.#mcp.serverEvent(event);
     switch (event.type) {
       case 'error':
