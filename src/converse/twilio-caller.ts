@@ -130,14 +130,15 @@ export class TwilioCaller extends Caller {
 
   async #hangUp(): Promise<void> {
     this.#stopLine();
-    if (!this.closed) {
+    const ended = () => this.events.some((e) => e.value.type === 'session.ended');
+    if (!this.closed && !ended()) {
       // The caller hangs up: what follows is not the call's to show.
       this.#unlisten();
       this.#phone.hangUp();
       return;
     }
-    // The gateway ended the call: its end is published as the line closes.
-    await this.until(() => this.events.some((e) => e.value.type === 'session.ended'), END_FACT_WAIT_MS, 'no session end').catch(() => undefined);
+    // The gateway ended the call: its end is published as the line closes (either may come first).
+    await this.until(() => ended() && this.closed, END_FACT_WAIT_MS, 'no session end').catch(() => undefined);
     this.#unlisten();
     // As Twilio does then: it asks the gateway what the caller hears next.
     this.#after = await this.#phone.afterStream().then(

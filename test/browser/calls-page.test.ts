@@ -70,7 +70,8 @@ describe('the call records page (Chromium)', () => {
     await expect(entry.locator('.meta').textContent()).resolves.toMatch(/^kiosk · frontDesk → tourGuide · \d+ s$/);
     await entry.click();
 
-    await expect(page.locator('#call-title').textContent()).resolves.toBe(`Call ${sessionId}`);
+    // The call's record is fetched on the click: its title is drawn with the rest of it.
+    await expect.poll(() => page.locator('#call-title').textContent()).toBe(`Call ${sessionId}`);
     await expect(page.locator('#call-transcript .line.user .text').allTextContents()).resolves.toEqual(['My first name is Jane.', 'Doe. D-O-E.']);
     await expect(page.locator('#call-transcript .line.assistant .text').first().textContent()).resolves.toMatch(/front desk/i);
     const path = await page.locator('#state-path li').allTextContents();
