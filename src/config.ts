@@ -102,7 +102,8 @@ const envSchema = z.object({
   BACKEND_TIMEOUT_MS: positiveInt.default(10_000),
   BACKEND_PING_MS: positiveInt.default(5_000),
   DRAIN_TIMEOUT_S: z.coerce.number().int().min(0).default(300),
-  MAX_CALL_S: z.coerce.number().int().min(0).default(7_200),
+  // A timer's longest delay (2^31 - 1 ms): past it Node would fire at once, ending every call.
+  MAX_CALL_S: z.coerce.number().int().min(0).max(2_147_483, 'must be at most 2147483 (about 24.8 days); 0 means no limit').default(7_200),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   OPENAI_WEBHOOK_SECRET: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),

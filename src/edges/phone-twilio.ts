@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { TRANSFER_URI } from '../engine/agent.ts';
 import type { Fleet } from '../fleet/fleet.ts';
 import formbody from '@fastify/formbody';
 import type { StartSession } from '../session/starter.ts';
@@ -26,7 +27,7 @@ const MEDIA_PATH = '/twilio/media';
 const TOKEN_MEMORY_MS = 5 * TOKEN_TTL_MS;
 const AFTER_PATH = '/twilio/after';
 /** Session ends after which the call simply hangs up; after any other (or none known) the caller hears the apology. */
-const FINISHED = new Set(['agent_hangup', 'hangup', 'call_ended']);
+const FINISHED = new Set(['agent_hangup', 'hangup', 'call_ended', 'max_duration']);
 /** How long a stream's end is remembered: Twilio asks at once. */
 const ENDING_MEMORY_MS = 5 * 60_000;
 /** Twilio's voice webhook is a form of a few dozen short fields. */
@@ -91,7 +92,10 @@ export const twilioEdge: FastifyPluginAsync<TwilioEdgeOptions> = async (app, opt
   app.post(AFTER_PATH, async (req, reply) => {
     const signed = await signedCall(req, reply);
     if (!signed) return reply;
-    const noted = parseNotedEnd(await opts.fleet.readNote(endingKey(signed.callSid)).catch(() => undefined));
+    const noted = parseNotedEnd(await opts.fleet.readNote(endingKey(signed.callSid)).catch((err: unknown) => {
+      req.log.warn({ err: { message: (err as Error).message } }, 'Twilio stream over: how it ended could not be read from the fleet');
+      return undefined;
+    }));
     const ending = streamEnding(noted);
     req.log.info({ call_sid: signed.callSid, reason: noted?.reason ?? 'unknown', ending: ending.kind }, 'Twilio stream over');
     return afterStreamTwiml(ending);
@@ -145,7 +149,7 @@ function parseNotedEnd(note: string | undefined): NotedEnd | undefined {
   try {
     const parsed: unknown = JSON.parse(note);
     const { reason, transferTo } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    if (typeof reason !== 'string' || (transferTo !== undefined && typeof transferTo !== 'string')) return undefined;
+    if (typeof reason !== 'string' || (transferTo !== undefined && (typeof transferTo !== 'string' || !TRANSFER_URI.test(transferTo)))) return undefined;
     return { reason, ...(transferTo === undefined ? {} : { transferTo }) };
   } catch {
     return undefined;

@@ -32,7 +32,7 @@ export interface AgentDefinition {
   transferAgentsTarget?: string;
   /**
    * Where a `next_step` of "transferHuman" sends the call: a `sip:`, `sips:` or `tel:` URI (the
-   * SIP REFER's Refer-To), e.g. 'tel:+14155550123'. Only a SIP call can be transferred.
+   * SIP REFER's Refer-To, a Twilio `<Dial>`), e.g. 'tel:+14155550123'. Only a phone call can be transferred.
    */
   transferHumanTarget?: string;
   /** Remote MCP servers whose tools the backend lists and calls itself (a state may narrow them). */
@@ -42,7 +42,8 @@ export interface AgentDefinition {
 // 'transfer_to_' + name must fit the 64-character limit on function names.
 const AGENT_NAME = /^[A-Za-z][A-Za-z0-9]{0,51}$/;
 const STATES_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
-const TRANSFER_URI = /^(sips?|tel):[^\s<>"]+$/;
+/** Where a person is reached: what a SIP REFER or a Twilio `<Dial>` takes. */
+export const TRANSFER_URI = /^(sips?|tel):[^\s<>"]+$/;
 
 /** Checks what one agent file can check alone; loadAgentSet checks references across agents. */
 export function defineAgent(definition: AgentDefinition): AgentDefinition {

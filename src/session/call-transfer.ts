@@ -9,7 +9,7 @@ export interface TransferOutcome {
 
 /**
  * Transfers the call to the person the agent file names (`transferHumanTarget`), where the edge can
- * (a SIP call: REFER). Where it cannot, or the transfer fails, the model is told so and the call goes on.
+ * (a SIP call: REFER; a Twilio call: a `<Dial>` once its stream ends). Where it cannot, or the transfer fails, the model is told so and the call goes on.
  */
 export async function transferCall(edge: EdgeTransport, targetUri: string | undefined, log: Logger): Promise<TransferOutcome> {
   if (!edge.transfer || targetUri === undefined) {

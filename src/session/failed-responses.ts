@@ -30,7 +30,8 @@ export class FailedResponses {
   serverEvent(event: RealtimeServerEvent): void {
     if (event.type !== 'response.done') return;
     if (event.response.status !== 'failed') {
-      if (event.response.status === 'completed') this.#inARow = 0;
+      // Anything else the backend did (an answer, one the caller cut off) ends the run of failures.
+      this.#inARow = 0;
       return;
     }
     const error = event.response.status_details?.error;

@@ -113,7 +113,9 @@ export class SessionRegistry {
     const session: CallSession = deps.backend.api === 'live' ? new LiveVoiceSession(deps) : new VoiceSession(deps);
     this.#live.set(id, session);
     this.#fleet.own(id, { kind: 'session', edge: edge.kind, startedAt: Date.now() });
+    let cap: NodeJS.Timeout | undefined;
     const forget = () => {
+      clearTimeout(cap);
       if (!this.#live.delete(id)) return;
       this.#fleet.releasePlace(id);
       this.#fleet.disown(id);
@@ -130,13 +132,13 @@ export class SessionRegistry {
       throw new VgError('VG_ERR_BACKEND', 'the voice backend did not answer', { cause: err });
     }
     const maxCallMs = this.#opts.maxCallMs ?? 0;
-    if (maxCallMs > 0) {
-      const cap = setTimeout(() => {
+    // Only for a call still up: one the caller left while it connected has already been forgotten.
+    if (maxCallMs > 0 && this.#live.has(id)) {
+      cap = setTimeout(() => {
         (log as Logger).info({ session_id: id, max_call_s: maxCallMs / 1000 }, 'call at its longest: ending it with a goodbye');
         void session.farewell('max_duration');
       }, maxCallMs);
       cap.unref();
-      edge.once('close', () => clearTimeout(cap));
     }
     return { id, end: async (reason) => { forget(); await session.end(reason); } };
   };

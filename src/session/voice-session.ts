@@ -53,6 +53,8 @@ export class VoiceSession {
   readonly #link: BackendLink;
   readonly #hangup: HangupAfterGoodbye;
   readonly #failed: FailedResponses;
+  /** The farewell is under way (a drain, MAX_CALL_S): its response is not retried. */
+  #sayingGoodbye = false;
   readonly #mcp: McpCalls;
 
   #lifecycle: Lifecycle = 'connecting';
@@ -115,7 +117,10 @@ export class VoiceSession {
     this.#hangup = new HangupAfterGoodbye({ busy: () => this.#turns.busy(), hangUp: () => void this.end('agent_hangup') });
     this.#failed = new FailedResponses({
       log: this.#log,
-      retry: () => this.#transport.requestResponse(),
+      // A restore owes the answer itself once the link is back.
+      retry: () => {
+        if (!this.#link.restoring) this.#transport.requestResponse();
+      },
       giveUp: () => void this.end('backend_unavailable'),
       tell: (code) => this.#edge.send(errorEvent(new VgError('VG_ERR_BACKEND', `the voice backend could not answer (${code})`))),
     });
@@ -188,6 +193,7 @@ export class VoiceSession {
 
   /** Asks the agent for a short goodbye, lets the listener hear it (a few seconds at most), then ends. */
   async farewell(reason: string): Promise<void> {
+    this.#sayingGoodbye = true;
     if (this.#lifecycle === 'live' && !this.#link.restoring) {
       this.#turns.interrupt(true);
       // The SDK sends the request once a cancelled answer has ended: wait for this response's own end.
@@ -316,7 +322,8 @@ export class VoiceSession {
     this.#turns.serverEvent(event);
     this.#hangup.serverEvent(event);
     if (echo) return;
-    if (this.#lifecycle === 'live') this.#failed.serverEvent(event);
+    // A goodbye that fails is not asked again as an ordinary turn: the call ends anyway.
+    if (this.#lifecycle === 'live' && !this.#sayingGoodbye) this.#failed.serverEvent(event);
     this.#mcp.serverEvent(event);
     switch (event.type) {
       case 'error':

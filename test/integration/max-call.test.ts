@@ -22,4 +22,18 @@ describe('a call at its longest (MAX_CALL_S)', () => {
     // The goodbye was asked for before the end (the farewell's own instructions went to the backend).
     expect(gw.tap.events.some((e) => e.direction === 'client' && e.event.type === 'response.create' && JSON.stringify(e.event).includes('must end this call now'))).toBe(true);
   });
+
+  it('ends with max_duration even when the goodbye itself fails (it is not asked again as an ordinary turn)', async () => {
+    gw = await startTestGateway({ script: GREETING_SCRIPT, config: { maxCallS: 2 } });
+    device = await KioskClient.connect(gw.wsUrl);
+    await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
+    const before = gw.tap.events.length;
+    gw.tap.swallow((e) => e.type === 'response.create', () => ({
+      type: 'response.done', event_id: 'event_failed',
+      response: { id: 'resp_failed', object: 'realtime.response', status: 'failed', status_details: { type: 'failed', error: { type: 'server_error', code: 'server_error' } }, output: [] },
+    }));
+    const ended = await device.waitFor('session.ended', () => true, 20_000);
+    expect(ended).toMatchObject({ reason: 'max_duration' });
+    expect(gw.tap.events.slice(before).filter((e) => e.direction === 'client' && e.event.type === 'response.create')).toHaveLength(1);
+  });
 });

@@ -20,6 +20,12 @@ describe('loadConfig', () => {
       .toThrow(/VG_ERR_CONFIG|Invalid configuration[\s\S]*PORT[\s\S]*REALTIME_URL: must be a ws:\/\/ or wss:\/\/ URL[\s\S]*LOG_LEVEL[\s\S]*MAX_SESSIONS[\s\S]*REQUEST_TIMEOUT_MS/);
   });
 
+  it('caps a call at two hours by default, takes 0 for no limit, and refuses a cap a timer cannot hold', () => {
+    expect(loadConfig({}).maxCallS).toBe(7_200);
+    expect(loadConfig({ MAX_CALL_S: '0' }).maxCallS).toBe(0);
+    expect(() => loadConfig({ MAX_CALL_S: '99999999' })).toThrow(/MAX_CALL_S: must be at most 2147483/);
+  });
+
   it('turns the phone edge on with a Twilio token and the public origin, and refuses one without the other', () => {
     const config = loadConfig({ TWILIO_AUTH_TOKEN: 'tok', PUBLIC_URL: 'https://gw.example.com' });
     expect(config).toMatchObject({ twilioAuthToken: 'tok', publicUrl: 'https://gw.example.com' });
