@@ -22,7 +22,7 @@ describe('phone edge: a Twilio call transferred to a person', () => {
   });
 
   it('closes the stream after transfer_call, and Twilio is told to dial the tour guide\'s person', async () => {
-    const call = await TwilioPhone.dial({ httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN, playbackSpeed: 8 });
+    const call = await TwilioPhone.dial({ httpUrl: gw.httpUrl, publicUrl: PUBLIC_URL, authToken: AUTH_TOKEN, playbackSpeed: 1 });
     const speak = async (text: string) => call.sendUlaw(pcm16ToUlaw(await speechPcm(text, { rate: 8000, leadingSilenceMs: 300, trailingSilenceMs: 1000 })), 4);
     const said = (text: string) => gw.tap.waitFor((e) => e.direction === 'server' && e.event.type === 'response.output_audio_transcript.done' && e.event.transcript === text, 30_000);
     await said('Front desk.');
@@ -31,6 +31,9 @@ describe('phone edge: a Twilio call transferred to a person', () => {
     await speak('Can I speak to a person, please?');
     const closed = await call.closed;
     expect(closed.reason).toBe('transferred');
+    // The stream stayed open until the caller had heard "Putting you through" (every mark echoed).
+    expect(call.queuedMs).toBeGreaterThan(0);
+    expect(call.markedMs).toBe(call.queuedMs);
     const after = await call.afterStream();
     expect(after).toMatch(/<Response><Dial><Sip>sip:concierge@example\.com<\/Sip><\/Dial><\/Response>$/);
     expect(after).not.toContain('<Say>');

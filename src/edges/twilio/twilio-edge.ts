@@ -22,6 +22,10 @@ const MAX_GAP_MS = 10_000;
 type StreamMessage = Exclude<TwilioMessage, { event: 'connected' | 'start' }>;
 /** Messages held while `start` is checked (a fleet round trip): 5 s of media, far more than it takes. */
 const MAX_HELD = 250;
+/** The longest the stream stays open at its end for the caller to hear the agent's last words. */
+const MAX_PLAY_OUT_MS = 5_000;
+/** Marks come back a moment after the audio played: the close waits that much longer. */
+const PLAY_OUT_MARGIN_MS = 250;
 /** Mark names are `<clear epoch>:<bytes sent in that epoch>`. */
 const MARK_NAME = /^(\d+):(\d+)$/;
 
@@ -127,11 +131,21 @@ export class TwilioEdge extends EventEmitter<EdgeEvents> implements EdgeTranspor
   /** A phone line has no event channel: what the caller needs to know, the agent says. */
   send(_event: ClientEvent): void {}
 
-  /** Closing the stream makes Twilio ask the `<Connect action>` URL what the caller hears next (twiml.ts). */
+  /**
+   * Closing the stream makes Twilio ask the `<Connect action>` URL what the caller hears next
+   * (twiml.ts), and drops what it has not played: the stream stays open until the caller has heard
+   * what was sent (a transfer's "putting you through"), at most MAX_PLAY_OUT_MS. The call is over
+   * for the session at once.
+   */
   close(reason: string): void {
     if (this.#closed) return;
-    this.#socket.close(1000, reason);
+    const unheardMs = (this.#sentBytes - this.#heardBytes) / bytesPerMs(MEDIA.format);
     this.#onClosed(reason);
+    if (unheardMs <= 0 || reason === 'hangup') {
+      this.#socket.close(1000, reason);
+      return;
+    }
+    setTimeout(() => this.#socket.close(1000, reason), Math.min(unheardMs + PLAY_OUT_MARGIN_MS, MAX_PLAY_OUT_MS)).unref();
   }
 
   #onFrame(data: Buffer, isBinary: boolean): void {
