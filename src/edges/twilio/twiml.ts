@@ -30,8 +30,17 @@ export function afterStreamTwiml(ending: StreamEnding): string {
   const response = new VoiceResponse();
   if (ending.kind === 'transferred') {
     const dial = response.dial();
-    if (ending.to.startsWith('tel:')) dial.number(ending.to.slice('tel:'.length));
-    else dial.sip(ending.to);
+    if (ending.to.startsWith('tel:')) {
+      // tel:+14155550123;ext=12: the number, and the extension keyed in once it answers (w: half a second's wait).
+      const [number, ...params] = ending.to.slice('tel:'.length).split(';');
+      const ext = params.find((p) => p.startsWith('ext='))?.slice('ext='.length);
+      dial.number(ext ? { sendDigits: `ww${ext}` } : {}, number);
+    } else if (ending.to.startsWith('sips:')) {
+      // Twilio dials a secure SIP address as sip: over TLS.
+      dial.sip(`sip:${ending.to.slice('sips:'.length)};transport=tls`);
+    } else {
+      dial.sip(ending.to);
+    }
     return response.toString();
   }
   if (ending.kind === 'failed') response.say(APOLOGY);

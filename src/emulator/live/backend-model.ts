@@ -150,6 +150,11 @@ export class BackendModel {
   #start(delegation: Delegation, responseId: string, steps: ResponseSteps, answered: readonly PendingApproval[]): void {
     this.#respond(delegation, responseId, steps, answered).catch((err: unknown) => {
       this.#deps.logger.error({ err }, 'live emulator: a backend response failed');
+      // Said so, and over: the delegation is not left busy for good.
+      if (this.#closed.signal.aborted) return;
+      const failed: Record<string, unknown> = { type: 'response.failed', sequence_number: 0, response: { id: responseId, object: 'response', status: 'failed', error: { code: 'server_error', message: 'The emulator failed this response.' } } };
+      this.#deps.send({ type: 'response.event', delegation_id: delegation.id, event: failed });
+      delegation.completed = true;
     });
   }
 
