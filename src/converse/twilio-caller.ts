@@ -18,8 +18,8 @@ const LINE_RATE_HZ = 8_000;
 const SILENCE = silenceBytes(PCMU, FRAME_MS);
 /** A late timer sends the frames it missed, but never more than this at once (a phone's jitter). */
 const MAX_CATCH_UP_FRAMES = 5;
-/** After the gateway closed the line, how long the session's end may take to be published. */
-const END_FACT_WAIT_MS = 2_000;
+/** After the session ended, how long until the line closes: the gateway lets the caller hear the last words first (at most 5 s). */
+const END_FACT_WAIT_MS = 6_000;
 
 export interface TwilioCallerOptions {
   /** The gateway's HTTP origin (where the test reaches it). */
