@@ -1,16 +1,14 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionStartEvent } from 'openai/resources/live/live';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
+import { downMcpUrl, MCP_STATES_DIR, ORDERS_TOKEN_VAR, ordersClerk, policyClerk } from '../helpers/mcp-agents.ts';
 import { startTestMcpServer, type TestMcpServer } from '../helpers/mcp-server.ts';
 import { sampleValue } from '../helpers/prometheus.ts';
 import { speechPcm } from '../helpers/speech.ts';
 import type { TappedEvent } from '../helpers/ws-tap.ts';
-import { defineAgent } from '../../src/engine/agent.ts';
+import type { McpApprovalRequest } from '../../src/engine/mcp-servers.ts';
 import { loggerOptions } from '../../src/observability/logger.ts';
 import type { ConversationScript } from '../../src/emulator/index.ts';
 
@@ -34,7 +32,11 @@ const script: ConversationScript = {
 
 const APPROVAL_TIMEOUT_MS = 5_000;
 
-/** Real speech from the device (the emulator's transcript of it is the script's caller line). */
+/**
+ * The script's next caller line, as real speech from the device (a spoken turn moves the script on;
+ * the emulator's transcript of it is the caller line). That line closes only when the agent speaks
+ * next, so it is not awaited.
+ */
 async function say(device: KioskClient, text: string): Promise<void> {
   device.reportPlayed(device.receivedSinceClearMs);
   await device.sendPcm(await speechPcm(text, { leadingSilenceMs: 300, trailingSilenceMs: 1000 }), 4);
@@ -56,13 +58,6 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
   /** What the gateway (and the emulator beside it) logged, at every level. */
   const lines: string[] = [];
 
-  /**
-   * Says the script's next caller line, once the agent has finished speaking (a spoken turn moves
-   * the script on). Its transcript line closes only when the agent speaks next, so it is not awaited.
-   */
-  async function ask(text: string): Promise<void> {
-    await say(device, text);
-  }
   /** The agent's line that starts with `prefix`, heard to its end. */
   async function spoken(prefix: string) {
     const line = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final && e.text.trim().startsWith(prefix));
@@ -73,29 +68,10 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
   beforeAll(async () => {
     orders = await startTestMcpServer();
     slow = await startTestMcpServer({ prefix: 'slow_', hangOn: 'slow_lookup_order' });
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const downUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/mcp`;
-    await new Promise((resolve) => probe.close(resolve));
-    process.env.VG_TEST_ORDERS_TOKEN = 'orders-secret-token';
-    const clerk = defineAgent({
-      name: 'clerk',
-      voice: 'ash',
-      sections: { roleAndObjective: 'Answer questions about orders.' },
-      statesFile: 'clerk.json',
-      tools: [],
-      handoffs: [],
-      mcpServers: [
-        {
-          label: 'orders', url: orders.url, requireApproval: { never: ['lookup_order'] }, approvalTimeoutMs: APPROVAL_TIMEOUT_MS,
-          headers: { Authorization: 'Bearer ${VG_TEST_ORDERS_TOKEN}' },
-        },
-        { label: 'down', url: downUrl, requireApproval: 'never' },
-        { label: 'slow', url: slow.url, requireApproval: 'never' },
-      ],
-    });
+    process.env[ORDERS_TOKEN_VAR] = 'orders-secret-token';
+    const clerk = ordersClerk({ orders: orders.url, down: await downMcpUrl(), slow: slow.url }, APPROVAL_TIMEOUT_MS);
     gw = await startTestGateway({
-      script, agents: [clerk], statesDir: fileURLToPath(new URL('../fixtures/states/', import.meta.url)), mcp: { callTimeoutMs: 500 }, api: 'live',
+      script, agents: [clerk], statesDir: MCP_STATES_DIR, mcp: { callTimeoutMs: 500 }, api: 'live',
       logger: pino(loggerOptions('debug'), { write: (line: string) => void lines.push(line) }),
     });
     device = await KioskClient.connect(gw.wsUrl);
@@ -107,7 +83,7 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
     await gw?.close();
     await orders?.close();
     await slow?.close();
-    delete process.env.VG_TEST_ORDERS_TOKEN;
+    delete process.env[ORDERS_TOKEN_VAR];
   });
 
   it('gives the servers to the delegation backend, which lists their tools; one that is down fails its listing, not the call', async () => {
@@ -137,7 +113,7 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
   });
 
   it('the backend calls a tool with the right arguments, the device sees the call, and the agent speaks its result', async () => {
-    await ask('Where is order 42?');
+    await say(device, 'Where is order 42?');
     const call = await device.waitFor('tool.call', (e) => e.name === 'lookup_order');
     expect(call).toMatchObject({ server: 'orders', arguments: '{"order_id":"42"}' });
     const result = await device.waitFor('tool.result', (e) => e.call_id === call.call_id);
@@ -153,7 +129,7 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
 
   it('asks the device before an approval-required call; approved, the call is made', async () => {
     const before = orders.calls.length;
-    await ask('Cancel order 42.');
+    await say(device, 'Cancel order 42.');
     const request = await device.waitFor('tool.approval', (e) => e.name === 'cancel_order' && e.arguments.includes('42'));
     expect(request).toMatchObject({ server: 'orders', arguments: '{"order_id":"42"}', timeout_ms: APPROVAL_TIMEOUT_MS });
     expect(orders.calls.length).toBe(before);
@@ -173,7 +149,7 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
 
   it('denied by the device, the call never reaches the server, shows as a failed tool call, and the agent says so', async () => {
     const before = orders.calls.length;
-    await ask('Cancel order 7.');
+    await say(device, 'Cancel order 7.');
     const request = await device.waitFor('tool.approval', (e) => e.arguments.includes('"7"'));
     device.control({ type: 'tool.approval', request_id: request.request_id, approve: false });
     const result = await device.waitFor('tool.result', (e) => e.call_id === request.request_id);
@@ -187,13 +163,13 @@ describe('kiosk edge on GPT-Live: an agent with remote MCP servers', () => {
   });
 
   it('a tool of the server that is down is not called, and the conversation goes on', async () => {
-    await ask('Check the old system.');
+    await say(device, 'Check the old system.');
     await spoken('Moving on.');
     expect(device.events.some((e) => e.type === 'tool.call' && e.server === 'down')).toBe(false);
   });
 
   it('a call that hangs fails cleanly at its deadline, the agent goes on, and the metrics count every call', async () => {
-    await ask('Check the slow system.');
+    await say(device, 'Check the slow system.');
     const result = await device.waitFor('tool.result', (e) => e.name === 'slow_lookup_order');
     // The client gets a safe line, not the server's own error text.
     expect(result).toMatchObject({ server: 'slow', error: true, output: '{"error":"the slow server could not run slow_lookup_order"}' });
@@ -214,26 +190,11 @@ describe('kiosk edge on GPT-Live: MCP approvals decided by the agent policy', ()
   let gw: TestGateway;
   let orders: TestMcpServer;
   let device: KioskClient;
-  const asked: unknown[] = [];
+  const asked: McpApprovalRequest[] = [];
 
   beforeAll(async () => {
     orders = await startTestMcpServer();
-    const clerk = defineAgent({
-      name: 'clerk',
-      voice: 'ash',
-      sections: { roleAndObjective: 'Answer questions about orders.' },
-      statesFile: 'orders-desk.json',
-      tools: [],
-      handoffs: [],
-      mcpServers: [{
-        label: 'orders', url: orders.url, requireApproval: 'always',
-        // Only order 42 may be touched; the device is never asked.
-        approvedBy: async (request) => {
-          asked.push(request);
-          return (request.arguments as { order_id?: string }).order_id === '42';
-        },
-      }],
-    });
+    const clerk = policyClerk(orders.url, asked);
     gw = await startTestGateway({
       script: {
         name: 'policy',
@@ -243,7 +204,7 @@ describe('kiosk edge on GPT-Live: MCP approvals decided by the agent policy', ()
           { user: 'Cancel order 7.', responses: [[{ call: 'cancel_order', arguments: { order_id: '7' } }, { say: 'Second: {{mcp_result}}' }]] },
         ],
       },
-      agents: [clerk], statesDir: fileURLToPath(new URL('../fixtures/states/', import.meta.url)), api: 'live',
+      agents: [clerk], statesDir: MCP_STATES_DIR, api: 'live',
     });
     device = await KioskClient.connect(gw.wsUrl);
     const hello = await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);

@@ -1,12 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { KioskClient } from '../helpers/kiosk-client.ts';
+import { downMcpUrl, MCP_STATES_DIR, ORDERS_TOKEN_VAR, ordersClerk, policyClerk } from '../helpers/mcp-agents.ts';
 import { startTestMcpServer, type TestMcpServer } from '../helpers/mcp-server.ts';
 import { sampleValue } from '../helpers/prometheus.ts';
-import { defineAgent } from '../../src/engine/agent.ts';
+import type { McpApprovalRequest } from '../../src/engine/mcp-servers.ts';
 import type { ConversationScript } from '../../src/emulator/index.ts';
 
 // An agent that names remote MCP servers, end to end: a kiosk device talks to the gateway, the
@@ -37,29 +35,10 @@ describe('kiosk edge: an agent with remote MCP servers', () => {
   beforeAll(async () => {
     orders = await startTestMcpServer();
     slow = await startTestMcpServer({ prefix: 'slow_', hangOn: 'slow_lookup_order' });
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const downUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/mcp`;
-    await new Promise((resolve) => probe.close(resolve));
-    process.env.VG_TEST_ORDERS_TOKEN = 'orders-secret-token';
-    const clerk = defineAgent({
-      name: 'clerk',
-      voice: 'ash',
-      sections: { roleAndObjective: 'Answer questions about orders.' },
-      statesFile: 'clerk.json',
-      tools: [],
-      handoffs: [],
-      mcpServers: [
-        {
-          label: 'orders', url: orders.url, requireApproval: { never: ['lookup_order'] }, approvalTimeoutMs: APPROVAL_TIMEOUT_MS,
-          headers: { Authorization: 'Bearer ${VG_TEST_ORDERS_TOKEN}' },
-        },
-        { label: 'down', url: downUrl, requireApproval: 'never' },
-        { label: 'slow', url: slow.url, requireApproval: 'never' },
-      ],
-    });
+    process.env[ORDERS_TOKEN_VAR] = 'orders-secret-token';
+    const clerk = ordersClerk({ orders: orders.url, down: await downMcpUrl(), slow: slow.url }, APPROVAL_TIMEOUT_MS);
     gw = await startTestGateway({
-      script, agents: [clerk], statesDir: fileURLToPath(new URL('../fixtures/states/', import.meta.url)), mcp: { callTimeoutMs: 500 },
+      script, agents: [clerk], statesDir: MCP_STATES_DIR, mcp: { callTimeoutMs: 500 },
     });
     device = await KioskClient.connect(gw.wsUrl);
     await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
@@ -74,7 +53,7 @@ describe('kiosk edge: an agent with remote MCP servers', () => {
     await gw?.close();
     await orders?.close();
     await slow?.close();
-    delete process.env.VG_TEST_ORDERS_TOKEN;
+    delete process.env[ORDERS_TOKEN_VAR];
   });
 
   it('offers the servers to the backend, which lists their tools; one that is down fails its listing', async () => {
@@ -180,26 +159,11 @@ describe('kiosk edge: MCP approvals decided by the agent policy', () => {
   let gw: TestGateway;
   let orders: TestMcpServer;
   let device: KioskClient;
-  const asked: unknown[] = [];
+  const asked: McpApprovalRequest[] = [];
 
   beforeAll(async () => {
     orders = await startTestMcpServer();
-    const clerk = defineAgent({
-      name: 'clerk',
-      voice: 'ash',
-      sections: { roleAndObjective: 'Answer questions about orders.' },
-      statesFile: 'orders-desk.json',
-      tools: [],
-      handoffs: [],
-      mcpServers: [{
-        label: 'orders', url: orders.url, requireApproval: 'always',
-        // Only order 42 may be touched; the device is never asked.
-        approvedBy: async (request) => {
-          asked.push(request);
-          return (request.arguments as { order_id?: string }).order_id === '42';
-        },
-      }],
-    });
+    const clerk = policyClerk(orders.url, asked);
     gw = await startTestGateway({
       script: {
         name: 'policy',
@@ -209,7 +173,7 @@ describe('kiosk edge: MCP approvals decided by the agent policy', () => {
           { user: 'Cancel order 7.', responses: [[{ call: 'cancel_order', arguments: { order_id: '7' } }], [{ say: 'Second: {{mcp_result}}' }]] },
         ],
       },
-      agents: [clerk], statesDir: fileURLToPath(new URL('../fixtures/states/', import.meta.url)),
+      agents: [clerk], statesDir: MCP_STATES_DIR,
     });
     device = await KioskClient.connect(gw.wsUrl);
     await device.waitFor('transcript', (e) => e.role === 'assistant' && e.final);
