@@ -7,7 +7,7 @@ import type { McpServerDefinition } from '../engine/mcp-servers.ts';
 import type { FactSink } from '../observability/session-facts.ts';
 import type { SessionContext } from './agent-runtime.ts';
 import { McpApprovals } from './mcp-approvals.ts';
-import { mcpCallFinished, mcpCallOutcome } from './mcp-results.ts';
+import { followCall, mcpCallFinished, mcpCallOutcome } from './mcp-results.ts';
 import { tellTool } from './tool-events.ts';
 
 // Remote MCP tools on Realtime, which the backend calls itself: the client sees each call as a
@@ -16,8 +16,6 @@ import { tellTool } from './tool-events.ts';
 // by the client (mcp-approvals.ts). The backend's MCP items are read defensively: a server's
 // output is someone else's text.
 
-/** Calls followed at once (an answer has a few); past this the oldest is forgotten. */
-const MAX_OPEN_CALLS = 32;
 
 export interface McpCallsDeps {
   sessionId: string;
@@ -65,8 +63,7 @@ export class McpCalls {
       const { item } = event;
       const id = item.id;
       if (event.type === 'conversation.item.added') {
-        this.#calls.set(id, { name: item.name, server: item.server_label, startedAt: performance.now(), arguments: '' });
-        if (this.#calls.size > MAX_OPEN_CALLS) this.#calls.delete(this.#calls.keys().next().value as string);
+        followCall(this.#calls, id, { name: item.name, server: item.server_label, startedAt: performance.now(), arguments: '' });
         return;
       }
       const call = this.#calls.get(id);

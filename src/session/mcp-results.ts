@@ -11,6 +11,15 @@ const MAX_CLIENT_OUTPUT_CHARS = 16 * 1024;
 /** Distinct tool names per server in the metrics, where the agent does not list them (bounded labels). */
 const MAX_METRIC_TOOLS_PER_SERVER = 32;
 
+/** Calls followed at once (an answer has a few); past this the oldest is forgotten. */
+const MAX_OPEN_CALLS = 32;
+
+/** Follows an MCP call from its start to its result, on either voice API: bounded, the oldest forgotten first. */
+export function followCall<T>(open: Map<string, T>, id: string, value: T): void {
+  open.set(id, value);
+  if (open.size > MAX_OPEN_CALLS) open.delete(open.keys().next().value as string);
+}
+
 export interface McpResultTarget {
   sessionId: string;
   edge: EdgeTransport;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { McpToolCallError } from 'openai/resources/responses/responses';
 import type { ClientControl } from '../../edges/edge.ts';
 import { McpApprovals } from '../mcp-approvals.ts';
-import { mcpCallFinished, mcpCallOutcome, type McpResultTarget } from '../mcp-results.ts';
+import { followCall, mcpCallFinished, mcpCallOutcome, type McpResultTarget } from '../mcp-results.ts';
 import { tellTool } from '../tool-events.ts';
 import type { LiveMcpItems, McpApprovalRequestItem, McpCallItem, McpListToolsItem } from './live-tool-round.ts';
 
@@ -11,8 +11,6 @@ import type { LiveMcpItems, McpApprovalRequestItem, McpCallItem, McpListToolsIte
 // call and counted as on Realtime (mcp-results.ts); an approval request is decided as on Realtime
 // (mcp-approvals.ts), and LiveToolRound sends the answer when the backend's response is over.
 
-/** Calls followed at once (an answer has a few); past this the oldest start time is forgotten. */
-const MAX_OPEN_CALLS = 32;
 
 type Decision = { approve: boolean; reason?: string };
 
@@ -38,8 +36,7 @@ export class LiveMcp implements LiveMcpItems {
   }
 
   callStarted(item: McpCallItem): void {
-    this.#started.set(item.id, performance.now());
-    if (this.#started.size > MAX_OPEN_CALLS) this.#started.delete(this.#started.keys().next().value as string);
+    followCall(this.#started, item.id, performance.now());
   }
 
   callDone(item: McpCallItem): void {
